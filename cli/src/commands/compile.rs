@@ -1,0 +1,91 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use runtara_compiler::{CompileOptions, Progress};
+
+use super::AgentsDir;
+
+/// Compile a scenario into a WASI Preview 2 component.
+///
+/// Checks the scenario (as `runtara check` does), generates a Rust crate for it
+/// and builds it for `wasm32-wasip2`. The runtime is built once into the cache
+/// directory and reused, so later compiles only build the scenario's own code.
+/// The component imports the agents the scenario uses and
+/// `runtara:durable/context`; plug them with `runtara compose`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The scenario JSON file.
+    scenario: PathBuf,
+    /// Where to write the component [default: the scenario's name with .wasm, in the current directory].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    agents: AgentsDir,
+    /// Where generated crates and build artifacts are cached.
+    #[arg(long, env = "RUNTARA_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// A runtara source tree to build the runtime from [default: the one this runtara was built from].
+    #[arg(long, env = "RUNTARA_SOURCE_DIR", value_name = "DIR")]
+    source_dir: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let output = args
+        .output
+        .unwrap_or_else(|| default_output(&args.scenario));
+    let options = CompileOptions {
+        scenario: args.scenario.clone(),
+        output,
+        agents_dir: args.agents.path,
+        cache_dir: args
+            .cache_dir
+            .unwrap_or_else(runtara_compiler::default_cache_dir),
+        source_dir: args
+            .source_dir
+            .unwrap_or_else(runtara_compiler::default_source_dir),
+    };
+    let started = Instant::now();
+    let spinner = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner.set_message(format!("checking {}", args.scenario.display()));
+    let result = runtara_compiler::compile(&options, &mut |progress| match progress {
+        Progress::Checked => spinner.set_message("generating Rust"),
+        Progress::Generated(_) => {
+            spinner.set_message("building the component (the first build also builds the runtime)")
+        }
+        Progress::Compiled(name) => spinner.set_message(format!("compiled {name}")),
+    });
+    spinner.finish_and_clear();
+    let report = result.with_context(|| format!("cannot compile {}", args.scenario.display()))?;
+    let agents: Vec<String> = report
+        .agents
+        .iter()
+        .map(|a| format!("{}@{}", a.agent, a.version))
+        .collect();
+    eprintln!(
+        "compiled {} -> {} in {:.1}s (imports: {})",
+        args.scenario.display(),
+        report.output.display(),
+        started.elapsed().as_secs_f64(),
+        if agents.is_empty() {
+            "no agents".to_owned()
+        } else {
+            agents.join(", ")
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `<scenario name>.wasm` in the current directory.
+fn default_output(scenario: &std::path::Path) -> PathBuf {
+    PathBuf::from(format!(
+        "{}.wasm",
+        runtara_compiler::scenario_name(scenario)
+    ))
+}

@@ -1,0 +1,56 @@
+//! `runtara`: check, compile, compose and run workflow scenarios.
+//!
+//! The lifecycle of a scenario:
+//!
+//! ```text
+//! runtara check scenario.json                 # validate, every problem at once
+//! runtara compile scenario.json -o s.wasm      # scenario -> WASI P2 component
+//! runtara compose s.wasm -o app.wasm           # plug agents + durable-none adapter
+//! runtara run app.wasm --input in.json         # run it (or: wasmtime run ...)
+//! ```
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Durable workflows as WebAssembly components.
+///
+/// A scenario (JSON) is compiled into a WASI Preview 2 component, composed
+/// with the agent components it calls, and run by any WASI P2 runtime:
+/// `wasmtime run`, or `runtara run`.
+#[derive(Parser)]
+#[command(name = "runtara", version, propagate_version = true)]
+#[command(
+    after_help = "Example:\n  runtara compile examples/tier-order/scenario.json -o tier.wasm\n  runtara compose tier.wasm -o app.wasm\n  runtara run app.wasm --input examples/tier-order/input.json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(commands::check::Args),
+    Compile(commands::compile::Args),
+    Compose(commands::compose::Args),
+    Run(commands::run::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(args),
+        Command::Compile(args) => commands::compile::run(args),
+        Command::Compose(args) => commands::compose::run(args),
+        Command::Run(args) => commands::run::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

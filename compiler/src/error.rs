@@ -1,0 +1,74 @@
+use std::path::PathBuf;
+
+use runtara_dsl::validate::Problem;
+
+use crate::catalog::CatalogError;
+
+/// Why a scenario could not be compiled. Every variant names the file, and the
+/// step and field where there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("cannot read the scenario {path}: {source}")]
+    ReadScenario {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: runtara_dsl::ParseError,
+    },
+
+    #[error("{path} is not a valid scenario ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, list(problems))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+
+    #[error("{location}: {what} is not supported by this version of runtara yet")]
+    Unsupported { location: String, what: String },
+
+    #[error("{location}: {message}")]
+    InvalidEdge { location: String, message: String },
+
+    #[error(transparent)]
+    Agents(#[from] CatalogError),
+
+    #[error(
+        "runtara's runtime sources were not found in {dir} (looked for runtime/Cargo.toml and wit/); set RUNTARA_SOURCE_DIR to a runtara checkout"
+    )]
+    SourceDirMissing { dir: PathBuf },
+
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "cannot start cargo ({program}), which builds the generated crate: {source}; is the Rust toolchain installed (and `rustup target add wasm32-wasip2`)?"
+    )]
+    CargoNotFound {
+        program: String,
+        source: std::io::Error,
+    },
+
+    #[error("building the generated crate in {crate_dir} failed:\n{diagnostics}")]
+    Build {
+        crate_dir: PathBuf,
+        diagnostics: String,
+    },
+
+    #[error("internal compiler error: {0}")]
+    Internal(String),
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,192 @@
+//! Scenario JSON -> generated Rust -> a WASI Preview 2 component.
+//!
+//! [`compile`] parses and validates the scenario (agents and their schemas are
+//! read from the agent components in `agents_dir`), generates a small crate
+//! (see [`codegen`]) and builds it with cargo for `wasm32-wasip2` against
+//! `runtara-runtime`. The runtime and its dependencies are built once into
+//! `cache_dir` and reused: compiling another scenario only compiles its own
+//! crate.
+//!
+//! ```no_run
+//! use runtara_compiler::{CompileOptions, compile};
+//!
+//! let options = CompileOptions {
+//!     scenario: "examples/tier-order/scenario.json".into(),
+//!     output: "tier-order.wasm".into(),
+//!     agents_dir: "target/components".into(),
+//!     cache_dir: runtara_compiler::default_cache_dir(),
+//!     source_dir: runtara_compiler::default_source_dir(),
+//! };
+//! let report = compile(&options, &mut |progress| eprintln!("{progress}"))?;
+//! println!("wrote {} importing {:?}", report.output.display(), report.agents);
+//! # Ok::<(), runtara_compiler::CompileError>(())
+//! ```
+
+mod cargo_build;
+pub mod catalog;
+pub mod codegen;
+mod error;
+mod workspace;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use catalog::AgentDirectory;
+pub use codegen::AgentImport;
+pub use error::CompileError;
+pub use workspace::scenario_name;
+
+/// What to compile, where to, and where the tools' inputs are.
+#[derive(Debug, Clone)]
+pub struct CompileOptions {
+    /// The scenario JSON file.
+    pub scenario: PathBuf,
+    /// Where to write the component.
+    pub output: PathBuf,
+    /// Where the agent components are (`<agent>.wasm`); their descriptions drive validation.
+    pub agents_dir: PathBuf,
+    /// Where generated crates and the shared cargo target directory live.
+    pub cache_dir: PathBuf,
+    /// A runtara source tree: `runtime/` and `wit/` are read from it.
+    pub source_dir: PathBuf,
+}
+
+/// What a compile did.
+#[derive(Debug, Clone)]
+pub struct CompileReport {
+    /// The component written.
+    pub output: PathBuf,
+    /// The agents it imports.
+    pub agents: Vec<AgentImport>,
+    /// The generated crate (kept for inspection).
+    pub crate_dir: PathBuf,
+    /// The crates cargo compiled for this build; after the first compile only the scenario's own.
+    pub rebuilt: Vec<String>,
+}
+
+/// A step of a compile worth showing to a user.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// The scenario was parsed and validated.
+    Checked,
+    /// The crate was generated at this path.
+    Generated(PathBuf),
+    /// Cargo compiled this crate (it was not fresh in the cache).
+    Compiled(String),
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Progress::Checked => write!(f, "scenario checked"),
+            Progress::Generated(dir) => write!(f, "generated {}", dir.display()),
+            Progress::Compiled(name) => write!(f, "compiled {name}"),
+        }
+    }
+}
+
+/// Where generated crates are built unless told otherwise: `$RUNTARA_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/runtara`, else `~/.cache/runtara`.
+pub fn default_cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RUNTARA_CACHE_DIR") {
+        return dir.into();
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return Path::new(&dir).join("runtara");
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => Path::new(&home).join(".cache").join("runtara"),
+        None => std::env::temp_dir().join("runtara-cache"),
+    }
+}
+
+/// The runtara source tree the runtime is built from: `$RUNTARA_SOURCE_DIR`, else the
+/// checkout this compiler was built from.
+pub fn default_source_dir() -> PathBuf {
+    match std::env::var_os("RUNTARA_SOURCE_DIR") {
+        Some(dir) => dir.into(),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
+    }
+}
+
+/// A scenario read, parsed and validated against the agents it uses.
+pub struct CheckedScenario {
+    pub scenario: runtara_dsl::Scenario,
+    /// The document as written; steps are embedded from it.
+    pub document: Value,
+    pub agents: AgentDirectory,
+}
+
+/// Reads, parses and validates a scenario; every problem is reported at once.
+pub fn check(scenario_path: &Path, agents_dir: &Path) -> Result<CheckedScenario, CompileError> {
+    let text =
+        std::fs::read_to_string(scenario_path).map_err(|source| CompileError::ReadScenario {
+            path: scenario_path.to_owned(),
+            source,
+        })?;
+    let scenario = runtara_dsl::parse_scenario(&text).map_err(|source| CompileError::Parse {
+        path: scenario_path.to_owned(),
+        source,
+    })?;
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| CompileError::Internal(format!("the scenario parsed but is not JSON: {e}")))?;
+    let agents = AgentDirectory::load(agents_dir)?;
+    let problems = runtara_dsl::validate::validate(&scenario, &agents);
+    if !problems.is_empty() {
+        return Err(CompileError::Invalid {
+            path: scenario_path.to_owned(),
+            problems,
+        });
+    }
+    Ok(CheckedScenario {
+        scenario,
+        document,
+        agents,
+    })
+}
+
+/// Compiles a scenario into a component; see the crate documentation.
+pub fn compile(
+    options: &CompileOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CompileReport, CompileError> {
+    let checked = check(&options.scenario, &options.agents_dir)?;
+    progress(Progress::Checked);
+    let generated = codegen::generate(&checked.scenario, &checked.document, &|agent| {
+        checked
+            .agents
+            .get(agent)
+            .map(|(_, description)| description.version.clone())
+    })?;
+    let crate_dir = workspace::write_crate(options, &generated)?;
+    progress(Progress::Generated(crate_dir.clone()));
+    let outcome = cargo_build::build(
+        &crate_dir,
+        &workspace::target_dir(&options.cache_dir),
+        cargo_build::WASM_TARGET,
+        progress,
+    )?;
+    if let Some(parent) = options
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| CompileError::Io {
+            what: "cannot create the output directory",
+            path: parent.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::copy(&outcome.artifact, &options.output).map_err(|source| CompileError::Io {
+        what: "cannot write the component to",
+        path: options.output.clone(),
+        source,
+    })?;
+    Ok(CompileReport {
+        output: options.output.clone(),
+        agents: generated.agents,
+        crate_dir,
+        rebuilt: outcome.rebuilt,
+    })
+}

@@ -1,0 +1,76 @@
+//! What a scenario's import names mean, and what a component imports.
+
+use wac_graph::types::{Package, Types};
+
+use crate::ComposeError;
+
+/// The kinds of import a compiled scenario has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportKind {
+    /// A standard WASI interface: left for the runtime to provide.
+    Wasi,
+    /// `runtara:durable/context`: a durability provider (an adapter) plugs it.
+    Durable,
+    /// `runtara:agent/types`: types only, provided by any plugged agent.
+    AgentTypes,
+    /// `runtara:<agent>/capabilities`: the agent component plugs it.
+    Agent { agent: String },
+    /// Anything else: nothing runtara knows provides it.
+    Other,
+}
+
+/// Classifies an import name like `runtara:utils/capabilities@0.1.0`.
+pub fn classify(import: &str) -> ImportKind {
+    if import.starts_with("wasi:") {
+        return ImportKind::Wasi;
+    }
+    let Some(rest) = import.strip_prefix("runtara:") else {
+        return ImportKind::Other;
+    };
+    let path = rest.split('@').next().unwrap_or(rest);
+    match path.split_once('/') {
+        Some(("durable", "context")) => ImportKind::Durable,
+        Some(("agent", "types")) => ImportKind::AgentTypes,
+        Some((agent, "capabilities")) => ImportKind::Agent {
+            agent: agent.to_owned(),
+        },
+        _ => ImportKind::Other,
+    }
+}
+
+/// The import names of an encoded component.
+pub fn of_component(bytes: &[u8]) -> Result<Vec<String>, ComposeError> {
+    let mut types = Types::default();
+    let package = Package::from_bytes("runtara:composed", None, bytes.to_vec(), &mut types)
+        .map_err(|source| ComposeError::NotAComponent {
+            path: "(the composed component)".into(),
+            source,
+        })?;
+    Ok(types[package.ty()].imports.keys().cloned().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_runtara_and_wasi_imports() {
+        assert_eq!(classify("wasi:cli/stdout@0.2.12"), ImportKind::Wasi);
+        assert_eq!(
+            classify("runtara:durable/context@0.1.0"),
+            ImportKind::Durable
+        );
+        assert_eq!(
+            classify("runtara:agent/types@0.1.0"),
+            ImportKind::AgentTypes
+        );
+        assert_eq!(
+            classify("runtara:utils/capabilities@0.1.0"),
+            ImportKind::Agent {
+                agent: "utils".into()
+            }
+        );
+        assert_eq!(classify("acme:thing/api"), ImportKind::Other);
+        assert_eq!(classify("runtara:utils/other"), ImportKind::Other);
+    }
+}

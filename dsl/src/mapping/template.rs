@@ -1,0 +1,97 @@
+//! Template mapping values, rendered with minijinja.
+//!
+//! The whole scope is the template's context, so `{{ data.name }}`,
+//! `{{ steps.fetch.outputs.body.id }}` and `{{ variables.count }}` work.
+//! Missing values render as empty text, also through chains
+//! (`{{ data.missing.deeper }}`; minijinja's "chainable" undefined). The
+//! `tojson` filter is available. Rendering has a fuel budget so that a
+//! runaway loop fails instead of hanging the workflow.
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde_json::Value;
+
+use crate::eval_error::EvalError;
+
+/// Instructions a single render may execute.
+const FUEL: u64 = 5_000_000;
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_fuel(Some(FUEL));
+    env
+}
+
+fn template_error(err: &minijinja::Error) -> EvalError {
+    let mut message = err.to_string();
+    if let Some(detail) = err.detail()
+        && !message.contains(detail)
+    {
+        message = format!("{message}: {detail}");
+    }
+    EvalError::Template { message }
+}
+
+/// Renders `source` against `scope`.
+pub fn render_template(source: &str, scope: &Value) -> Result<String, EvalError> {
+    environment()
+        .render_str(
+            source,
+            minijinja::value::Value::from(minijinja::value::Serde(scope)),
+        )
+        .map_err(|err| template_error(&err))
+}
+
+/// Checks that `source` compiles, without rendering it.
+pub fn check_template(source: &str) -> Result<(), EvalError> {
+    environment()
+        .template_from_str(source)
+        .map(|_| ())
+        .map_err(|err| template_error(&err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_against_the_scope() {
+        let scope = json!({"data": {"name": "ada", "items": [1, 2]}, "variables": {"n": 3}});
+        assert_eq!(
+            render_template("Hello {{ data.name | upper }} x{{ variables.n }}", &scope).unwrap(),
+            "Hello ADA x3"
+        );
+        assert_eq!(
+            render_template("{% for i in data.items %}{{ i }},{% endfor %}", &scope).unwrap(),
+            "1,2,"
+        );
+        assert_eq!(
+            render_template("{{ data.items | tojson }}", &scope).unwrap(),
+            "[1, 2]"
+        );
+        assert_eq!(
+            render_template("[{{ data.missing.deeper }}]", &scope).unwrap(),
+            "[]"
+        );
+    }
+
+    #[test]
+    fn errors_are_eval_errors() {
+        let err = render_template("{{ data.name ", &json!({})).unwrap_err();
+        assert!(matches!(err, EvalError::Template { .. }), "{err:?}");
+        assert!(err.to_string().starts_with("template error: "), "{err}");
+        assert!(check_template("{% if %}").is_err());
+        assert!(check_template("{{ a }}").is_ok());
+    }
+
+    #[test]
+    fn runaway_loops_run_out_of_fuel() {
+        let err = render_template(
+            "{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}",
+            &json!({}),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("fuel"), "{err}");
+    }
+}

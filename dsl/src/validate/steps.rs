@@ -1,0 +1,114 @@
+//! What each step type holds that can be checked.
+
+use serde_json::Value;
+
+use super::Validator;
+use super::graph::GraphScope;
+use crate::condition::MatchType;
+use crate::path::{self, join_index, join_key};
+use crate::step::{Step, SwitchStep};
+
+impl Validator<'_> {
+    pub(super) fn step<'g>(
+        &mut self,
+        scope: &GraphScope<'g>,
+        key: &'g str,
+        step: &'g Step,
+        at: &str,
+    ) {
+        let reader = self.reader(scope, key, false);
+        let member = |name: &str| join_key(at, name);
+        match step {
+            Step::Agent(agent) => {
+                self.agent(agent, at);
+                self.mappings(&reader, &agent.input_mapping, &member("inputMapping"));
+                if let Some(connection) = &agent.connection_ref {
+                    self.mapping(&reader, connection, &member("connectionRef"));
+                }
+            }
+            Step::Finish(finish) => {
+                self.mappings(&reader, &finish.input_mapping, &member("inputMapping"))
+            }
+            Step::Conditional(conditional) => {
+                self.condition(&reader, &conditional.condition, &member("condition"));
+            }
+            Step::Switch(switch) => self.switch(&reader, switch, &member("config")),
+            Step::Split(split) => {
+                let config = member("config");
+                self.mapping(&reader, &split.config.value, &join_key(&config, "value"));
+                self.mappings(
+                    &reader,
+                    &split.config.variables,
+                    &join_key(&config, "variables"),
+                );
+            }
+            Step::While(while_step) => {
+                self.condition(&reader, &while_step.condition, &member("condition"));
+                let variables = join_key(&member("config"), "variables");
+                self.mappings(&reader, &while_step.config.variables, &variables);
+            }
+            Step::Filter(filter) => {
+                let config = member("config");
+                self.mapping(&reader, &filter.config.value, &join_key(&config, "value"));
+                self.condition(
+                    &reader,
+                    &filter.config.condition,
+                    &join_key(&config, "condition"),
+                );
+            }
+            Step::GroupBy(group_by) => {
+                let config = member("config");
+                self.mapping(&reader, &group_by.config.value, &join_key(&config, "value"));
+                if let Err(err) = path::parse(&group_by.config.key) {
+                    self.report(join_key(&config, "key"), err.to_string(), None);
+                }
+            }
+            Step::Log(log) => self.mappings(&reader, &log.context, &member("context")),
+            Step::Error(error) => self.mappings(&reader, &error.context, &member("context")),
+            Step::Delay(delay) => self.mapping(&reader, &delay.duration_ms, &member("durationMs")),
+            Step::WaitForSignal(wait) => {
+                if let Some(timeout) = &wait.timeout_ms {
+                    self.mapping(&reader, timeout, &member("timeoutMs"));
+                }
+            }
+            Step::EmbedWorkflow(embed) => {
+                self.mappings(&reader, &embed.input_mapping, &member("inputMapping"));
+            }
+        }
+        for (name, subgraph) in step.subgraphs() {
+            let mut outers = scope.outers.clone();
+            outers.push(scope.outer_for(key));
+            self.graph(subgraph, &member(name), outers);
+        }
+    }
+
+    fn switch(&mut self, reader: &super::refs::Reader<'_, '_>, switch: &SwitchStep, config: &str) {
+        self.mapping(reader, &switch.config.value, &join_key(config, "value"));
+        let cases = join_key(config, "cases");
+        for (i, case) in switch.config.cases.iter().enumerate() {
+            let here = join_index(&cases, i);
+            let pattern = &case.match_value;
+            let malformed = match case.match_type {
+                MatchType::Between => !matches!(pattern, Value::Array(bounds) if bounds.len() == 2),
+                MatchType::Range => !matches!(pattern, Value::Object(bounds)
+                    if bounds.keys().all(|k| matches!(k.as_str(), "gte" | "gt" | "lte" | "lt"))),
+                _ => false,
+            };
+            if malformed {
+                let expected = match case.match_type {
+                    MatchType::Between => "[min, max]",
+                    _ => "an object with gte, gt, lte or lt",
+                };
+                self.report(
+                    join_key(&here, "match"),
+                    format!("{} needs a match of {expected}", case.match_type),
+                    None,
+                );
+            }
+            self.embedded(reader, &case.output, &join_key(&here, "output"));
+        }
+        if let Some(default) = &switch.config.default {
+            self.embedded(reader, default, &join_key(config, "default"));
+        }
+    }
+}

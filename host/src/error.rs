@@ -1,0 +1,78 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A workflow's own error, as its component returned it (the same JSON shape the
+/// component's command entry point prints).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowFailure {
+    pub step_id: Option<String>,
+    pub code: String,
+    pub message: String,
+    /// `transient` or `permanent`.
+    pub category: String,
+    pub attributes: Value,
+}
+
+impl std::fmt::Display for WorkflowFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.step_id {
+            Some(step) => write!(
+                f,
+                "step '{step}' failed with {}: {}",
+                self.code, self.message
+            ),
+            None => write!(f, "workflow failed with {}: {}", self.code, self.message),
+        }
+    }
+}
+
+/// Why the host could not run a component to an outcome.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("cannot set up Wasmtime: {0:#}")]
+    Engine(wasmtime::Error),
+
+    #[error("cannot load the component {path}: {source:#}")]
+    Load {
+        path: PathBuf,
+        source: wasmtime::Error,
+    },
+
+    #[error("{path} still imports {}: plug its agents and a durability adapter first (`runtara compose`)", imports.join(", "))]
+    Uncomposed { path: PathBuf, imports: Vec<String> },
+
+    #[error("cannot open the directory {path} for the component: {source}")]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("cannot instantiate the component: {0:#}")]
+    Instantiate(wasmtime::Error),
+
+    #[error("the component trapped: {0:#}")]
+    Trap(wasmtime::Error),
+
+    #[error("the workflow did not finish within its time limit of {}", humanize(*.limit))]
+    Timeout { limit: Duration },
+
+    #[error(
+        "the workflow needed more than its memory limit of {limit} bytes (it asked for {requested} bytes)"
+    )]
+    MemoryLimit { limit: usize, requested: usize },
+
+    #[error("the workflow returned an output that is not JSON: {0}")]
+    InvalidOutput(String),
+}
+
+fn humanize(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}

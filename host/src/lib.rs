@@ -1,0 +1,207 @@
+//! The Wasmtime embedding behind `runtara run`.
+//!
+//! [`Host`] runs a composed scenario component: it instantiates it with WASI
+//! Preview 2, calls its `runtara:scenario/workflow.run` export with the input
+//! and returns the output or the workflow's structured error. Each run has a
+//! memory limit (summed over the component's linear memories) and a wall-clock
+//! limit; a runaway component is stopped with a clear error, whether it spins
+//! in Wasm (epoch interruption makes it yield) or waits in a host call.
+//!
+//! ```no_run
+//! use runtara_host::{Host, RunOptions, Outcome};
+//!
+//! # async fn demo() -> Result<(), runtara_host::HostError> {
+//! let host = Host::new()?;
+//! let component = host.load("app.wasm".as_ref())?;
+//! match host.run(&component, &serde_json::json!({"amount": 150}), &RunOptions::default()).await? {
+//!     Outcome::Completed(output) => println!("{output}"),
+//!     Outcome::Failed(error) => eprintln!("{error}"),
+//! }
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod limits;
+mod state;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, Store, UpdateDeadline};
+
+pub use error::{HostError, WorkflowFailure};
+use state::HostState;
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: ["../wit/durable", "../wit/scenario"],
+        world: "runtara:scenario/scenario-base",
+        imports: { default: async },
+        exports: { default: async },
+    });
+}
+
+/// How often the engine's epoch advances; a spinning component yields this often.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Limits and environment of one run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Stop the run after this long.
+    pub timeout: Option<Duration>,
+    /// The most bytes all of the component's linear memories may hold together.
+    pub max_memory_bytes: usize,
+    /// Host directories the component may use, as (host path, guest path).
+    pub dirs: Vec<(PathBuf, String)>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            timeout: None,
+            max_memory_bytes: 512 << 20,
+            dirs: Vec::new(),
+        }
+    }
+}
+
+/// How a run ended when the component itself did not fail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The workflow's output.
+    Completed(Value),
+    /// The workflow's own structured error.
+    Failed(WorkflowFailure),
+}
+
+/// A Wasmtime engine set up for runtara scenarios, and the WASI linker.
+pub struct Host {
+    engine: Engine,
+    linker: Linker<HostState>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Host {
+    /// Creates the engine (epoch interruption on) and starts its epoch ticker.
+    pub fn new() -> Result<Self, HostError> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(HostError::Engine)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Engine)?;
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let (stop, ticking) = (ticker_stop.clone(), engine.clone());
+        std::thread::Builder::new()
+            .name("runtara-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    ticking.increment_epoch();
+                }
+            })
+            .map_err(|e| HostError::Engine(wasmtime::Error::from(e)))?;
+        Ok(Self {
+            engine,
+            linker,
+            ticker_stop,
+        })
+    }
+
+    /// Compiles a component file, refusing one whose runtara imports were not plugged.
+    pub fn load(&self, path: &Path) -> Result<Component, HostError> {
+        let component =
+            Component::from_file(&self.engine, path).map_err(|source| HostError::Load {
+                path: path.to_owned(),
+                source,
+            })?;
+        let unplugged: Vec<String> = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .filter(|name| !name.starts_with("wasi:"))
+            .collect();
+        if !unplugged.is_empty() {
+            return Err(HostError::Uncomposed {
+                path: path.to_owned(),
+                imports: unplugged,
+            });
+        }
+        Ok(component)
+    }
+
+    /// Runs the workflow of `component` on `input`.
+    pub async fn run(
+        &self,
+        component: &Component,
+        input: &Value,
+        options: &RunOptions,
+    ) -> Result<Outcome, HostError> {
+        let state = HostState::new(options)?;
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.memory);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
+
+        let run = async {
+            let scenario =
+                bindings::ScenarioBase::instantiate_async(&mut store, component, &self.linker)
+                    .await
+                    .map_err(HostError::Instantiate)?;
+            scenario
+                .runtara_scenario_workflow()
+                .call_run(&mut store, &input.to_string())
+                .await
+                .map_err(HostError::Trap)
+        };
+        let result = match options.timeout {
+            Some(limit) => tokio::time::timeout(limit, run)
+                .await
+                .map_err(|_| HostError::Timeout { limit })?,
+            None => run.await,
+        };
+        let result = match result {
+            Err(HostError::Trap(_) | HostError::Instantiate(_))
+                if store.data().memory.exceeded().is_some() =>
+            {
+                return Err(HostError::MemoryLimit {
+                    limit: options.max_memory_bytes,
+                    requested: store.data().memory.exceeded().unwrap_or_default(),
+                });
+            }
+            other => other?,
+        };
+        match result {
+            Ok(output) => serde_json::from_str(&output)
+                .map(Outcome::Completed)
+                .map_err(|e| HostError::InvalidOutput(e.to_string())),
+            Err(error) => Ok(Outcome::Failed(WorkflowFailure::from(error))),
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl From<bindings::exports::runtara::scenario::workflow::WorkflowError> for WorkflowFailure {
+    fn from(error: bindings::exports::runtara::scenario::workflow::WorkflowError) -> Self {
+        use bindings::exports::runtara::scenario::workflow::ErrorCategory;
+        Self {
+            step_id: error.step_id,
+            code: error.code,
+            message: error.message,
+            category: match error.category {
+                ErrorCategory::Transient => "transient".into(),
+                ErrorCategory::Permanent => "permanent".into(),
+            },
+            attributes: serde_json::from_str(&error.attributes).unwrap_or(Value::Null),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::limits::MemoryLimit;
+use crate::{HostError, RunOptions};
+
+/// What one store holds: WASI state and the memory limiter.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub memory: MemoryLimit,
+}
+
+impl HostState {
+    pub fn new(options: &RunOptions) -> Result<Self, HostError> {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.inherit_stderr()
+            .inherit_stdout()
+            .arg("runtara-scenario");
+        for (host, guest) in &options.dirs {
+            wasi.preopened_dir(host, guest, FsPerms::ReadWrite)
+                .map_err(|e| HostError::Dir {
+                    path: host.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+        }
+        Ok(Self {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            memory: MemoryLimit::new(options.max_memory_bytes),
+        })
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! What a compiled runtara scenario links.
+//!
+//! The compiler turns a scenario into a small Rust crate whose control flow
+//! (which step runs after which, on which edge) is generated code; every step
+//! body is a call into this crate's [`Run`], which evaluates mappings and
+//! conditions, calls agents through the [`Agents`] seam and reports to the
+//! durability provider through the [`Durable`] seam. On `wasm32` the generated
+//! crate implements both seams over its WIT imports; natively they are direct
+//! calls. The [`command`] module is the `wasi:cli/run` entry point.
+//!
+//! ```
+//! use runtara_runtime::{Agents, Durable, LogLevel, Run};
+//! use runtara_agent::AgentError;
+//! use serde_json::{json, Value};
+//!
+//! struct Echo;
+//! impl Agents for Echo {
+//!     fn call(&mut self, _agent: &str, _capability: &str, input: &str) -> Result<String, AgentError> {
+//!         Ok(input.to_owned())
+//!     }
+//! }
+//! struct Quiet;
+//! impl Durable for Quiet {
+//!     fn log(&mut self, _: LogLevel, _: &str, _: &Value) {}
+//!     fn completed(&mut self, _: &Value) {}
+//!     fn failed(&mut self, _: &runtara_runtime::WorkflowError) {}
+//! }
+//!
+//! let step = runtara_runtime::embedded(r#"{"stepType": "Agent", "id": "echo", "agentId": "utils",
+//!     "capabilityId": "return-input",
+//!     "inputMapping": {"value": {"valueType": "reference", "value": "data.name"}}}"#);
+//! let (mut agents, mut durable) = (Echo, Quiet);
+//! let mut run = Run::new(json!({"name": "Ada"}), &Default::default(), &mut agents, &mut durable);
+//! run.agent(&step).unwrap();
+//! assert_eq!(run.outputs("echo"), Some(&json!({"value": "Ada"})));
+//! ```
+
+pub mod command;
+mod error;
+mod retry;
+mod run;
+mod seams;
+
+pub use error::{ErrorCategory, WorkflowError};
+pub use run::{Run, StepFailure};
+pub use seams::{Agents, Durable, LogLevel};
+
+pub use runtara_agent::{AgentError, ErrorCategory as AgentErrorCategory};
+pub use runtara_dsl as dsl;
+pub use serde_json;
+#[cfg(target_arch = "wasm32")]
+pub use wit_bindgen;
+
+/// Reads a step (or any part of a scenario) that the compiler embedded as JSON.
+///
+/// The compiler only embeds what it parsed and validated itself, so a failure
+/// here is a bug in the compiler, never in the user's scenario.
+pub fn embedded<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    match serde_json::from_str(json) {
+        Ok(value) => value,
+        Err(e) => {
+            panic!("runtara compiler bug: an embedded scenario part does not parse ({e}): {json}")
+        }
+    }
+}

@@ -1,0 +1,23 @@
+use serde_json::Value;
+
+use runtara_agent::AgentError;
+
+use crate::WorkflowError;
+
+/// How the workflow reaches its agents: WIT imports in a component, direct calls natively.
+pub trait Agents {
+    /// Calls one capability with its input as JSON text; returns its output as JSON text.
+    fn call(&mut self, agent: &str, capability: &str, input: &str) -> Result<String, AgentError>;
+}
+
+/// How the workflow reports to whoever keeps its state (`runtara:durable/context`).
+pub trait Durable {
+    /// A structured log event; `context` is a JSON object.
+    fn log(&mut self, level: LogLevel, message: &str, context: &Value);
+    /// The workflow finished with `output`.
+    fn completed(&mut self, output: &Value);
+    /// The workflow failed with `error`.
+    fn failed(&mut self, error: &WorkflowError);
+}
+
+pub use runtara_dsl::step::LogLevel;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds every agent component and adapter for wasm32-wasip2 and puts them at
+# target/components/<name>.wasm, where runtara compile/compose and the tests look.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# crate name -> component file name
+components=(
+  "runtara-agent-utils:utils"
+  "runtara-agent-transform:transform"
+  "runtara-durable-none:durable-none"
+)
+
+packages=()
+for entry in "${components[@]}"; do packages+=(-p "${entry%%:*}"); done
+cargo build --target wasm32-wasip2 --profile component "${packages[@]}"
+
+target_dir="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target_dir/components"
+for entry in "${components[@]}"; do
+  crate="${entry%%:*}"; name="${entry##*:}"
+  cp "$target_dir/wasm32-wasip2/component/${crate//-/_}.wasm" "$target_dir/components/$name.wasm"
+done
+echo "components in $target_dir/components: $(cd "$target_dir/components" && ls *.wasm | tr '\n' ' ')"

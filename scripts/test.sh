@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's second command, and what CI runs: every check and test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-tools.sh
+scripts/build-components.sh
+
+# Generated scenario crates share one cache under target/, so CI reuses the
+# runtime build across tests (and across runs, where target/ is kept).
+export RUNTARA_CACHE_DIR="${RUNTARA_CACHE_DIR:-$PWD/target/runtara-cache}"
+
+echo "==> cargo fmt --check"
+cargo fmt --all --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "==> cargo test"
+cargo test --workspace

@@ -1,0 +1,98 @@
+//! What the end-to-end tests share: where things are, and running the tools.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// Where `scripts/build-components.sh` put the agent components and adapters.
+pub fn components_dir() -> PathBuf {
+    let dir = std::env::var_os("RUNTARA_AGENTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/components"));
+    for name in ["utils", "transform", "durable-none"] {
+        assert!(
+            dir.join(format!("{name}.wasm")).is_file(),
+            "{}/{name}.wasm is missing: run scripts/build-components.sh first",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// The shared build cache for generated scenario crates (kept under target/ so runs reuse it).
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("RUNTARA_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/runtara-cache"))
+}
+
+/// The `runtara` binary built for this test run, with the agent and cache directories set.
+pub fn runtara() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runtara"));
+    command
+        .env("RUNTARA_AGENTS_DIR", components_dir())
+        .env("RUNTARA_CACHE_DIR", cache_dir())
+        .env("RUNTARA_SOURCE_DIR", root());
+    command
+}
+
+/// Runs a command and returns its output, whatever its status.
+pub fn output(command: &mut Command) -> Output {
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"))
+}
+
+/// Runs a command that must succeed and returns its stdout.
+pub fn success(command: &mut Command) -> String {
+    let out = output(command);
+    assert!(
+        out.status.success(),
+        "{command:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A CLI tool the set-up script installs (wasmtime, wasm-tools).
+pub fn tool(name: &str) -> Command {
+    let found = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "`{name}` is not installed: run scripts/install-tools.sh"
+    );
+    Command::new(name)
+}
+
+/// Compiles and composes a scenario; returns the composed component's path.
+pub fn build_app(scenario: &Path, work: &Path) -> PathBuf {
+    let compiled = work.join("scenario.wasm");
+    let app = work.join("app.wasm");
+    success(
+        runtara()
+            .arg("compile")
+            .arg(scenario)
+            .arg("-o")
+            .arg(&compiled),
+    );
+    success(runtara().arg("compose").arg(&compiled).arg("-o").arg(&app));
+    app
+}
+
+/// Parses JSON text, naming what it was on failure.
+pub fn json(text: &str, what: &str) -> serde_json::Value {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {text}"))
+}

@@ -1,0 +1,264 @@
+//! The vertical slice, end to end: every example in `examples/` is compiled,
+//! composed, validated, and run through both `wasmtime run` and `runtara run`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::Value;
+
+/// The input/expected pairs of an example: `input.json` + `expected.json`, and
+/// `input.<case>.json` + `expected.<case>.json`.
+fn cases(example: &Path) -> Vec<(String, PathBuf, Value)> {
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(example).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(case) = name
+            .strip_prefix("input")
+            .and_then(|rest| rest.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let expected_path = example.join(format!("expected{case}.json"));
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|e| {
+            panic!(
+                "{} has no {}: {e}",
+                example.display(),
+                expected_path.display()
+            )
+        });
+        let label = if case.is_empty() {
+            "default".to_owned()
+        } else {
+            case.trim_start_matches('.').to_owned()
+        };
+        cases.push((
+            label,
+            example.join(&name),
+            json(&expected, &expected_path.display().to_string()),
+        ));
+    }
+    cases.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(!cases.is_empty(), "{} has no input.json", example.display());
+    cases
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("scenario.json").is_file())
+        .collect();
+    examples.sort();
+    assert!(
+        examples.len() >= 3,
+        "expected at least three examples, found {examples:?}"
+    );
+    examples
+}
+
+/// The interfaces a component imports, as `wasm-tools component wit` prints its root world.
+fn imports_of(component: &Path) -> Vec<String> {
+    let wit = success(
+        tool("wasm-tools")
+            .arg("component")
+            .arg("wit")
+            .arg(component),
+    );
+    let world = wit
+        .split("world root {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .unwrap_or("");
+    world
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("import "))
+        .map(|import| import.trim_end_matches(';').to_owned())
+        .collect()
+}
+
+#[test]
+fn every_example_runs_under_wasmtime_and_runtara_run() {
+    for example in examples() {
+        let name = example.file_name().unwrap().to_string_lossy().into_owned();
+        let work = tempfile::tempdir().unwrap();
+        let app = build_app(&example.join("scenario.json"), work.path());
+
+        success(tool("wasm-tools").arg("validate").arg(&app));
+        let imports = imports_of(&app);
+        assert!(
+            !imports.is_empty(),
+            "{name}: no imports found in the composed component"
+        );
+        for import in &imports {
+            assert!(
+                import.starts_with("wasi:"),
+                "{name}: the composed component still imports {import}"
+            );
+        }
+
+        for (case, input, expected) in cases(&example) {
+            let what = format!("{name} ({case})");
+
+            let dir_in = work.path().join(format!("in-{case}"));
+            let dir_out = work.path().join(format!("out-{case}"));
+            std::fs::create_dir_all(&dir_in).unwrap();
+            std::fs::create_dir_all(&dir_out).unwrap();
+            std::fs::copy(&input, dir_in.join("data.json")).unwrap();
+            let stdout = success(
+                tool("wasmtime")
+                    .arg("run")
+                    .arg("--dir")
+                    .arg(format!("{}::/input", dir_in.display()))
+                    .arg("--dir")
+                    .arg(format!("{}::/output", dir_out.display()))
+                    .arg(&app),
+            );
+            assert_eq!(
+                json(&stdout, "wasmtime run's stdout"),
+                expected,
+                "{what}: wasmtime run printed the wrong output"
+            );
+            let written =
+                std::fs::read_to_string(dir_out.join("result.json")).unwrap_or_else(|e| {
+                    panic!("{what}: wasmtime run wrote no /output/result.json: {e}")
+                });
+            assert_eq!(
+                json(&written, "/output/result.json"),
+                expected,
+                "{what}: wrong /output/result.json"
+            );
+
+            let stdout = success(runtara().arg("run").arg(&app).arg("--input").arg(&input));
+            assert_eq!(
+                json(&stdout, "runtara run's stdout"),
+                expected,
+                "{what}: runtara run printed the wrong output"
+            );
+        }
+    }
+}
+
+#[test]
+fn compiled_scenario_imports_exactly_its_agents_and_durable_context() {
+    let work = tempfile::tempdir().unwrap();
+    let compiled = work.path().join("scenario.wasm");
+    success(
+        runtara()
+            .arg("compile")
+            .arg(root().join("examples/order-summary/scenario.json"))
+            .arg("-o")
+            .arg(&compiled),
+    );
+    let runtara_imports: Vec<String> = imports_of(&compiled)
+        .into_iter()
+        .filter(|i| i.starts_with("runtara:"))
+        .collect();
+    let mut sorted = runtara_imports;
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "runtara:agent/types@0.1.0",
+            "runtara:durable/context@0.1.0",
+            "runtara:transform/capabilities@0.1.0",
+            "runtara:utils/capabilities@0.1.0",
+        ]
+    );
+    let wit = success(
+        tool("wasm-tools")
+            .arg("component")
+            .arg("wit")
+            .arg(&compiled),
+    );
+    assert!(
+        wit.contains("export runtara:scenario/workflow@0.1.0;"),
+        "no workflow export:\n{wit}"
+    );
+    assert!(
+        wit.contains("export wasi:cli/run@"),
+        "no wasi:cli/run export:\n{wit}"
+    );
+
+    // A scenario without agents imports none.
+    let tier = work.path().join("tier.wasm");
+    success(
+        runtara()
+            .arg("compile")
+            .arg(root().join("examples/tier-order/scenario.json"))
+            .arg("-o")
+            .arg(&tier),
+    );
+    let tier_imports: Vec<String> = imports_of(&tier)
+        .into_iter()
+        .filter(|i| i.starts_with("runtara:"))
+        .collect();
+    assert_eq!(tier_imports, ["runtara:durable/context@0.1.0"]);
+}
+
+#[test]
+fn a_second_compile_builds_only_the_scenario_crate() {
+    let work = tempfile::tempdir().unwrap();
+    let options = |scenario: &Path, output: &str| runtara_compiler::CompileOptions {
+        scenario: scenario.to_owned(),
+        output: work.path().join(output),
+        agents_dir: components_dir(),
+        cache_dir: cache_dir(),
+        source_dir: root(),
+    };
+    // The first compile may build the runtime (or find it cached by another test).
+    runtara_compiler::compile(
+        &options(&root().join("examples/tier-order/scenario.json"), "a.wasm"),
+        &mut |_| {},
+    )
+    .expect("first compile");
+    // A scenario this cache has never seen: only its own crate may be built.
+    let fresh = work.path().join("never-seen.json");
+    std::fs::copy(root().join("examples/order-summary/scenario.json"), &fresh).unwrap();
+    let report =
+        runtara_compiler::compile(&options(&fresh, "b.wasm"), &mut |_| {}).expect("second compile");
+    let crate_name = report
+        .crate_dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(
+        report.rebuilt,
+        [crate_name],
+        "the second compile rebuilt more than the scenario crate"
+    );
+}
+
+#[test]
+fn composing_with_named_agents_matches_the_agent_directory() {
+    let work = tempfile::tempdir().unwrap();
+    let compiled = work.path().join("scenario.wasm");
+    let scenario = root().join("examples/order-summary/scenario.json");
+    success(
+        runtara()
+            .arg("compile")
+            .arg(&scenario)
+            .arg("-o")
+            .arg(&compiled),
+    );
+    let app = work.path().join("named.wasm");
+    let agents = components_dir();
+    success(
+        runtara()
+            .arg("compose")
+            .arg(&compiled)
+            .arg(agents.join("utils.wasm"))
+            .arg(agents.join("transform.wasm"))
+            .arg("-o")
+            .arg(&app),
+    );
+    let input = root().join("examples/order-summary/input.json");
+    let expected = json(
+        &std::fs::read_to_string(root().join("examples/order-summary/expected.json")).unwrap(),
+        "expected",
+    );
+    let stdout = success(runtara().arg("run").arg(&app).arg("--input").arg(&input));
+    assert_eq!(json(&stdout, "runtara run's stdout"), expected);
+}
