@@ -94,11 +94,11 @@ pub fn build(
         };
         match message.reason.as_str() {
             "compiler-artifact" => {
-                if let Some(target) = &message.target {
-                    if !message.fresh {
-                        progress(Progress::Compiled(target.name.clone()));
-                        rebuilt.push(target.name.clone());
-                    }
+                if let Some(target) = &message.target
+                    && !message.fresh
+                {
+                    progress(Progress::Compiled(target.name.clone()));
+                    rebuilt.push(target.name.clone());
                 }
                 if message.executable.is_some() {
                     artifact = message.executable;

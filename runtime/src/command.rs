@@ -38,9 +38,9 @@ fn read_input() -> Result<Value, WorkflowError> {
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
         let how = if from_env {
-            "(from RUNTARA_INPUT_PATH)".to_owned()
+            "(from RUNTARA_INPUT_PATH)"
         } else {
-            format!("(mount a directory holding data.json at /input, e.g. `wasmtime run --dir IN::/input`, or set RUNTARA_INPUT_PATH)")
+            "(mount a directory holding data.json at /input, e.g. `wasmtime run --dir IN::/input`, or set RUNTARA_INPUT_PATH)"
         };
         WorkflowError::workflow("INPUT_UNREADABLE", format!("cannot read the workflow input {}: {e} {how}", path.display()))
     })?;

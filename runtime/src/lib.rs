@@ -26,7 +26,7 @@
 //!     fn failed(&mut self, _: &runtara_runtime::WorkflowError) {}
 //! }
 //!
-//! let step = runtara_runtime::embedded(r#"{"stepType": "Agent", "id": "echo", "agentId": "utils",
+//! let step = runtara_runtime::embedded(r#"{"id": "echo", "agentId": "utils",
 //!     "capabilityId": "return-input",
 //!     "inputMapping": {"value": {"valueType": "reference", "value": "data.name"}}}"#);
 //! let (mut agents, mut durable) = (Echo, Quiet);
