@@ -135,13 +135,9 @@ fn an_unsupported_step_type_is_refused_by_name() {
 #[test]
 fn a_missing_agent_at_compose_time_names_the_unsatisfied_import() {
     let work = tempfile::tempdir().unwrap();
-    let compiled = work.path().join("scenario.wasm");
-    success(
-        runtara()
-            .arg("compile")
-            .arg(root().join("examples/order-summary/scenario.json"))
-            .arg("-o")
-            .arg(&compiled),
+    let compiled = compile_scenario(
+        &root().join("examples/order-summary/scenario.json"),
+        work.path(),
     );
     // An agent directory with the adapter but without the agents.
     let agents = work.path().join("agents");
@@ -326,4 +322,60 @@ fn a_memory_hungry_component_is_stopped_by_the_memory_limit() {
             .arg("1KiB"),
     );
     assert_fails_with(&out, &["memory limit of 1024 bytes"]);
+}
+
+#[test]
+fn check_reports_every_problem_at_once_as_text_or_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps = [
+        ("first", agent_step("first", "utilz", "return-input")),
+        ("second", agent_step("second", "utils", "teleport")),
+    ];
+    let path = dir.path().join("two-problems.json");
+    std::fs::write(
+        &path,
+        scenario_with(&steps, r#"{"fromStep": "first", "toStep": "second"}"#),
+    )
+    .unwrap();
+
+    let out = output(
+        runtara()
+            .arg("check")
+            .arg(&path)
+            .arg("--format")
+            .arg("json"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report = json(&String::from_utf8_lossy(&out.stdout), "check --format json");
+    assert_eq!(report["valid"], false);
+    let paths: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"steps.first.agentId"), "{report}");
+    assert!(paths.contains(&"steps.second.capabilityId"), "{report}");
+
+    let out = output(runtara().arg("check").arg(&path));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("steps.first.agentId") && stderr.contains("steps.second.capabilityId"),
+        "{stderr}"
+    );
+
+    let good = root().join("examples/order-summary/scenario.json");
+    let out = output(
+        runtara()
+            .arg("check")
+            .arg(&good)
+            .arg("--format")
+            .arg("json"),
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout), "check --format json")["valid"],
+        true
+    );
 }

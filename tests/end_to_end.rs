@@ -143,13 +143,9 @@ fn every_example_runs_under_wasmtime_and_runtara_run() {
 #[test]
 fn compiled_scenario_imports_exactly_its_agents_and_durable_context() {
     let work = tempfile::tempdir().unwrap();
-    let compiled = work.path().join("scenario.wasm");
-    success(
-        runtara()
-            .arg("compile")
-            .arg(root().join("examples/order-summary/scenario.json"))
-            .arg("-o")
-            .arg(&compiled),
+    let compiled = compile_scenario(
+        &root().join("examples/order-summary/scenario.json"),
+        work.path(),
     );
     let runtara_imports: Vec<String> = imports_of(&compiled)
         .into_iter()
@@ -234,14 +230,9 @@ fn a_second_compile_builds_only_the_scenario_crate() {
 #[test]
 fn composing_with_named_agents_matches_the_agent_directory() {
     let work = tempfile::tempdir().unwrap();
-    let compiled = work.path().join("scenario.wasm");
-    let scenario = root().join("examples/order-summary/scenario.json");
-    success(
-        runtara()
-            .arg("compile")
-            .arg(&scenario)
-            .arg("-o")
-            .arg(&compiled),
+    let compiled = compile_scenario(
+        &root().join("examples/order-summary/scenario.json"),
+        work.path(),
     );
     let app = work.path().join("named.wasm");
     let agents = components_dir();

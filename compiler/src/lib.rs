@@ -131,7 +131,17 @@ pub fn check(scenario_path: &Path, agents_dir: &Path) -> Result<CheckedScenario,
     })?;
     let document: Value = serde_json::from_str(&text)
         .map_err(|e| CompileError::Internal(format!("the scenario parsed but is not JSON: {e}")))?;
-    let agents = AgentDirectory::load(agents_dir)?;
+    // A scenario that calls no agent needs no agent directory.
+    let calls_agents = scenario
+        .execution_graph
+        .steps
+        .values()
+        .any(|step| matches!(step, runtara_dsl::Step::Agent(_)));
+    let agents = if calls_agents || agents_dir.is_dir() {
+        AgentDirectory::load(agents_dir)?
+    } else {
+        AgentDirectory::default()
+    };
     let problems = runtara_dsl::validate::validate(&scenario, &agents);
     if !problems.is_empty() {
         return Err(CompileError::Invalid {

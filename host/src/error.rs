@@ -1,35 +1,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-/// A workflow's own error, as its component returned it (the same JSON shape the
-/// component's command entry point prints).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkflowFailure {
-    pub step_id: Option<String>,
-    pub code: String,
-    pub message: String,
-    /// `transient` or `permanent`.
-    pub category: String,
-    pub attributes: Value,
-}
-
-impl std::fmt::Display for WorkflowFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.step_id {
-            Some(step) => write!(
-                f,
-                "step '{step}' failed with {}: {}",
-                self.code, self.message
-            ),
-            None => write!(f, "workflow failed with {}: {}", self.code, self.message),
-        }
-    }
-}
-
 /// Why the host could not run a component to an outcome.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {

@@ -33,7 +33,8 @@ use serde_json::Value;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store, UpdateDeadline};
 
-pub use error::{HostError, WorkflowFailure};
+pub use error::HostError;
+pub use runtara_runtime::{ErrorCategory, WorkflowError};
 use state::HostState;
 
 mod bindings {
@@ -75,7 +76,7 @@ pub enum Outcome {
     /// The workflow's output.
     Completed(Value),
     /// The workflow's own structured error.
-    Failed(WorkflowFailure),
+    Failed(WorkflowError),
 }
 
 /// A Wasmtime engine set up for runtara scenarios, and the WASI linker.
@@ -179,7 +180,7 @@ impl Host {
             Ok(output) => serde_json::from_str(&output)
                 .map(Outcome::Completed)
                 .map_err(|e| HostError::InvalidOutput(e.to_string())),
-            Err(error) => Ok(Outcome::Failed(WorkflowFailure::from(error))),
+            Err(error) => Ok(Outcome::Failed(workflow_error(error))),
         }
     }
 }
@@ -190,18 +191,19 @@ impl Drop for Host {
     }
 }
 
-impl From<bindings::exports::runtara::scenario::workflow::WorkflowError> for WorkflowFailure {
-    fn from(error: bindings::exports::runtara::scenario::workflow::WorkflowError) -> Self {
-        use bindings::exports::runtara::scenario::workflow::ErrorCategory;
-        Self {
-            step_id: error.step_id,
-            code: error.code,
-            message: error.message,
-            category: match error.category {
-                ErrorCategory::Transient => "transient".into(),
-                ErrorCategory::Permanent => "permanent".into(),
-            },
-            attributes: serde_json::from_str(&error.attributes).unwrap_or(Value::Null),
-        }
+/// The workflow's error as the component returned it, in the runtime's own type.
+fn workflow_error(
+    error: bindings::exports::runtara::scenario::workflow::WorkflowError,
+) -> WorkflowError {
+    use bindings::exports::runtara::scenario::workflow::ErrorCategory as WitCategory;
+    WorkflowError {
+        step_id: error.step_id,
+        code: error.code,
+        message: error.message,
+        category: match error.category {
+            WitCategory::Transient => ErrorCategory::Transient,
+            WitCategory::Permanent => ErrorCategory::Permanent,
+        },
+        attributes: serde_json::from_str(&error.attributes).unwrap_or(Value::Null),
     }
 }

@@ -30,14 +30,8 @@ impl<'a> Run<'a> {
         agents: &'a mut dyn Agents,
         durable: &'a mut dyn Durable,
     ) -> Self {
-        let scope = json!({
-            "data": input,
-            "workflow": { "inputs": input },
-            "steps": {},
-            "variables": variables,
-        });
         Self {
-            scope,
+            scope: runtara_dsl::scope(input, variables.clone()),
             agents,
             durable,
         }

@@ -77,10 +77,9 @@ pub fn tool(name: &str) -> Command {
     Command::new(name)
 }
 
-/// Compiles and composes a scenario; returns the composed component's path.
-pub fn build_app(scenario: &Path, work: &Path) -> PathBuf {
+/// Compiles a scenario to `<work>/scenario.wasm` and returns that path.
+pub fn compile_scenario(scenario: &Path, work: &Path) -> PathBuf {
     let compiled = work.join("scenario.wasm");
-    let app = work.join("app.wasm");
     success(
         runtara()
             .arg("compile")
@@ -88,6 +87,13 @@ pub fn build_app(scenario: &Path, work: &Path) -> PathBuf {
             .arg("-o")
             .arg(&compiled),
     );
+    compiled
+}
+
+/// Compiles and composes a scenario; returns the composed component's path.
+pub fn build_app(scenario: &Path, work: &Path) -> PathBuf {
+    let compiled = compile_scenario(scenario, work);
+    let app = work.join("app.wasm");
     success(runtara().arg("compose").arg(&compiled).arg("-o").arg(&app));
     app
 }

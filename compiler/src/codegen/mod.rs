@@ -101,11 +101,7 @@ fn header(out: &mut String, graph: &ExecutionGraph) {
     out.push_str("use std::sync::LazyLock;\n\n");
     out.push_str("use runtara_runtime::serde_json::{Map, Value};\n");
     out.push_str("use runtara_runtime::{Run, WorkflowError, embedded};\n\n");
-    let variables: serde_json::Map<String, Value> = graph
-        .variables
-        .iter()
-        .map(|(name, variable)| (name.clone(), variable.value.clone()))
-        .collect();
+    let variables = graph.variable_values();
     let _ = writeln!(
         out,
         "/// The graph's declared variables.\nstatic VARIABLES: LazyLock<Map<String, Value>> =\n    LazyLock::new(|| embedded({}));\n",
