@@ -123,13 +123,13 @@ fn unknown_agent_and_unknown_capability_are_named_with_the_known_ones() {
 #[test]
 fn an_unsupported_step_type_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let delay = r#"{"stepType": "Delay", "id": "first", "durationMs": {"valueType": "immediate", "value": 5}}"#;
+    let wait = r#"{"stepType": "WaitForSignal", "id": "first", "timeoutMs": {"valueType": "immediate", "value": 5}}"#;
     let out = compile(
         dir.path(),
-        "delay.json",
-        &scenario_with(&[("first", delay.to_owned())], ""),
+        "wait.json",
+        &scenario_with(&[("first", wait.to_owned())], ""),
     );
-    assert_fails_with(&out, &["steps.first", "Delay", "not supported"]);
+    assert_fails_with(&out, &["steps.first", "WaitForSignal", "not supported"]);
 }
 
 #[test]

@@ -22,6 +22,7 @@
 //! struct Quiet;
 //! impl Durable for Quiet {
 //!     fn log(&mut self, _: LogLevel, _: &str, _: &Value) {}
+//!     fn sleep(&mut self, _: std::time::Duration, _: &str, _: &Value) -> Result<(), String> { Ok(()) }
 //!     fn completed(&mut self, _: &Value) {}
 //!     fn failed(&mut self, _: &runtara_runtime::WorkflowError) {}
 //! }

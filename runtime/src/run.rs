@@ -4,6 +4,9 @@ use runtara_agent::{AgentError, ErrorCategory as AgentErrorCategory};
 use runtara_dsl::step::{AgentStep, ConditionalStep, FinishStep, LogStep};
 use runtara_dsl::{condition, mapping};
 
+mod collections;
+mod control;
+
 use crate::retry::RetryPolicy;
 use crate::{Agents, Durable, LogLevel, WorkflowError};
 
@@ -149,7 +152,7 @@ impl<'a> Run<'a> {
         result
     }
 
-    fn record_outputs(&mut self, step_id: &str, outputs: Value) {
+    pub(crate) fn record_outputs(&mut self, step_id: &str, outputs: Value) {
         self.step_entry(step_id).insert("outputs".into(), outputs);
     }
 
@@ -164,7 +167,13 @@ impl<'a> Run<'a> {
         entry.as_object_mut().expect("just made an object")
     }
 
-    fn log_event(&mut self, level: LogLevel, step_id: &str, message: &str, context: &Value) {
+    pub(crate) fn log_event(
+        &mut self,
+        level: LogLevel,
+        step_id: &str,
+        message: &str,
+        context: &Value,
+    ) {
         let event = json!({
             "timestamp": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
             "level": level,

@@ -14,6 +14,15 @@ pub trait Agents {
 pub trait Durable {
     /// A structured log event; `context` is a JSON object.
     fn log(&mut self, level: LogLevel, message: &str, context: &Value);
+    /// A durable wait of `duration` at step `checkpoint_id`, with the run's `state`: a
+    /// provider that keeps state may suspend the instance and wake it later; one that
+    /// does not waits in place.
+    fn sleep(
+        &mut self,
+        duration: std::time::Duration,
+        checkpoint_id: &str,
+        state: &Value,
+    ) -> Result<(), String>;
     /// The workflow finished with `output`.
     fn completed(&mut self, output: &Value);
     /// The workflow failed with `error`.

@@ -2,76 +2,186 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::Value;
+
 use runtara_dsl::{ExecutionGraph, Step};
 
 use crate::CompileError;
 
+/// An edge taken only when its condition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardedEdge {
+    /// The condition as the user wrote it (embedded in the generated code).
+    pub condition: Value,
+    pub priority: i64,
+    pub target: String,
+}
+
 /// What follows one step.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Flow {
-    /// Continue at the step, or end the graph (`None`).
-    Next(Option<String>),
+    /// Conditional edges, highest priority first (ties in plan order), then the
+    /// unconditional edge; with none of them taken the graph ends.
+    Edges {
+        guarded: Vec<GuardedEdge>,
+        fallback: Option<String>,
+    },
     /// A Conditional: the `"true"` and `"false"` edges (a missing one ends the graph).
     Branch {
         on_true: Option<String>,
         on_false: Option<String>,
     },
+    /// A routing Switch: the edge labelled with the matched case's route, or `"default"`.
+    Routes {
+        routes: BTreeMap<String, String>,
+        default: Option<String>,
+    },
     /// A Finish step: its mapping is the graph's output.
     Finish,
+    /// An Error step: it always fails.
+    Fail,
 }
 
 /// A step's way on: the normal flow and, when it has one, the `onError` edge.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Successors {
     pub flow: Flow,
     pub on_error: Option<String>,
 }
 
+impl Successors {
+    fn targets(&self) -> Vec<&String> {
+        let mut targets: Vec<&String> = match &self.flow {
+            Flow::Edges { guarded, fallback } => {
+                guarded.iter().map(|e| &e.target).chain(fallback).collect()
+            }
+            Flow::Branch { on_true, on_false } => on_true.iter().chain(on_false).collect(),
+            Flow::Routes { routes, default } => routes.values().chain(default).collect(),
+            Flow::Finish | Flow::Fail => Vec::new(),
+        };
+        targets.extend(&self.on_error);
+        targets
+    }
+}
+
+/// How a step's outgoing edges are read, by its type.
+enum EdgeStyle {
+    Plain,
+    Branch,
+    Routes,
+    Terminal,
+}
+
+fn edge_style(step: &Step) -> EdgeStyle {
+    match step {
+        Step::Conditional(_) => EdgeStyle::Branch,
+        Step::Switch(switch) if switch.config.cases.iter().any(|case| case.route.is_some()) => {
+            EdgeStyle::Routes
+        }
+        Step::Finish(_) | Step::Error(_) => EdgeStyle::Terminal,
+        _ => EdgeStyle::Plain,
+    }
+}
+
 /// Groups the edges by their source step and checks that each step's edges make sense
-/// for its type; also refuses cycles (loops belong in a While step).
-pub fn successors(graph: &ExecutionGraph) -> Result<BTreeMap<String, Successors>, CompileError> {
+/// for its type; also refuses cycles (loops belong in a While step). `raw_plan` is the
+/// `executionPlan` as written, where edge conditions are taken from.
+pub fn successors(
+    graph: &ExecutionGraph,
+    raw_plan: &[Value],
+) -> Result<BTreeMap<String, Successors>, CompileError> {
     let mut result = BTreeMap::new();
     for (id, step) in &graph.steps {
-        let edges: Vec<_> = graph
-            .execution_plan
-            .iter()
-            .filter(|e| &e.from_step == id)
-            .collect();
+        let style = edge_style(step);
         let mut on_error = None;
         let mut plain = Vec::new();
+        let mut guarded = Vec::new();
         let mut on_true = None;
         let mut on_false = None;
-        for edge in edges {
-            let here = || format!("executionPlan edge {} -> {}", edge.from_step, edge.to_step);
-            if edge.condition.is_some() || edge.priority.is_some() {
-                return Err(CompileError::Unsupported {
-                    location: here(),
-                    what: "conditional edges (`condition`, `priority`)".into(),
+        let mut routes = BTreeMap::new();
+        let mut default = None;
+        for (index, edge) in graph
+            .execution_plan
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| &e.from_step == id)
+        {
+            let location = format!(
+                "executionPlan[{index}] ({} -> {})",
+                edge.from_step, edge.to_step
+            );
+            let label = edge.label.as_deref().filter(|l| !l.is_empty());
+            if label == Some("onError") {
+                set_once(&mut on_error, &edge.to_step, id, "onError", &location)?;
+                continue;
+            }
+            if edge.condition.is_some() && !matches!(style, EdgeStyle::Plain) {
+                return Err(CompileError::InvalidEdge {
+                    location,
+                    message: format!(
+                        "a {} step's edges cannot carry a condition",
+                        step.step_type()
+                    ),
                 });
             }
-            match edge.label.as_deref() {
-                Some("onError") => set_once(&mut on_error, &edge.to_step, id, "onError")?,
-                Some("true") if matches!(step, Step::Conditional(_)) => {
-                    set_once(&mut on_true, &edge.to_step, id, "true")?
+            match (&style, label) {
+                (EdgeStyle::Plain, None | Some("next")) => match &edge.condition {
+                    Some(_) => guarded.push(GuardedEdge {
+                        condition: raw_plan
+                            .get(index)
+                            .and_then(|e| e.get("condition"))
+                            .cloned()
+                            .ok_or_else(|| {
+                                CompileError::Internal(format!(
+                                    "{location}: its condition is missing from the document"
+                                ))
+                            })?,
+                        priority: edge.priority.unwrap_or(0),
+                        target: edge.to_step.clone(),
+                    }),
+                    None => plain.push(edge.to_step.clone()),
+                },
+                (EdgeStyle::Branch, Some("true")) => {
+                    set_once(&mut on_true, &edge.to_step, id, "true", &location)?
                 }
-                Some("false") if matches!(step, Step::Conditional(_)) => {
-                    set_once(&mut on_false, &edge.to_step, id, "false")?
+                (EdgeStyle::Branch, Some("false")) => {
+                    set_once(&mut on_false, &edge.to_step, id, "false", &location)?
                 }
-                None | Some("") | Some("next") if !matches!(step, Step::Conditional(_)) => {
-                    plain.push(edge.to_step.clone())
+                (EdgeStyle::Routes, Some("default")) => {
+                    set_once(&mut default, &edge.to_step, id, "default", &location)?
                 }
-                other => {
-                    let expected = if matches!(step, Step::Conditional(_)) {
-                        "\"true\", \"false\" or \"onError\""
-                    } else {
-                        "no label or \"onError\""
+                (EdgeStyle::Routes, Some(route)) => {
+                    if routes
+                        .insert(route.to_owned(), edge.to_step.clone())
+                        .is_some()
+                    {
+                        return Err(CompileError::InvalidEdge {
+                            location,
+                            message: format!("step '{id}' already has an edge for route {route:?}"),
+                        });
+                    }
+                }
+                (EdgeStyle::Terminal, _) => {
+                    return Err(CompileError::InvalidEdge {
+                        location,
+                        message: format!(
+                            "a {} step ends its graph; only an \"onError\" edge may leave it",
+                            step.step_type()
+                        ),
+                    });
+                }
+                (_, label) => {
+                    let expected = match style {
+                        EdgeStyle::Branch => "\"true\", \"false\" or \"onError\"",
+                        EdgeStyle::Routes => "a case's route, \"default\" or \"onError\"",
+                        _ => "no label or \"onError\"",
                     };
                     return Err(CompileError::InvalidEdge {
-                        location: here(),
+                        location,
                         message: format!(
                             "a {} step's edges take {expected}, this one is labelled {}",
                             step.step_type(),
-                            other
+                            label
                                 .map(|l| format!("{l:?}"))
                                 .unwrap_or_else(|| "nothing".into())
                         ),
@@ -79,21 +189,26 @@ pub fn successors(graph: &ExecutionGraph) -> Result<BTreeMap<String, Successors>
                 }
             }
         }
-        let flow = match step {
-            Step::Finish(_) => Flow::Finish,
-            Step::Conditional(_) => Flow::Branch { on_true, on_false },
-            _ => {
-                if plain.len() > 1 {
-                    return Err(CompileError::Unsupported {
-                        location: format!("steps.{id}"),
-                        what: format!(
-                            "more than one outgoing edge ({}): parallel branches",
-                            plain.join(", ")
-                        ),
-                    });
-                }
-                Flow::Next(plain.pop())
-            }
+        if plain.len() > 1 {
+            return Err(CompileError::Unsupported {
+                location: format!("steps.{id}"),
+                what: format!(
+                    "more than one unconditional outgoing edge ({}): parallel branches",
+                    plain.join(", ")
+                ),
+            });
+        }
+        // Highest priority first; the sort is stable, so ties keep the plan's order.
+        guarded.sort_by_key(|edge| std::cmp::Reverse(edge.priority));
+        let flow = match style {
+            EdgeStyle::Plain => Flow::Edges {
+                guarded,
+                fallback: plain.pop(),
+            },
+            EdgeStyle::Branch => Flow::Branch { on_true, on_false },
+            EdgeStyle::Routes => Flow::Routes { routes, default },
+            EdgeStyle::Terminal if matches!(step, Step::Finish(_)) => Flow::Finish,
+            EdgeStyle::Terminal => Flow::Fail,
         };
         result.insert(id.clone(), Successors { flow, on_error });
     }
@@ -106,26 +221,18 @@ fn set_once(
     to: &str,
     from: &str,
     label: &str,
+    location: &str,
 ) -> Result<(), CompileError> {
     if let Some(first) = slot {
         return Err(CompileError::InvalidEdge {
-            location: format!("executionPlan edge {from} -> {to}"),
-            message: format!("step '{from}' already has a {label:?} edge (to '{first}')"),
+            location: location.to_owned(),
+            message: format!(
+                "step '{from}' already has a {label:?} edge (to '{first}'), this one goes to '{to}'"
+            ),
         });
     }
     *slot = Some(to.to_owned());
     Ok(())
-}
-
-impl Successors {
-    fn targets(&self) -> impl Iterator<Item = &String> {
-        let flow: Vec<&String> = match &self.flow {
-            Flow::Next(next) => next.iter().collect(),
-            Flow::Branch { on_true, on_false } => on_true.iter().chain(on_false.iter()).collect(),
-            Flow::Finish => Vec::new(),
-        };
-        flow.into_iter().chain(self.on_error.iter())
-    }
 }
 
 /// A depth-first walk from the entry point; a step met again while still on the path is a cycle.

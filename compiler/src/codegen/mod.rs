@@ -46,7 +46,12 @@ pub fn generate(
 ) -> Result<GeneratedScenario, CompileError> {
     let graph = &scenario.execution_graph;
     let raw_graph = raw.get("executionGraph").unwrap_or(raw);
-    let successors = graph::successors(graph)?;
+    let raw_plan = raw_graph
+        .get("executionPlan")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let successors = graph::successors(graph, raw_plan)?;
 
     let mut agents = BTreeMap::new();
     let mut calls = BTreeMap::new();
@@ -63,7 +68,14 @@ pub fn generate(
                     .entry((agent.agent_id.clone(), agent.capability_id.clone()))
                     .or_insert(());
             }
-            Step::Finish(_) | Step::Conditional(_) | Step::Log(_) => {}
+            Step::Finish(_)
+            | Step::Conditional(_)
+            | Step::Log(_)
+            | Step::Switch(_)
+            | Step::Filter(_)
+            | Step::GroupBy(_)
+            | Step::Error(_)
+            | Step::Delay(_) => {}
             other => {
                 return Err(CompileError::Unsupported {
                     location: format!("steps.{id}.stepType"),
@@ -78,7 +90,7 @@ pub fn generate(
         .collect();
 
     let mut main_rs = String::new();
-    header(&mut main_rs, graph);
+    header(&mut main_rs, graph, raw_graph);
     steps(&mut main_rs, graph, raw_graph, &successors)?;
     let calls: Vec<(String, String)> = calls.into_keys().collect();
     main_rs.push_str(&wasi::glue(&calls));
@@ -90,7 +102,7 @@ pub fn generate(
     })
 }
 
-fn header(out: &mut String, graph: &ExecutionGraph) {
+fn header(out: &mut String, graph: &ExecutionGraph, raw_graph: &Value) {
     let name = graph.name.as_deref().unwrap_or("unnamed scenario");
     let _ = writeln!(
         out,
@@ -109,10 +121,24 @@ fn header(out: &mut String, graph: &ExecutionGraph) {
     );
     out.push_str("/// What a step hands back: the step to run next, or the graph's output.\n");
     out.push_str("enum Next {\n    Step(fn(&mut Run) -> Result<Next, WorkflowError>),\n    Done(Value),\n}\n\n");
+    let check_input = match raw_graph
+        .get("inputSchema")
+        .filter(|schema| !schema.is_null())
+    {
+        Some(schema) => {
+            let _ = writeln!(
+                out,
+                "/// The graph's input schema.\nstatic INPUT_SCHEMA: LazyLock<runtara_runtime::dsl::Schema> =\n    LazyLock::new(|| embedded({}));\n",
+                raw_string(&schema.to_string())
+            );
+            "    run.check_input(&INPUT_SCHEMA)?;\n"
+        }
+        None => "",
+    };
     let entry = step_fn_name(graph, &graph.entry_point);
     let _ = writeln!(
         out,
-        "/// Runs the graph from its entry point \"{}\" to its end.\nfn drive(run: &mut Run) -> Result<Value, WorkflowError> {{\n    let mut step: fn(&mut Run) -> Result<Next, WorkflowError> = {entry};\n    loop {{\n        match step(run)? {{\n            Next::Step(next) => step = next,\n            Next::Done(output) => return Ok(output),\n        }}\n    }}\n}}\n",
+        "/// Runs the graph from its entry point \"{}\" to its end.\nfn drive(run: &mut Run) -> Result<Value, WorkflowError> {{\n{check_input}    let mut step: fn(&mut Run) -> Result<Next, WorkflowError> = {entry};\n    loop {{\n        match step(run)? {{\n            Next::Step(next) => step = next,\n            Next::Done(output) => return Ok(output),\n        }}\n    }}\n}}\n",
         graph.entry_point.escape_default()
     );
 }
@@ -137,64 +163,129 @@ fn steps(
         }
         let Successors { flow, on_error } = &successors[id];
         let fn_name = step_fn_name(graph, id);
-        let static_name = fn_name.to_uppercase();
+        let step_static = fn_name.to_uppercase();
         let step_type = step.step_type();
-        let rust_type = format!("runtara_runtime::dsl::step::{step_type}Step");
         let _ = writeln!(
             out,
-            "static {static_name}: LazyLock<{rust_type}> =\n    LazyLock::new(|| embedded({}));\n",
+            "static {step_static}: LazyLock<runtara_runtime::dsl::step::{step_type}Step> =\n    LazyLock::new(|| embedded({}));\n",
             raw_string(&raw_step.to_string())
         );
+        if let Flow::Edges { guarded, .. } = flow {
+            for (index, edge) in guarded.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "/// The condition of the edge {} -> {} (priority {}).\nstatic {step_static}_EDGE_{index}: LazyLock<runtara_runtime::dsl::Condition> =\n    LazyLock::new(|| embedded({}));\n",
+                    id.escape_default(),
+                    edge.target.escape_default(),
+                    edge.priority,
+                    raw_string(&edge.condition.to_string())
+                );
+            }
+        }
+
         let _ = writeln!(out, "/// Step \"{}\" ({step_type}).", id.escape_default());
         let _ = writeln!(
             out,
             "fn {fn_name}(run: &mut Run) -> Result<Next, WorkflowError> {{"
         );
-        let next = |target: &Option<String>| match target {
-            Some(to) => format!("Next::Step({})", step_fn_name(graph, to)),
-            None => "Next::Done(Value::Null)".to_owned(),
-        };
-        let (call, on_ok) = match (step, flow) {
-            (Step::Agent(_), Flow::Next(to)) => (
-                format!("run.agent(&{static_name})"),
-                format!("|()| {}", next(to)),
-            ),
-            (Step::Log(_), Flow::Next(to)) => (
-                format!("run.log(&{static_name})"),
-                format!("|()| {}", next(to)),
-            ),
-            (Step::Conditional(_), Flow::Branch { on_true, on_false }) => (
-                format!("run.conditional(&{static_name})"),
-                format!(
-                    "|result| if result {{ {} }} else {{ {} }}",
-                    next(on_true),
-                    next(on_false)
-                ),
-            ),
-            (Step::Finish(_), Flow::Finish) => (
-                format!("run.finish(&{static_name})"),
-                "Next::Done".to_owned(),
-            ),
-            _ => {
+        let method = match step {
+            Step::Agent(_) => "agent",
+            Step::Conditional(_) => "conditional",
+            Step::Log(_) => "log",
+            Step::Finish(_) => "finish",
+            Step::Switch(_) => "switch",
+            Step::Filter(_) => "filter",
+            Step::GroupBy(_) => "group_by",
+            Step::Error(_) => "error",
+            Step::Delay(_) => "delay",
+            other => {
                 return Err(CompileError::Internal(format!(
-                    "step '{id}' has a flow that does not fit its type"
+                    "no code for {} steps",
+                    other.step_type()
                 )));
             }
         };
-        match on_error {
-            None => {
-                let _ = writeln!(out, "    {call}.map({on_ok})\n}}\n");
+        // What the step's call yields, bound for the flow below.
+        let binding = match flow {
+            Flow::Branch { .. } => "let result = ",
+            Flow::Routes { .. } => "let route = ",
+            Flow::Finish => "let output = ",
+            Flow::Edges { .. } | Flow::Fail => "",
+        };
+        let call = format!("run.{method}(&{step_static})");
+        match (flow, on_error) {
+            (Flow::Fail, None) => {
+                let _ = writeln!(out, "    Err({call})\n}}\n");
+                continue;
             }
-            Some(handler) => {
+            (Flow::Fail, Some(handler)) => {
                 let _ = writeln!(
                     out,
-                    "    match {call} {{\n        Ok(done) => Ok(({on_ok})(done)),\n        Err(error) => {{\n            run.record_error(&error);\n            Ok(Next::Step({}))\n        }}\n    }}\n}}\n",
-                    step_fn_name(graph, handler)
+                    "    let error = {call};\n    run.record_error(&error);\n    Ok({})\n}}\n",
+                    next(graph, Some(handler))
+                );
+                continue;
+            }
+            (_, None) => {
+                let _ = writeln!(out, "    {binding}{call}?;");
+            }
+            (_, Some(handler)) => {
+                let ok = if binding.is_empty() { "()" } else { "value" };
+                let _ = writeln!(
+                    out,
+                    "    {binding}match {call} {{\n        Ok({ok}) => {ok},\n        Err(error) => {{\n            run.record_error(&error);\n            return Ok({});\n        }}\n    }};",
+                    next(graph, Some(handler))
                 );
             }
         }
+        match flow {
+            Flow::Edges { guarded, fallback } => {
+                for (index, edge) in guarded.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "    if run.edge_condition({id:?}, &{step_static}_EDGE_{index})? {{\n        return Ok({});\n    }}",
+                        next(graph, Some(&edge.target))
+                    );
+                }
+                let _ = writeln!(out, "    Ok({})\n}}\n", next(graph, fallback.as_ref()));
+            }
+            Flow::Branch { on_true, on_false } => {
+                let _ = writeln!(
+                    out,
+                    "    Ok(if result {{ {} }} else {{ {} }})\n}}\n",
+                    next(graph, on_true.as_ref()),
+                    next(graph, on_false.as_ref())
+                );
+            }
+            Flow::Routes { routes, default } => {
+                out.push_str("    Ok(match route.as_deref() {\n");
+                for (route, target) in routes {
+                    let _ = writeln!(
+                        out,
+                        "        Some({route:?}) => {},",
+                        next(graph, Some(target))
+                    );
+                }
+                // No case matched: the "default" edge; a matched route without an edge ends the graph.
+                let _ = writeln!(
+                    out,
+                    "        None => {},\n        Some(_) => Next::Done(Value::Null),\n    }})\n}}\n",
+                    next(graph, default.as_ref())
+                );
+            }
+            Flow::Finish => out.push_str("    Ok(Next::Done(output))\n}\n\n"),
+            Flow::Fail => {}
+        }
     }
     Ok(())
+}
+
+/// The expression that continues at `target`, or ends the graph with no output.
+fn next(graph: &ExecutionGraph, target: Option<&String>) -> String {
+    match target {
+        Some(to) => format!("Next::Step({})", step_fn_name(graph, to)),
+        None => "Next::Done(Value::Null)".to_owned(),
+    }
 }
 
 /// Steps are named by their position in the document, so any step id makes a valid Rust name.

@@ -112,6 +112,11 @@ impl runtara_runtime::Durable for WitDurable {
         context::log(level, message, &context.to_string());
     }
 
+    fn sleep(&mut self, duration: std::time::Duration, checkpoint_id: &str, state: &Value) -> Result<(), String> {
+        let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        context::sleep(millis, checkpoint_id, &state.to_string())
+    }
+
     fn completed(&mut self, output: &Value) {
         context::completed(&output.to_string());
     }
