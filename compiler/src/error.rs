@@ -65,6 +65,23 @@ pub enum CompileError {
     Internal(String),
 }
 
+impl CompileError {
+    /// Places an error found inside a subgraph: `prefix` is like `steps.split.subgraph.`.
+    pub(crate) fn within(self, prefix: &str) -> Self {
+        match self {
+            Self::Unsupported { location, what } => Self::Unsupported {
+                location: format!("{prefix}{location}"),
+                what,
+            },
+            Self::InvalidEdge { location, message } => Self::InvalidEdge {
+                location: format!("{prefix}{location}"),
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
 fn list(problems: &[Problem]) -> String {
     problems
         .iter()

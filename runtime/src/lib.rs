@@ -43,7 +43,7 @@ mod run;
 mod seams;
 
 pub use error::{ErrorCategory, WorkflowError};
-pub use run::{Run, StepFailure};
+pub use run::{GraphFn, Run, StepFailure};
 pub use seams::{Agents, Durable, LogLevel};
 
 pub use runtara_agent::{AgentError, ErrorCategory as AgentErrorCategory};

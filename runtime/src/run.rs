@@ -6,6 +6,9 @@ use runtara_dsl::{condition, mapping};
 
 mod collections;
 mod control;
+mod subgraphs;
+
+pub use subgraphs::GraphFn;
 
 use crate::retry::RetryPolicy;
 use crate::{Agents, Durable, LogLevel, WorkflowError};
@@ -150,6 +153,23 @@ impl<'a> Run<'a> {
             Err(error) => self.durable.failed(error),
         }
         result
+    }
+
+    /// Puts `value` at the scope's top-level `name` (`item`, `loop`); returns what was there.
+    fn bind(&mut self, name: &str, value: Value) -> Option<Value> {
+        self.scope
+            .as_object_mut()
+            .expect("the scope is an object")
+            .insert(name.into(), value)
+    }
+
+    /// Undoes [`Run::bind`].
+    fn restore(&mut self, name: &str, previous: Option<Value>) {
+        let scope = self.scope.as_object_mut().expect("the scope is an object");
+        match previous {
+            Some(previous) => scope.insert(name.into(), previous),
+            None => scope.remove(name),
+        };
     }
 
     pub(crate) fn record_outputs(&mut self, step_id: &str, outputs: Value) {

@@ -46,17 +46,16 @@ impl Run<'_> {
         let items = self.array(&step.id, &step.config.value)?;
         let mut kept = Vec::new();
         for (index, item) in items.into_iter().enumerate() {
-            let holds = self
-                .with_item(item.clone(), |scope| {
-                    condition::evaluate(&step.config.condition, scope)
-                })
-                .map_err(|e| {
-                    WorkflowError::step(
-                        &step.id,
-                        "CONDITION_ERROR",
-                        format!("config.condition for element {index}: {e}"),
-                    )
-                })?;
+            let previous = self.bind("item", item.clone());
+            let holds = condition::evaluate(&step.config.condition, &self.scope);
+            self.restore("item", previous);
+            let holds = holds.map_err(|e| {
+                WorkflowError::step(
+                    &step.id,
+                    "CONDITION_ERROR",
+                    format!("config.condition for element {index}: {e}"),
+                )
+            })?;
             if holds {
                 kept.push(item);
             }
@@ -109,19 +108,6 @@ impl Run<'_> {
                 format!("config.value must be an array, got {}", kind(&other)),
             )),
         }
-    }
-
-    /// Evaluates `f` with `item` bound in the scope, restoring what was there before.
-    fn with_item<T>(&mut self, item: Value, f: impl FnOnce(&Value) -> T) -> T {
-        let scope = self.scope.as_object_mut().expect("the scope is an object");
-        let previous = scope.insert("item".into(), item);
-        let result = f(&self.scope);
-        let scope = self.scope.as_object_mut().expect("the scope is an object");
-        match previous {
-            Some(previous) => scope.insert("item".into(), previous),
-            None => scope.remove("item"),
-        };
-        result
     }
 }
 

@@ -1,0 +1,207 @@
+//! Steps that run a subgraph: Split (once per element) and While (while a condition holds).
+//!
+//! Each iteration runs the generated drive function of the subgraph on a child
+//! run whose scope starts as a copy of the parent's (so steps of enclosing
+//! graphs stay readable) with the iteration's bindings on top; what the
+//! iteration's own steps produce stays in its copy.
+
+use serde_json::{Map, Value, json};
+
+use runtara_dsl::schema::{Schema, check_input};
+use runtara_dsl::step::{SplitStep, WhileStep};
+use runtara_dsl::{InputMapping, condition, mapping};
+
+use super::{Run, StepFailure};
+use crate::WorkflowError;
+
+/// A subgraph's generated drive function: runs it to its end and returns its output.
+pub type GraphFn = fn(&mut Run) -> Result<Value, WorkflowError>;
+
+impl Run<'_> {
+    /// Runs a Split step: the subgraph once per element of `config.value` (or per
+    /// chunk of `batchSize`), with the element as `item` and `data`; outputs the
+    /// iteration results in input order. With `dontStopOnFailed`, failed iterations
+    /// are collected: outputs `{ success, failed, stats, hasFailures }`.
+    pub fn split(&mut self, step: &SplitStep, body: GraphFn) -> Result<(), StepFailure> {
+        let config = &step.config;
+        let value = mapping::resolve(&config.value, &self.scope).map_err(|e| {
+            WorkflowError::step(&step.id, "MAPPING_ERROR", format!("config.value: {e}"))
+        })?;
+        let elements = match value {
+            Value::Array(items) => items,
+            Value::Null if config.allow_null == Some(true) => Vec::new(),
+            Value::Null => {
+                return Err(WorkflowError::step(
+                    &step.id,
+                    "INVALID_VALUE",
+                    "config.value is null (set config.allowNull to split null into no iterations)",
+                ));
+            }
+            single if config.convert_single_value == Some(true) => vec![single],
+            other => {
+                return Err(WorkflowError::step(
+                    &step.id,
+                    "INVALID_VALUE",
+                    format!(
+                        "config.value must be an array, got {other} (set config.convertSingleValue to split a single value)"
+                    ),
+                ));
+            }
+        };
+        let iterations: Vec<Value> = match config.batch_size {
+            Some(size) if size > 0 => elements
+                .chunks(size as usize)
+                .map(|chunk| Value::Array(chunk.to_vec()))
+                .collect(),
+            _ => elements,
+        };
+        let variables = self.variables_for(&step.id, &config.variables)?;
+        let keep_going = config.dont_stop_on_failed == Some(true);
+
+        let mut results = Vec::new();
+        let mut failed = Vec::new();
+        for (index, item) in iterations.into_iter().enumerate() {
+            let outcome = check_schema("inputSchema", step.input_schema.as_ref(), &item)
+                .and_then(|()| {
+                    self.iteration(index, &variables, body, |scope| {
+                        scope.insert("item".into(), item.clone());
+                        scope.insert("data".into(), item.clone());
+                    })
+                })
+                .and_then(|output| {
+                    check_schema("outputSchema", step.output_schema.as_ref(), &output)?;
+                    Ok(output)
+                });
+            match outcome {
+                Ok(output) => results.push(output),
+                Err(error) if keep_going => {
+                    failed.push(json!({ "index": index, "item": item, "error": error.to_json() }));
+                }
+                Err(error) => return Err(iteration_failure(&step.id, index, error)),
+            }
+        }
+        let outputs = if keep_going {
+            let (succeeded, failures) = (results.len(), failed.len());
+            json!({
+                "success": results,
+                "failed": failed,
+                "stats": { "total": succeeded + failures, "succeeded": succeeded, "failed": failures },
+                "hasFailures": failures > 0,
+            })
+        } else {
+            Value::Array(results)
+        };
+        self.record_outputs(&step.id, outputs);
+        Ok(())
+    }
+
+    /// Runs a While step: the subgraph while the condition holds, at most
+    /// `maxIterations` times (default 10). In the condition and the subgraph,
+    /// `loop.index` is the 0-based iteration and `loop.outputs` the previous
+    /// iteration's output; outputs `{ iterations, outputs }`.
+    pub fn while_loop(&mut self, step: &WhileStep, body: GraphFn) -> Result<(), StepFailure> {
+        let max = step.config.max_iterations_or_default();
+        let variables = self.variables_for(&step.id, &step.config.variables)?;
+        let mut outputs = Value::Null;
+        let mut index: u32 = 0;
+        while index < max {
+            let bound = json!({ "index": index, "outputs": outputs });
+            let previous = self.bind("loop", bound.clone());
+            let holds = condition::evaluate(&step.condition, &self.scope);
+            self.restore("loop", previous);
+            let holds = holds.map_err(|e| {
+                WorkflowError::step(&step.id, "CONDITION_ERROR", format!("condition: {e}"))
+            })?;
+            if !holds {
+                break;
+            }
+            outputs = self
+                .iteration(index as usize, &variables, body, |scope| {
+                    scope.insert("loop".into(), bound);
+                })
+                .map_err(|error| iteration_failure(&step.id, index as usize, error))?;
+            index += 1;
+        }
+        self.record_outputs(&step.id, json!({ "iterations": index, "outputs": outputs }));
+        Ok(())
+    }
+
+    /// The variables of an iteration: the graph's, plus the step's `config.variables`
+    /// resolved once against the parent scope.
+    fn variables_for(
+        &self,
+        step_id: &str,
+        extra: &InputMapping,
+    ) -> Result<Map<String, Value>, StepFailure> {
+        let mut variables = self.scope["variables"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let resolved = mapping::resolve_map(extra, &self.scope).map_err(|e| {
+            WorkflowError::step(step_id, "MAPPING_ERROR", format!("config.variables: {e}"))
+        })?;
+        if let Value::Object(resolved) = resolved {
+            variables.extend(resolved);
+        }
+        Ok(variables)
+    }
+
+    /// Runs one iteration of `body` on a child run.
+    fn iteration(
+        &mut self,
+        index: usize,
+        variables: &Map<String, Value>,
+        body: GraphFn,
+        bind: impl FnOnce(&mut Map<String, Value>),
+    ) -> Result<Value, WorkflowError> {
+        let mut scope = self.scope.clone();
+        let fields = scope.as_object_mut().expect("the scope is an object");
+        let mut variables = variables.clone();
+        variables.insert("_index".into(), json!(index));
+        fields.insert("variables".into(), Value::Object(variables));
+        bind(fields);
+        let mut child = Run {
+            scope,
+            agents: &mut *self.agents,
+            durable: &mut *self.durable,
+        };
+        body(&mut child)
+    }
+}
+
+/// An iteration's failure as the Split or While step reports it.
+fn iteration_failure(step_id: &str, index: usize, error: WorkflowError) -> WorkflowError {
+    let mut attributes = match error.attributes {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    attributes.insert("iteration".into(), json!(index));
+    if let Some(inner) = &error.step_id {
+        attributes.insert("innerStepId".into(), json!(inner));
+    }
+    let location = match &error.step_id {
+        Some(inner) => format!("iteration {index}, step '{inner}'"),
+        None => format!("iteration {index}"),
+    };
+    WorkflowError {
+        step_id: Some(step_id.to_owned()),
+        code: error.code,
+        message: format!("{location}: {}", error.message),
+        category: error.category,
+        attributes: Value::Object(attributes),
+    }
+}
+
+/// Checks an iteration's input or output against the Split's schema, listing every violation.
+fn check_schema(which: &str, schema: Option<&Schema>, value: &Value) -> Result<(), WorkflowError> {
+    let Some(schema) = schema else { return Ok(()) };
+    check_input(schema, value)
+        .map(|_| ())
+        .map_err(|violations| {
+            let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            WorkflowError::workflow(
+                "SCHEMA_VIOLATION",
+                format!("does not match the {which}: {}", listed.join("; ")),
+            )
+        })
+}
