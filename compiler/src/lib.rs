@@ -132,11 +132,7 @@ pub fn check(scenario_path: &Path, agents_dir: &Path) -> Result<CheckedScenario,
     let document: Value = serde_json::from_str(&text)
         .map_err(|e| CompileError::Internal(format!("the scenario parsed but is not JSON: {e}")))?;
     // A scenario that calls no agent needs no agent directory.
-    let calls_agents = scenario
-        .execution_graph
-        .steps
-        .values()
-        .any(|step| matches!(step, runtara_dsl::Step::Agent(_)));
+    let calls_agents = calls_agents(&scenario.execution_graph);
     let agents = if calls_agents || agents_dir.is_dir() {
         AgentDirectory::load(agents_dir)?
     } else {
@@ -153,6 +149,17 @@ pub fn check(scenario_path: &Path, agents_dir: &Path) -> Result<CheckedScenario,
         scenario,
         document,
         agents,
+    })
+}
+
+/// Whether any step of the graph or of its subgraphs is an Agent step.
+fn calls_agents(graph: &runtara_dsl::ExecutionGraph) -> bool {
+    graph.steps.values().any(|step| {
+        matches!(step, runtara_dsl::Step::Agent(_))
+            || step
+                .subgraphs()
+                .into_iter()
+                .any(|(_, sub)| calls_agents(sub))
     })
 }
 

@@ -7,7 +7,13 @@ pub enum HostError {
     #[error("cannot set up Wasmtime: {0:#}")]
     Engine(wasmtime::Error),
 
-    #[error("cannot load the component {path}: {source:#}")]
+    #[error("cannot read the component {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{path} is not a component Wasmtime can load: {source:#}")]
     Load {
         path: PathBuf,
         source: wasmtime::Error,

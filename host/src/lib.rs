@@ -115,8 +115,12 @@ impl Host {
 
     /// Compiles a component file, refusing one whose runtara imports were not plugged.
     pub fn load(&self, path: &Path) -> Result<Component, HostError> {
+        let bytes = std::fs::read(path).map_err(|source| HostError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         let component =
-            Component::from_file(&self.engine, path).map_err(|source| HostError::Load {
+            Component::from_binary(&self.engine, &bytes).map_err(|source| HostError::Load {
                 path: path.to_owned(),
                 source,
             })?;

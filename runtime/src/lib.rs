@@ -40,10 +40,12 @@ pub mod command;
 mod error;
 mod retry;
 mod run;
+mod schedule;
 mod seams;
 
 pub use error::{ErrorCategory, WorkflowError};
 pub use run::{GraphFn, Run, StepFailure};
+pub use schedule::{Graph, Next, StepFn};
 pub use seams::{Agents, Durable, LogLevel};
 
 pub use runtara_agent::{AgentError, ErrorCategory as AgentErrorCategory};

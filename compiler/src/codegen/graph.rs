@@ -20,11 +20,12 @@ pub struct GuardedEdge {
 /// What follows one step.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Flow {
-    /// Conditional edges, highest priority first (ties in plan order), then the
-    /// unconditional edge; with none of them taken the graph ends.
+    /// Conditional edges, highest priority first (ties in plan order): the first whose
+    /// condition holds is taken; when none holds, every unconditional edge is (several
+    /// start parallel branches); with none at all this path of the graph ends.
     Edges {
         guarded: Vec<GuardedEdge>,
-        fallback: Option<String>,
+        fallback: Vec<String>,
     },
     /// A Conditional: the `"true"` and `"false"` edges (a missing one ends the graph).
     Branch {
@@ -50,7 +51,8 @@ pub struct Successors {
 }
 
 impl Successors {
-    fn targets(&self) -> Vec<&String> {
+    /// Every step an edge of this step leads to, `onError` included.
+    pub fn targets(&self) -> Vec<&String> {
         let mut targets: Vec<&String> = match &self.flow {
             Flow::Edges { guarded, fallback } => {
                 guarded.iter().map(|e| &e.target).chain(fallback).collect()
@@ -189,21 +191,12 @@ pub fn successors(
                 }
             }
         }
-        if plain.len() > 1 {
-            return Err(CompileError::Unsupported {
-                location: format!("steps.{id}"),
-                what: format!(
-                    "more than one unconditional outgoing edge ({}): parallel branches",
-                    plain.join(", ")
-                ),
-            });
-        }
         // Highest priority first; the sort is stable, so ties keep the plan's order.
         guarded.sort_by_key(|edge| std::cmp::Reverse(edge.priority));
         let flow = match style {
             EdgeStyle::Plain => Flow::Edges {
                 guarded,
-                fallback: plain.pop(),
+                fallback: plain,
             },
             EdgeStyle::Branch => Flow::Branch { on_true, on_false },
             EdgeStyle::Routes => Flow::Routes { routes, default },

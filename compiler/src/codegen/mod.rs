@@ -111,13 +111,27 @@ impl GraphName {
         format!("{}step_{index}", self.prefix)
     }
 
-    /// The expression that continues at `target`, or ends the graph with no output.
-    fn next(&self, graph: &ExecutionGraph, target: Option<&String>) -> String {
-        match target {
-            Some(to) => format!("Next::Step({})", self.step_fn(graph, to)),
-            None => "Next::Done(Value::Null)".to_owned(),
-        }
+    /// The expression that continues on the edges to `targets` (none ends this path).
+    fn take<'t>(
+        &self,
+        graph: &ExecutionGraph,
+        targets: impl IntoIterator<Item = &'t String>,
+    ) -> String {
+        let indices: Vec<String> = targets
+            .into_iter()
+            .map(|to| step_index(graph, to).to_string())
+            .collect();
+        format!("Next::Take(&[{}])", indices.join(", "))
     }
+}
+
+/// A step's position in its graph's document order.
+fn step_index(graph: &ExecutionGraph, id: &str) -> usize {
+    graph
+        .steps
+        .keys()
+        .position(|key| key == id)
+        .unwrap_or(usize::MAX)
 }
 
 struct Generator<'a> {
@@ -141,14 +155,12 @@ impl Generator<'_> {
         let _ = writeln!(out, "//! change the scenario and compile it again.\n");
         out.push_str("use std::sync::LazyLock;\n\n");
         out.push_str("use runtara_runtime::serde_json::{Map, Value};\n");
-        out.push_str("use runtara_runtime::{Run, WorkflowError, embedded};\n\n");
+        out.push_str("use runtara_runtime::{Graph, Next, Run, WorkflowError, embedded};\n\n");
         let _ = writeln!(
             out,
             "/// The graph's declared variables.\nstatic VARIABLES: LazyLock<Map<String, Value>> =\n    LazyLock::new(|| embedded({}));\n",
             raw_string(&Value::Object(graph.variable_values()).to_string())
         );
-        out.push_str("/// What a step hands back: the step to run next, or the graph's output.\n");
-        out.push_str("enum Next {\n    Step(fn(&mut Run) -> Result<Next, WorkflowError>),\n    Done(Value),\n}\n\n");
     }
 
     /// Emits one graph: its steps (recursing into subgraphs) and its drive function.
@@ -215,9 +227,33 @@ impl Generator<'_> {
             }
             None => "",
         };
+        let graph_static = format!("{}GRAPH", name.prefix.to_uppercase());
+        let steps: Vec<String> = graph
+            .steps
+            .keys()
+            .map(|id| name.step_fn(graph, id))
+            .collect();
+        let edges: Vec<String> = graph
+            .steps
+            .keys()
+            .enumerate()
+            .flat_map(|(from, id)| {
+                successors[id]
+                    .targets()
+                    .into_iter()
+                    .map(move |to| format!("({from}, {})", step_index(graph, to)))
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "/// Runs the {} from its entry point \"{}\" to its end.\nfn {}(run: &mut Run) -> Result<Value, WorkflowError> {{\n{check_input}    let mut step: fn(&mut Run) -> Result<Next, WorkflowError> = {};\n    loop {{\n        match step(run)? {{\n            Next::Step(next) => step = next,\n            Next::Done(output) => return Ok(output),\n        }}\n    }}\n}}\n",
+            "static {graph_static}: Graph = Graph {{\n    steps: &[{}],\n    edges: &[{}],\n    entry: {},\n}};\n",
+            steps.join(", "),
+            edges.join(", "),
+            step_index(graph, &graph.entry_point)
+        );
+        let _ = writeln!(
+            out,
+            "/// Runs the {} from its entry point \"{}\" to its end.\nfn {}(run: &mut Run) -> Result<Value, WorkflowError> {{\n{check_input}    run.drive(&{graph_static})\n}}\n",
             if is_root {
                 "scenario".to_owned()
             } else {
@@ -225,7 +261,6 @@ impl Generator<'_> {
             },
             graph.entry_point.escape_default(),
             name.drive(),
-            name.step_fn(graph, &graph.entry_point),
         );
         Ok(())
     }
@@ -325,7 +360,7 @@ impl Generator<'_> {
                 let _ = writeln!(
                     out,
                     "    let error = {call};\n    run.record_error(&error);\n    Ok({})\n}}\n",
-                    name.next(graph, Some(handler))
+                    name.take(graph, [handler])
                 );
                 return Ok(());
             }
@@ -337,7 +372,7 @@ impl Generator<'_> {
                 let _ = writeln!(
                     out,
                     "    {binding}match {call} {{\n        Ok({ok}) => {ok},\n        Err(error) => {{\n            run.record_error(&error);\n            return Ok({});\n        }}\n    }};",
-                    name.next(graph, Some(handler))
+                    name.take(graph, [handler])
                 );
             }
         }
@@ -347,17 +382,17 @@ impl Generator<'_> {
                     let _ = writeln!(
                         out,
                         "    if run.edge_condition({id:?}, &{step_static}_EDGE_{index})? {{\n        return Ok({});\n    }}",
-                        name.next(graph, Some(&edge.target))
+                        name.take(graph, [&edge.target])
                     );
                 }
-                let _ = writeln!(out, "    Ok({})\n}}\n", name.next(graph, fallback.as_ref()));
+                let _ = writeln!(out, "    Ok({})\n}}\n", name.take(graph, fallback));
             }
             Flow::Branch { on_true, on_false } => {
                 let _ = writeln!(
                     out,
                     "    Ok(if result {{ {} }} else {{ {} }})\n}}\n",
-                    name.next(graph, on_true.as_ref()),
-                    name.next(graph, on_false.as_ref())
+                    name.take(graph, on_true),
+                    name.take(graph, on_false)
                 );
             }
             Flow::Routes { routes, default } => {
@@ -366,14 +401,14 @@ impl Generator<'_> {
                     let _ = writeln!(
                         out,
                         "        Some({route:?}) => {},",
-                        name.next(graph, Some(target))
+                        name.take(graph, [target])
                     );
                 }
                 // No case matched: the "default" edge; a matched route without an edge ends the graph.
                 let _ = writeln!(
                     out,
-                    "        None => {},\n        Some(_) => Next::Done(Value::Null),\n    }})\n}}\n",
-                    name.next(graph, default.as_ref())
+                    "        None => {},\n        Some(_) => Next::Take(&[]),\n    }})\n}}\n",
+                    name.take(graph, default)
                 );
             }
             Flow::Finish => out.push_str("    Ok(Next::Done(output))\n}\n\n"),
