@@ -170,12 +170,18 @@ pub fn compile(
 ) -> Result<CompileReport, CompileError> {
     let checked = check(&options.scenario, &options.agents_dir)?;
     progress(Progress::Checked);
-    let generated = codegen::generate(&checked.scenario, &checked.document, &|agent| {
-        checked
-            .agents
-            .get(agent)
-            .map(|(_, description)| description.version.clone())
-    })?;
+    let workflow_id = scenario_name(&options.scenario);
+    let generated = codegen::generate(
+        &checked.scenario,
+        &checked.document,
+        &workflow_id,
+        &|agent| {
+            checked
+                .agents
+                .get(agent)
+                .map(|(_, description)| description.version.clone())
+        },
+    )?;
     let crate_dir = workspace::write_crate(options, &generated)?;
     progress(Progress::Generated(crate_dir.clone()));
     let outcome = cargo_build::build(

@@ -31,7 +31,7 @@
 //!     "capabilityId": "return-input",
 //!     "inputMapping": {"value": {"valueType": "reference", "value": "data.name"}}}"#);
 //! let (mut agents, mut durable) = (Echo, Quiet);
-//! let mut run = Run::new(json!({"name": "Ada"}), &Default::default(), &mut agents, &mut durable);
+//! let mut run = Run::new(json!({"name": "Ada"}), &Default::default(), "greet", &mut agents, &mut durable);
 //! run.agent(&step).unwrap();
 //! assert_eq!(run.outputs("echo"), Some(&json!({"value": "Ada"})));
 //! ```

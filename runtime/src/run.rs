@@ -6,6 +6,7 @@ use runtara_dsl::{condition, mapping};
 
 mod collections;
 mod control;
+mod identity;
 mod subgraphs;
 
 pub use subgraphs::GraphFn;
@@ -24,22 +25,49 @@ pub type StepFailure = WorkflowError;
 /// `{ "data", "workflow": { "inputs" }, "steps": { <id>: { "outputs", "error" } }, "variables" }`.
 pub struct Run<'a> {
     scope: Value,
+    /// When the whole run must have finished (`executionTimeoutSeconds`).
+    deadline: Option<std::time::Instant>,
     agents: &'a mut dyn Agents,
     durable: &'a mut dyn Durable,
 }
 
 impl<'a> Run<'a> {
-    /// Starts a run on `input` with the graph's declared `variables` (name -> value).
+    /// Starts a run of the workflow `workflow_id` on `input` with the graph's declared
+    /// `variables` (name -> value). The built-in variables `_workflow_id`,
+    /// `_instance_id` (`$RUNTARA_INSTANCE_ID`, else a fresh UUID) and `_tenant_id`
+    /// (`$RUNTARA_TENANT_ID`, else `default`) are added; they win over declared ones.
     pub fn new(
         input: Value,
         variables: &Map<String, Value>,
+        workflow_id: &str,
         agents: &'a mut dyn Agents,
         durable: &'a mut dyn Durable,
     ) -> Self {
+        let mut variables = variables.clone();
+        variables.insert("_workflow_id".into(), json!(workflow_id));
+        variables.insert("_instance_id".into(), json!(identity::instance_id()));
+        variables.insert("_tenant_id".into(), json!(identity::tenant_id()));
         Self {
-            scope: runtara_dsl::scope(input, variables.clone()),
+            scope: runtara_dsl::scope(input, variables),
+            deadline: None,
             agents,
             durable,
+        }
+    }
+
+    /// Fails the run at the next step once `limit` has passed (`executionTimeoutSeconds`).
+    pub fn limit_time(&mut self, limit: std::time::Duration) {
+        self.deadline = std::time::Instant::now().checked_add(limit);
+    }
+
+    /// An error when the run's deadline has passed.
+    pub(crate) fn check_deadline(&self) -> Result<(), WorkflowError> {
+        match self.deadline {
+            Some(deadline) if std::time::Instant::now() > deadline => Err(WorkflowError::workflow(
+                "EXECUTION_TIMEOUT",
+                "the workflow ran longer than its executionTimeoutSeconds",
+            )),
+            _ => Ok(()),
         }
     }
 

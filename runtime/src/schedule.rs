@@ -55,6 +55,7 @@ impl Run<'_> {
         state[graph.entry] = State::Ready;
         while let Some(step) = state.iter().position(|s| *s == State::Ready) {
             state[step] = State::Done;
+            self.check_deadline()?;
             match (graph.steps[step])(self)? {
                 Next::Done(output) => return Ok(output),
                 Next::Take(targets) => {

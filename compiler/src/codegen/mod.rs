@@ -39,10 +39,12 @@ pub struct GeneratedScenario {
 }
 
 /// Generates the crate sources for `scenario`, whose document is `raw` (the steps are
-/// embedded as written). `agent_version` gives the WIT package version of an agent.
+/// embedded as written) and whose workflow id (`variables._workflow_id`) is
+/// `workflow_id`. `agent_version` gives the WIT package version of an agent.
 pub fn generate(
     scenario: &Scenario,
     raw: &Value,
+    workflow_id: &str,
     agent_version: &dyn Fn(&str) -> Option<String>,
 ) -> Result<GeneratedScenario, CompileError> {
     let graph = &scenario.execution_graph;
@@ -53,7 +55,7 @@ pub fn generate(
         calls: BTreeSet::new(),
         agent_version,
     };
-    generator.header(graph);
+    generator.header(graph, workflow_id);
     generator.graph(graph, raw_graph, &GraphName::root())?;
 
     let Generator {
@@ -144,7 +146,7 @@ struct Generator<'a> {
 }
 
 impl Generator<'_> {
-    fn header(&mut self, graph: &ExecutionGraph) {
+    fn header(&mut self, graph: &ExecutionGraph, workflow_id: &str) {
         let out = &mut self.out;
         let name = graph.name.as_deref().unwrap_or("unnamed scenario");
         let _ = writeln!(
@@ -156,6 +158,10 @@ impl Generator<'_> {
         out.push_str("use std::sync::LazyLock;\n\n");
         out.push_str("use runtara_runtime::serde_json::{Map, Value};\n");
         out.push_str("use runtara_runtime::{Graph, Next, Run, WorkflowError, embedded};\n\n");
+        let _ = writeln!(
+            out,
+            "/// The workflow's id, `variables._workflow_id`.\nconst WORKFLOW_ID: &str = {workflow_id:?};\n"
+        );
         let _ = writeln!(
             out,
             "/// The graph's declared variables.\nstatic VARIABLES: LazyLock<Map<String, Value>> =\n    LazyLock::new(|| embedded({}));\n",
@@ -227,6 +233,12 @@ impl Generator<'_> {
             }
             None => "",
         };
+        let limit_time = match graph.execution_timeout_seconds.filter(|_| is_root) {
+            Some(seconds) => {
+                format!("    run.limit_time(std::time::Duration::from_secs({seconds}));\n")
+            }
+            None => String::new(),
+        };
         let graph_static = format!("{}GRAPH", name.prefix.to_uppercase());
         let steps: Vec<String> = graph
             .steps
@@ -253,7 +265,7 @@ impl Generator<'_> {
         );
         let _ = writeln!(
             out,
-            "/// Runs the {} from its entry point \"{}\" to its end.\nfn {}(run: &mut Run) -> Result<Value, WorkflowError> {{\n{check_input}    run.drive(&{graph_static})\n}}\n",
+            "/// Runs the {} from its entry point \"{}\" to its end.\nfn {}(run: &mut Run) -> Result<Value, WorkflowError> {{\n{limit_time}{check_input}    run.drive(&{graph_static})\n}}\n",
             if is_root {
                 "scenario".to_owned()
             } else {

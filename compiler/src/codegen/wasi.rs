@@ -128,7 +128,7 @@ impl runtara_runtime::Durable for WitDurable {
 
 fn execute(input: Value) -> Result<Value, WorkflowError> {
     let (mut agents, mut durable) = (WitAgents, WitDurable);
-    let mut run = Run::new(input, &VARIABLES, &mut agents, &mut durable);
+    let mut run = Run::new(input, &VARIABLES, WORKFLOW_ID, &mut agents, &mut durable);
     let result = drive(&mut run);
     run.end(result)
 }

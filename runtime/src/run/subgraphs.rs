@@ -162,6 +162,7 @@ impl Run<'_> {
         bind(fields);
         let mut child = Run {
             scope,
+            deadline: self.deadline,
             agents: &mut *self.agents,
             durable: &mut *self.durable,
         };
