@@ -380,10 +380,15 @@ impl Generator<'_> {
                 let _ = writeln!(out, "    {binding}{call}?;");
             }
             (_, Some(handler)) => {
-                let ok = if binding.is_empty() { "()" } else { "value" };
+                // A call whose value the flow does not use (a non-routing Switch's) is dropped.
+                let (pattern, value) = if binding.is_empty() {
+                    ("_", "()")
+                } else {
+                    ("value", "value")
+                };
                 let _ = writeln!(
                     out,
-                    "    {binding}match {call} {{\n        Ok({ok}) => {ok},\n        Err(error) => {{\n            run.record_error(&error);\n            return Ok({});\n        }}\n    }};",
+                    "    {binding}match {call} {{\n        Ok({pattern}) => {value},\n        Err(error) => {{\n            run.record_error(&error);\n            return Ok({});\n        }}\n    }};",
                     name.take(graph, [handler])
                 );
             }

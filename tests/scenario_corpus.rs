@@ -1,0 +1,351 @@
+//! The scenario corpus: every folder under `tests/scenarios/` is one case, run
+//! through the `runtara` binary exactly as a user would.
+//!
+//! A case folder holds `scenario.json`, optionally `input.json` (default `{}`),
+//! and exactly one expectation:
+//! - `expected.json`: the scenario compiles and composes, and
+//!   `runtara run app.wasm --input input.json` exits 0 printing this JSON
+//!   (compared as parsed values);
+//! - `expected-error.json`: the run exits 1 and the last stderr line is
+//!   `{"error": {...}}`; every member of expected-error.json must equal the same
+//!   member of that error (a subset match). `message` is matched as a substring,
+//!   or, when it is an array of strings, each of them as a substring. An expected
+//!   `null` also matches a member that is absent;
+//! - `compile-error.txt`: `runtara compile` fails with exit code 2 and every
+//!   non-empty line of the file appears in its stderr.
+//!
+//! Every failing case is collected with its reason, and the test fails once at
+//! the end listing all of them.
+//!
+//! Set `RUNTARA_CORPUS_FILTER=<substring>` to run only the cases whose folder
+//! name contains the substring, e.g.
+//! `RUNTARA_CORPUS_FILTER=switch- cargo test -p runtara-cli --test scenario_corpus`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::*;
+use serde_json::Value;
+
+/// The corpus must not shrink below this many cases.
+const MIN_CASES: usize = 60;
+
+/// How long one run may take before the host stops it.
+const RUN_TIMEOUT: &str = "60s";
+
+/// What a case expects.
+enum Expectation {
+    /// The run succeeds with this output.
+    Output(Value),
+    /// The run fails with an error that has these members.
+    Error(Value),
+    /// Compiling fails and stderr holds each of these fragments.
+    CompileError(Vec<String>),
+}
+
+struct Case {
+    name: String,
+    dir: PathBuf,
+    expectation: Expectation,
+}
+
+fn corpus_dir() -> PathBuf {
+    root().join("tests/scenarios")
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+}
+
+/// Reads a case folder; an error names what is wrong with it.
+fn load_case(dir: &Path) -> Result<Case, String> {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let scenario = dir.join("scenario.json");
+    if !scenario.is_file() {
+        return Err("has no scenario.json".to_owned());
+    }
+    read_json(&scenario)?;
+    let input = dir.join("input.json");
+    if input.is_file() {
+        read_json(&input)?;
+    }
+    let expected = dir.join("expected.json");
+    let expected_error = dir.join("expected-error.json");
+    let compile_error = dir.join("compile-error.txt");
+    let present: Vec<&str> = [
+        (&expected, "expected.json"),
+        (&expected_error, "expected-error.json"),
+        (&compile_error, "compile-error.txt"),
+    ]
+    .iter()
+    .filter(|(path, _)| path.is_file())
+    .map(|(_, file)| *file)
+    .collect();
+    let expectation = match present.as_slice() {
+        ["expected.json"] => Expectation::Output(read_json(&expected)?),
+        ["expected-error.json"] => {
+            let error = read_json(&expected_error)?;
+            if !error.is_object() {
+                return Err("expected-error.json is not an object".to_owned());
+            }
+            Expectation::Error(error)
+        }
+        ["compile-error.txt"] => {
+            let text = std::fs::read_to_string(&compile_error)
+                .map_err(|e| format!("cannot read compile-error.txt: {e}"))?;
+            let lines: Vec<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if lines.is_empty() {
+                return Err("compile-error.txt has no non-empty line".to_owned());
+            }
+            Expectation::CompileError(lines)
+        }
+        [] => {
+            return Err(
+                "has no expectation (expected.json, expected-error.json or compile-error.txt)"
+                    .to_owned(),
+            );
+        }
+        several => {
+            return Err(format!(
+                "has more than one expectation: {}",
+                several.join(", ")
+            ));
+        }
+    };
+    Ok(Case {
+        name,
+        dir: dir.to_owned(),
+        expectation,
+    })
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout).trim_end(),
+        String::from_utf8_lossy(&out.stderr).trim_end()
+    )
+}
+
+fn compile(case: &Case, work: &Path) -> Output {
+    output(
+        runtara()
+            .arg("compile")
+            .arg(case.dir.join("scenario.json"))
+            .arg("-o")
+            .arg(work.join("scenario.wasm")),
+    )
+}
+
+/// Compiles, composes and runs a case; the run's output, or why it could not run.
+fn build_and_run(case: &Case, work: &Path) -> Result<Output, String> {
+    let compiled = compile(case, work);
+    if !compiled.status.success() {
+        return Err(format!("`runtara compile` failed\n{}", describe(&compiled)));
+    }
+    let app = work.join("app.wasm");
+    let composed = output(
+        runtara()
+            .arg("compose")
+            .arg(work.join("scenario.wasm"))
+            .arg("-o")
+            .arg(&app),
+    );
+    if !composed.status.success() {
+        return Err(format!("`runtara compose` failed\n{}", describe(&composed)));
+    }
+    let input = case.dir.join("input.json");
+    let input = if input.is_file() {
+        input
+    } else {
+        let default = work.join("input.json");
+        std::fs::write(&default, "{}").unwrap();
+        default
+    };
+    Ok(output(
+        runtara()
+            .arg("run")
+            .arg(&app)
+            .arg("--input")
+            .arg(&input)
+            .arg("--timeout")
+            .arg(RUN_TIMEOUT),
+    ))
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// Whether `actual` has every member `expected` names (see the module docs).
+fn error_mismatches(expected: &Value, actual: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let expected = expected.as_object().expect("checked when loading");
+    for (key, want) in expected {
+        let got = actual.get(key);
+        let ok = match (key.as_str(), want, got) {
+            (_, Value::Null, None) => true,
+            ("message", Value::String(part), Some(Value::String(message))) => {
+                message.contains(part.as_str())
+            }
+            ("message", Value::Array(parts), Some(Value::String(message))) => parts
+                .iter()
+                .all(|part| part.as_str().is_some_and(|p| message.contains(p))),
+            (_, want, Some(got)) => want == got,
+            (_, _, None) => false,
+        };
+        if !ok {
+            let shown = got.map_or_else(|| "(absent)".to_owned(), Value::to_string);
+            let how = if key == "message" {
+                "to contain"
+            } else {
+                "to equal"
+            };
+            problems.push(format!("expected `{key}` {how} {want}, got {shown}"));
+        }
+    }
+    problems
+}
+
+/// Runs one case; `Err` explains how it failed.
+fn check(case: &Case) -> Result<(), String> {
+    let work = tempfile::tempdir().map_err(|e| format!("cannot make a tempdir: {e}"))?;
+    let work = work.path();
+    match &case.expectation {
+        Expectation::CompileError(fragments) => {
+            let out = compile(case, work);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if out.status.code() != Some(2) {
+                return Err(format!(
+                    "expected `runtara compile` to fail with exit code 2\n{}",
+                    describe(&out)
+                ));
+            }
+            if stderr.contains("panicked") {
+                return Err(format!("`runtara compile` panicked\n{}", describe(&out)));
+            }
+            let missing: Vec<&String> = fragments
+                .iter()
+                .filter(|f| !stderr.contains(f.as_str()))
+                .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "compile stderr lacks {missing:?}\n{}",
+                    describe(&out)
+                ));
+            }
+            Ok(())
+        }
+        Expectation::Output(expected) => {
+            let out = build_and_run(case, work)?;
+            if !out.status.success() {
+                return Err(format!(
+                    "expected the run to succeed with\n{}\n{}",
+                    pretty(expected),
+                    describe(&out)
+                ));
+            }
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let actual: Value = serde_json::from_str(stdout.trim())
+                .map_err(|e| format!("the run's stdout is not JSON ({e})\n{}", describe(&out)))?;
+            if &actual != expected {
+                return Err(format!(
+                    "wrong output\nexpected:\n{}\ngot:\n{}\nstderr:\n{}",
+                    pretty(expected),
+                    pretty(&actual),
+                    String::from_utf8_lossy(&out.stderr).trim_end()
+                ));
+            }
+            Ok(())
+        }
+        Expectation::Error(expected) => {
+            let out = build_and_run(case, work)?;
+            if out.status.code() != Some(1) {
+                return Err(format!(
+                    "expected the run to fail with exit code 1 and an error with\n{}\n{}",
+                    pretty(expected),
+                    describe(&out)
+                ));
+            }
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+            let parsed: Option<Value> = last.and_then(|l| serde_json::from_str(l).ok());
+            let Some(error) = parsed.as_ref().and_then(|v| v.get("error")) else {
+                return Err(format!(
+                    "the last stderr line is not {{\"error\": ...}}\n{}",
+                    describe(&out)
+                ));
+            };
+            let problems = error_mismatches(expected, error);
+            if !problems.is_empty() {
+                return Err(format!(
+                    "wrong error: {}\nerror:\n{}\n{}",
+                    problems.join("; "),
+                    pretty(error),
+                    describe(&out)
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn every_scenario_in_the_corpus_behaves_as_expected() {
+    let dir = corpus_dir();
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    folders.sort();
+
+    let mut failures: Vec<String> = Vec::new();
+    if folders.len() < MIN_CASES {
+        failures.push(format!(
+            "the corpus has {} cases, fewer than {MIN_CASES}",
+            folders.len()
+        ));
+    }
+    let filter = std::env::var("RUNTARA_CORPUS_FILTER").unwrap_or_default();
+    let mut ran = 0;
+    for folder in &folders {
+        let name = folder.file_name().unwrap().to_string_lossy().into_owned();
+        let case = match load_case(folder) {
+            Ok(case) => case,
+            Err(reason) => {
+                failures.push(format!("{name}: {reason}"));
+                continue;
+            }
+        };
+        if !case.name.contains(&filter) {
+            continue;
+        }
+        ran += 1;
+        eprintln!("corpus case {}", case.name);
+        if let Err(reason) = check(&case) {
+            failures.push(format!("{}: {reason}", case.name));
+        }
+    }
+    if ran == 0 {
+        failures.push(format!("no case matches RUNTARA_CORPUS_FILTER={filter:?}"));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s) with the scenario corpus ({ran} of {} cases in {} run):\n\n{}",
+        failures.len(),
+        folders.len(),
+        dir.display(),
+        failures.join("\n\n----------\n\n")
+    );
+}
