@@ -202,6 +202,7 @@ fn a_second_compile_builds_only_the_scenario_crate() {
         agents_dir: components_dir(),
         cache_dir: cache_dir(),
         source_dir: root(),
+        children: Vec::new(),
     };
     // The first compile may build the runtime (or find it cached by another test).
     runtara_compiler::compile(

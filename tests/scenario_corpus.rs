@@ -1,8 +1,9 @@
 //! The scenario corpus: every folder under `tests/scenarios/` is one case, run
 //! through the `runtara` binary exactly as a user would.
 //!
-//! A case folder holds `scenario.json`, optionally `input.json` (default `{}`),
-//! and exactly one expectation:
+//! A case folder holds `scenario.json`, optionally `input.json` (default `{}`)
+//! and `children/<id>.json` (child scenarios for EmbedWorkflow steps, passed as
+//! `--child <id>=<file>`), and exactly one expectation:
 //! - `expected.json`: the scenario compiles and composes, and
 //!   `runtara run app.wasm --input input.json` exits 0 printing this JSON
 //!   (compared as parsed values);
@@ -137,14 +138,25 @@ fn describe(out: &Output) -> String {
     )
 }
 
+/// Compiles a case; each `children/<id>.json` is passed as `--child <id>=<file>`.
 fn compile(case: &Case, work: &Path) -> Output {
-    output(
-        runtara()
-            .arg("compile")
-            .arg(case.dir.join("scenario.json"))
-            .arg("-o")
-            .arg(work.join("scenario.wasm")),
-    )
+    let mut command = runtara();
+    command
+        .arg("compile")
+        .arg(case.dir.join("scenario.json"))
+        .arg("-o")
+        .arg(work.join("scenario.wasm"));
+    if let Ok(entries) = std::fs::read_dir(case.dir.join("children")) {
+        let mut children: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+        children.sort();
+        for child in children {
+            let id = child.file_stem().unwrap().to_string_lossy().into_owned();
+            command
+                .arg("--child")
+                .arg(format!("{id}={}", child.display()));
+        }
+    }
+    output(&mut command)
 }
 
 /// Compiles, composes and runs a case; the run's output, or why it could not run.

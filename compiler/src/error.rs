@@ -32,6 +32,9 @@ pub enum CompileError {
     #[error("{location}: {message}")]
     InvalidEdge { location: String, message: String },
 
+    #[error("{location}: no child scenario '{id}' was given; pass it with `--child {id}=FILE`")]
+    MissingChild { location: String, id: String },
+
     #[error(transparent)]
     Agents(#[from] CatalogError),
 

@@ -16,6 +16,7 @@
 //!     agents_dir: "target/components".into(),
 //!     cache_dir: runtara_compiler::default_cache_dir(),
 //!     source_dir: runtara_compiler::default_source_dir(),
+//!     children: vec![],
 //! };
 //! let report = compile(&options, &mut |progress| eprintln!("{progress}"))?;
 //! println!("wrote {} importing {:?}", report.output.display(), report.agents);
@@ -50,6 +51,9 @@ pub struct CompileOptions {
     pub cache_dir: PathBuf,
     /// A runtara source tree: `runtime/` and `wit/` are read from it.
     pub source_dir: PathBuf,
+    /// Child scenarios, as (`childWorkflowId`, file), that EmbedWorkflow steps run;
+    /// they are compiled into the same component.
+    pub children: Vec<(String, PathBuf)>,
 }
 
 /// What a compile did.
@@ -120,36 +124,57 @@ pub struct CheckedScenario {
 
 /// Reads, parses and validates a scenario; every problem is reported at once.
 pub fn check(scenario_path: &Path, agents_dir: &Path) -> Result<CheckedScenario, CompileError> {
-    let text =
-        std::fs::read_to_string(scenario_path).map_err(|source| CompileError::ReadScenario {
-            path: scenario_path.to_owned(),
-            source,
-        })?;
-    let scenario = runtara_dsl::parse_scenario(&text).map_err(|source| CompileError::Parse {
-        path: scenario_path.to_owned(),
-        source,
-    })?;
-    let document: Value = serde_json::from_str(&text)
-        .map_err(|e| CompileError::Internal(format!("the scenario parsed but is not JSON: {e}")))?;
-    // A scenario that calls no agent needs no agent directory.
-    let calls_agents = calls_agents(&scenario.execution_graph);
-    let agents = if calls_agents || agents_dir.is_dir() {
-        AgentDirectory::load(agents_dir)?
-    } else {
-        AgentDirectory::default()
-    };
-    let problems = runtara_dsl::validate::validate(&scenario, &agents);
-    if !problems.is_empty() {
-        return Err(CompileError::Invalid {
-            path: scenario_path.to_owned(),
-            problems,
-        });
-    }
+    let (scenario, document) = read_scenario(scenario_path)?;
+    let agents = load_agents(agents_dir, &[&scenario])?;
+    validate(scenario_path, &scenario, &agents)?;
     Ok(CheckedScenario {
         scenario,
         document,
         agents,
     })
+}
+
+/// Reads and parses a scenario file; returns it and its document as written.
+fn read_scenario(path: &Path) -> Result<(runtara_dsl::Scenario, Value), CompileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CompileError::ReadScenario {
+        path: path.to_owned(),
+        source,
+    })?;
+    let scenario = runtara_dsl::parse_scenario(&text).map_err(|source| CompileError::Parse {
+        path: path.to_owned(),
+        source,
+    })?;
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| CompileError::Internal(format!("the scenario parsed but is not JSON: {e}")))?;
+    Ok((scenario, document))
+}
+
+/// The agent directory, read only when some scenario calls an agent or the directory exists.
+fn load_agents(
+    agents_dir: &Path,
+    scenarios: &[&runtara_dsl::Scenario],
+) -> Result<AgentDirectory, CompileError> {
+    if agents_dir.is_dir() || scenarios.iter().any(|s| calls_agents(&s.execution_graph)) {
+        Ok(AgentDirectory::load(agents_dir)?)
+    } else {
+        Ok(AgentDirectory::default())
+    }
+}
+
+fn validate(
+    path: &Path,
+    scenario: &runtara_dsl::Scenario,
+    agents: &AgentDirectory,
+) -> Result<(), CompileError> {
+    let problems = runtara_dsl::validate::validate(scenario, agents);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CompileError::Invalid {
+            path: path.to_owned(),
+            problems,
+        })
+    }
 }
 
 /// Whether any step of the graph or of its subgraphs is an Agent step.
@@ -168,20 +193,41 @@ pub fn compile(
     options: &CompileOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompileReport, CompileError> {
-    let checked = check(&options.scenario, &options.agents_dir)?;
+    let (main, main_document) = read_scenario(&options.scenario)?;
+    let mut children = Vec::new();
+    for (id, path) in &options.children {
+        let (scenario, document) = read_scenario(path)?;
+        children.push((id.as_str(), path, scenario, document));
+    }
+    let all: Vec<&runtara_dsl::Scenario> = std::iter::once(&main)
+        .chain(children.iter().map(|(_, _, scenario, _)| scenario))
+        .collect();
+    let agents = load_agents(&options.agents_dir, &all)?;
+    validate(&options.scenario, &main, &agents)?;
+    for (_, path, scenario, _) in &children {
+        validate(path, scenario, &agents)?;
+    }
     progress(Progress::Checked);
+
     let workflow_id = scenario_name(&options.scenario);
-    let generated = codegen::generate(
-        &checked.scenario,
-        &checked.document,
-        &workflow_id,
-        &|agent| {
-            checked
-                .agents
-                .get(agent)
-                .map(|(_, description)| description.version.clone())
-        },
-    )?;
+    let main = codegen::ScenarioSource {
+        id: &workflow_id,
+        scenario: &main,
+        document: &main_document,
+    };
+    let children: Vec<codegen::ScenarioSource> = children
+        .iter()
+        .map(|(id, _, scenario, document)| codegen::ScenarioSource {
+            id,
+            scenario,
+            document,
+        })
+        .collect();
+    let generated = codegen::generate(&main, &children, &|agent| {
+        agents
+            .get(agent)
+            .map(|(_, description)| description.version.clone())
+    })?;
     let crate_dir = workspace::write_crate(options, &generated)?;
     progress(Progress::Generated(crate_dir.clone()));
     let outcome = cargo_build::build(

@@ -6,6 +6,7 @@ use runtara_dsl::{condition, mapping};
 
 mod collections;
 mod control;
+mod embed;
 mod identity;
 mod subgraphs;
 
@@ -181,6 +182,16 @@ impl<'a> Run<'a> {
             Err(error) => self.durable.failed(error),
         }
         result
+    }
+
+    /// A run of a subgraph or child workflow on `scope`, sharing this run's seams and deadline.
+    fn child(&mut self, scope: Value) -> Run<'_> {
+        Run {
+            scope,
+            deadline: self.deadline,
+            agents: &mut *self.agents,
+            durable: &mut *self.durable,
+        }
     }
 
     /// Puts `value` at the scope's top-level `name` (`item`, `loop`); returns what was there.

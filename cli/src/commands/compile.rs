@@ -27,6 +27,11 @@ pub struct Args {
     /// Where generated crates and build artifacts are cached.
     #[arg(long, env = "RUNTARA_CACHE_DIR", value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// A child scenario that EmbedWorkflow steps run, as ID=FILE (ID is their
+    /// `childWorkflowId`); repeat for each child, children of children included.
+    /// Children are compiled into the same component.
+    #[arg(long = "child", value_name = "ID=FILE", value_parser = parse_child)]
+    children: Vec<(String, PathBuf)>,
     /// A runtara source tree to build the runtime from [default: the one this runtara was built from].
     #[arg(long, env = "RUNTARA_SOURCE_DIR", value_name = "DIR")]
     source_dir: Option<PathBuf>,
@@ -46,6 +51,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         source_dir: args
             .source_dir
             .unwrap_or_else(runtara_compiler::default_source_dir),
+        children: args.children,
     };
     let started = Instant::now();
     let spinner = ProgressBar::new_spinner().with_style(
@@ -88,4 +94,13 @@ fn default_output(scenario: &std::path::Path) -> PathBuf {
         "{}.wasm",
         runtara_compiler::scenario_name(scenario)
     ))
+}
+
+fn parse_child(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((id, file)) if !id.is_empty() && !file.is_empty() => Ok((id.to_owned(), file.into())),
+        _ => Err(format!(
+            "expected ID=FILE (e.g. `--child enrich=enrich.json`), got {text:?}"
+        )),
+    }
 }

@@ -38,25 +38,48 @@ pub struct GeneratedScenario {
     pub agents: Vec<AgentImport>,
 }
 
-/// Generates the crate sources for `scenario`, whose document is `raw` (the steps are
-/// embedded as written) and whose workflow id (`variables._workflow_id`) is
-/// `workflow_id`. `agent_version` gives the WIT package version of an agent.
+/// A scenario to compile: its id (`variables._workflow_id`; for a child, the
+/// `childWorkflowId` that embeds it), its parsed form and its document (steps are
+/// embedded as written).
+pub struct ScenarioSource<'a> {
+    pub id: &'a str,
+    pub scenario: &'a Scenario,
+    pub document: &'a Value,
+}
+
+/// Generates the crate sources for `main` and the child scenarios its EmbedWorkflow
+/// steps (and theirs) run. `agent_version` gives the WIT package version of an agent.
 pub fn generate(
-    scenario: &Scenario,
-    raw: &Value,
-    workflow_id: &str,
+    main: &ScenarioSource,
+    children: &[ScenarioSource],
     agent_version: &dyn Fn(&str) -> Option<String>,
 ) -> Result<GeneratedScenario, CompileError> {
-    let graph = &scenario.execution_graph;
-    let raw_graph = raw.get("executionGraph").unwrap_or(raw);
+    refuse_embedding_cycles(main, children)?;
     let mut generator = Generator {
         out: String::new(),
         agents: BTreeMap::new(),
         calls: BTreeSet::new(),
+        children: children
+            .iter()
+            .enumerate()
+            .map(|(index, child)| (child.id.to_owned(), index))
+            .collect(),
         agent_version,
     };
-    generator.header(graph, workflow_id);
-    generator.graph(graph, raw_graph, &GraphName::root())?;
+    generator.header(main);
+    let workflows = std::iter::once((GraphName::root(), main)).chain(
+        children
+            .iter()
+            .enumerate()
+            .map(|(index, child)| (GraphName::child(index, child.id), child)),
+    );
+    for (name, source) in workflows {
+        let raw_graph = source
+            .document
+            .get("executionGraph")
+            .unwrap_or(source.document);
+        generator.graph(&source.scenario.execution_graph, raw_graph, &name)?;
+    }
 
     let Generator {
         mut out,
@@ -78,10 +101,13 @@ pub fn generate(
 }
 
 /// Names in the generated code of one graph: the scenario's graph has the empty
-/// prefix, the subgraph of step 3 of it `s3_`, a subgraph inside that `s3_s0_`.
+/// prefix, the subgraph of step 3 of it `s3_`, a subgraph inside that `s3_s0_`,
+/// the second child scenario `c1_`.
 struct GraphName {
     prefix: String,
     location: String,
+    /// The top graph of a scenario (the main one or a child), not a subgraph.
+    workflow: bool,
 }
 
 impl GraphName {
@@ -89,13 +115,28 @@ impl GraphName {
         Self {
             prefix: String::new(),
             location: String::new(),
+            workflow: true,
         }
+    }
+
+    fn child(index: usize, id: &str) -> Self {
+        Self {
+            prefix: format!("c{index}_"),
+            location: format!("children.{id}."),
+            workflow: true,
+        }
+    }
+
+    /// The static holding a scenario's declared variables.
+    fn variables(&self) -> String {
+        format!("{}VARIABLES", self.prefix.to_uppercase())
     }
 
     fn subgraph(&self, index: usize, step_id: &str) -> Self {
         Self {
             prefix: format!("{}s{index}_", self.prefix),
             location: format!("{}steps.{step_id}.subgraph.", self.location),
+            workflow: false,
         }
     }
 
@@ -142,11 +183,14 @@ struct Generator<'a> {
     agents: BTreeMap<String, String>,
     /// (agent, capability) pairs called anywhere in the scenario
     calls: BTreeSet<(String, String)>,
+    /// child scenario id -> its index among the children
+    children: BTreeMap<String, usize>,
     agent_version: &'a dyn Fn(&str) -> Option<String>,
 }
 
 impl Generator<'_> {
-    fn header(&mut self, graph: &ExecutionGraph, workflow_id: &str) {
+    fn header(&mut self, main: &ScenarioSource) {
+        let (graph, workflow_id) = (&main.scenario.execution_graph, main.id);
         let out = &mut self.out;
         let name = graph.name.as_deref().unwrap_or("unnamed scenario");
         let _ = writeln!(
@@ -161,11 +205,6 @@ impl Generator<'_> {
         let _ = writeln!(
             out,
             "/// The workflow's id, `variables._workflow_id`.\nconst WORKFLOW_ID: &str = {workflow_id:?};\n"
-        );
-        let _ = writeln!(
-            out,
-            "/// The graph's declared variables.\nstatic VARIABLES: LazyLock<Map<String, Value>> =\n    LazyLock::new(|| embedded({}));\n",
-            raw_string(&Value::Object(graph.variable_values()).to_string())
         );
     }
 
@@ -219,19 +258,30 @@ impl Generator<'_> {
 
         let out = &mut self.out;
         let is_root = name.prefix.is_empty();
+        if name.workflow {
+            let _ = writeln!(
+                out,
+                "/// The declared variables of the {}.\nstatic {}: LazyLock<Map<String, Value>> =\n    LazyLock::new(|| embedded({}));\n",
+                describe(name),
+                name.variables(),
+                raw_string(&Value::Object(graph.variable_values()).to_string())
+            );
+        }
+        let input_schema_static = format!("{}INPUT_SCHEMA", name.prefix.to_uppercase());
         let check_input = match raw_graph
             .get("inputSchema")
-            .filter(|schema| is_root && !schema.is_null())
+            .filter(|schema| name.workflow && !schema.is_null())
         {
             Some(schema) => {
                 let _ = writeln!(
                     out,
-                    "/// The scenario's input schema.\nstatic INPUT_SCHEMA: LazyLock<runtara_runtime::dsl::Schema> =\n    LazyLock::new(|| embedded({}));\n",
+                    "/// The input schema of the {}.\nstatic {input_schema_static}: LazyLock<runtara_runtime::dsl::Schema> =\n    LazyLock::new(|| embedded({}));\n",
+                    describe(name),
                     raw_string(&schema.to_string())
                 );
-                "    run.check_input(&INPUT_SCHEMA)?;\n"
+                format!("    run.check_input(&{input_schema_static})?;\n")
             }
-            None => "",
+            None => String::new(),
         };
         let limit_time = match graph.execution_timeout_seconds.filter(|_| is_root) {
             Some(seconds) => {
@@ -266,11 +316,7 @@ impl Generator<'_> {
         let _ = writeln!(
             out,
             "/// Runs the {} from its entry point \"{}\" to its end.\nfn {}(run: &mut Run) -> Result<Value, WorkflowError> {{\n{limit_time}{check_input}    run.drive(&{graph_static})\n}}\n",
-            if is_root {
-                "scenario".to_owned()
-            } else {
-                format!("subgraph {}", name.location.trim_end_matches('.'))
-            },
+            describe(name),
             graph.entry_point.escape_default(),
             name.drive(),
         );
@@ -312,6 +358,7 @@ impl Generator<'_> {
             Step::Delay(_) => "delay",
             Step::Split(_) => "split",
             Step::While(_) => "while_loop",
+            Step::EmbedWorkflow(_) => "embed",
             other => {
                 return Err(CompileError::Unsupported {
                     location: format!("{}steps.{id}.stepType", name.location),
@@ -324,10 +371,28 @@ impl Generator<'_> {
         if let Some(fields) = raw_step.as_object_mut() {
             fields.remove("stepType");
         }
-        let out = &mut self.out;
-        let Successors { flow, on_error } = successors;
         let fn_name = name.step_fn(graph, id);
         let step_static = fn_name.to_uppercase();
+        let child_call = match step {
+            Step::EmbedWorkflow(embed) => {
+                let child = self.children.get(&embed.child_workflow_id).ok_or_else(|| {
+                    CompileError::MissingChild {
+                        location: format!("{}steps.{id}.childWorkflowId", name.location),
+                        id: embed.child_workflow_id.clone(),
+                    }
+                })?;
+                let child_name = GraphName::child(*child, &embed.child_workflow_id);
+                Some(format!(
+                    "run.embed(&{step_static}, {:?}, &{}, {})",
+                    embed.child_workflow_id,
+                    child_name.variables(),
+                    child_name.drive()
+                ))
+            }
+            _ => None,
+        };
+        let out = &mut self.out;
+        let Successors { flow, on_error } = successors;
         let step_type = step.step_type();
         let _ = writeln!(
             out,
@@ -359,9 +424,10 @@ impl Generator<'_> {
             Flow::Finish => "let output = ",
             Flow::Edges { .. } | Flow::Fail => "",
         };
-        let call = match subgraph_drive {
-            Some(drive) => format!("run.{method}(&{step_static}, {drive})"),
-            None => format!("run.{method}(&{step_static})"),
+        let call = match (step, subgraph_drive) {
+            (Step::EmbedWorkflow(_), _) => child_call.unwrap_or_default(),
+            (_, Some(drive)) => format!("run.{method}(&{step_static}, {drive})"),
+            (_, None) => format!("run.{method}(&{step_static})"),
         };
         match (flow, on_error) {
             (Flow::Fail, None) => {
@@ -433,6 +499,85 @@ impl Generator<'_> {
         }
         Ok(())
     }
+}
+
+/// What a graph is, for comments in the generated code.
+fn describe(name: &GraphName) -> String {
+    match (name.workflow, name.prefix.is_empty()) {
+        (true, true) => "scenario".to_owned(),
+        (true, false) => format!(
+            "child scenario {}",
+            name.location
+                .trim_start_matches("children.")
+                .trim_end_matches('.')
+        ),
+        (false, _) => format!("subgraph {}", name.location.trim_end_matches('.')),
+    }
+}
+
+/// The child workflow ids a graph (and its subgraphs) embeds, with where.
+fn embedded_children(graph: &ExecutionGraph, location: &str, found: &mut Vec<(String, String)>) {
+    for (id, step) in &graph.steps {
+        if let Step::EmbedWorkflow(embed) = step {
+            found.push((
+                format!("{location}steps.{id}.childWorkflowId"),
+                embed.child_workflow_id.clone(),
+            ));
+        }
+        for (field, subgraph) in step.subgraphs() {
+            embedded_children(subgraph, &format!("{location}steps.{id}.{field}."), found);
+        }
+    }
+}
+
+/// A scenario that embeds itself, directly or through its children, would never end.
+fn refuse_embedding_cycles(
+    main: &ScenarioSource,
+    children: &[ScenarioSource],
+) -> Result<(), CompileError> {
+    fn visit<'a>(
+        id: &'a str,
+        graph: &ExecutionGraph,
+        children: &'a [ScenarioSource],
+        path: &mut Vec<&'a str>,
+    ) -> Result<(), CompileError> {
+        let mut embeds = Vec::new();
+        embedded_children(graph, "", &mut embeds);
+        path.push(id);
+        for (location, child_id) in embeds {
+            let Some(child) = children.iter().find(|c| c.id == child_id) else {
+                continue;
+            };
+            if path.contains(&child.id) {
+                let cycle = path
+                    .iter()
+                    .chain([&child.id])
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" -> ");
+                return Err(CompileError::InvalidEdge {
+                    location: format!(
+                        "{}{location}",
+                        if id == path[0] {
+                            String::new()
+                        } else {
+                            format!("children.{id}.")
+                        }
+                    ),
+                    message: format!("the scenarios embed each other in a cycle ({cycle})"),
+                });
+            }
+            visit(child.id, &child.scenario.execution_graph, children, path)?;
+        }
+        path.pop();
+        Ok(())
+    }
+    visit(
+        main.id,
+        &main.scenario.execution_graph,
+        children,
+        &mut Vec::new(),
+    )
 }
 
 /// A Rust raw string literal holding `text`, with enough `#`s that nothing inside ends it.

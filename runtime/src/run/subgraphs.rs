@@ -160,13 +160,7 @@ impl Run<'_> {
         variables.insert("_index".into(), json!(index));
         fields.insert("variables".into(), Value::Object(variables));
         bind(fields);
-        let mut child = Run {
-            scope,
-            deadline: self.deadline,
-            agents: &mut *self.agents,
-            durable: &mut *self.durable,
-        };
-        body(&mut child)
+        body(&mut self.child(scope))
     }
 }
 

@@ -1,0 +1,78 @@
+//! The EmbedWorkflow step: a child scenario compiled into the same component.
+
+use serde_json::{Map, Value, json};
+
+use runtara_dsl::mapping;
+use runtara_dsl::step::EmbedWorkflowStep;
+
+use super::{GraphFn, Run, StepFailure};
+use crate::WorkflowError;
+use crate::retry::RetryPolicy;
+
+impl Run<'_> {
+    /// Runs an EmbedWorkflow step: the child workflow `child_id` (its generated drive
+    /// function and declared variables) on the step's resolved `inputMapping`, in a
+    /// scope of its own; outputs the child's output. A transient child failure is
+    /// retried per the step's `maxRetries`/`retryDelay`; any other failure fails the
+    /// step, naming the child and its failing step.
+    pub fn embed(
+        &mut self,
+        step: &EmbedWorkflowStep,
+        child_id: &str,
+        child_variables: &Map<String, Value>,
+        child: GraphFn,
+    ) -> Result<(), StepFailure> {
+        let input = mapping::resolve_map(&step.input_mapping, &self.scope).map_err(|e| {
+            WorkflowError::step(&step.id, "MAPPING_ERROR", format!("inputMapping: {e}"))
+        })?;
+        let mut variables = child_variables.clone();
+        variables.insert("_workflow_id".into(), json!(child_id));
+        for builtin in ["_instance_id", "_tenant_id"] {
+            variables.insert(builtin.into(), self.scope["variables"][builtin].clone());
+        }
+        let policy = RetryPolicy::from_step(step.max_retries, step.retry_delay);
+        let mut retry = 0;
+        let output = loop {
+            let scope = runtara_dsl::scope(input.clone(), variables.clone());
+            match child(&mut self.child(scope)) {
+                Ok(output) => break output,
+                Err(error) => {
+                    retry += 1;
+                    let wait = match error.category {
+                        crate::ErrorCategory::Transient => policy.backoff(retry, None),
+                        crate::ErrorCategory::Permanent => None,
+                    };
+                    match wait {
+                        Some(wait) => std::thread::sleep(wait),
+                        None => return Err(child_failure(&step.id, child_id, error)),
+                    }
+                }
+            }
+        };
+        self.record_outputs(&step.id, output);
+        Ok(())
+    }
+}
+
+/// A child's failure as the EmbedWorkflow step reports it.
+fn child_failure(step_id: &str, child_id: &str, error: WorkflowError) -> WorkflowError {
+    let mut attributes = match error.attributes {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    attributes.insert("childWorkflowId".into(), json!(child_id));
+    if let Some(inner) = &error.step_id {
+        attributes.insert("childStepId".into(), json!(inner));
+    }
+    let location = match &error.step_id {
+        Some(inner) => format!("child workflow '{child_id}', step '{inner}'"),
+        None => format!("child workflow '{child_id}'"),
+    };
+    WorkflowError {
+        step_id: Some(step_id.to_owned()),
+        code: error.code,
+        message: format!("{location}: {}", error.message),
+        category: error.category,
+        attributes: Value::Object(attributes),
+    }
+}
