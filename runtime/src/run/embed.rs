@@ -6,8 +6,8 @@ use runtara_dsl::mapping;
 use runtara_dsl::step::EmbedWorkflowStep;
 
 use super::{GraphFn, Run, StepFailure};
-use crate::WorkflowError;
 use crate::retry::RetryPolicy;
+use crate::{LogLevel, WorkflowError};
 
 impl Run<'_> {
     /// Runs an EmbedWorkflow step: the child workflow `child_id` (its generated drive
@@ -43,7 +43,16 @@ impl Run<'_> {
                         crate::ErrorCategory::Permanent => None,
                     };
                     match wait {
-                        Some(wait) => std::thread::sleep(wait),
+                        Some(wait) => {
+                            let message = format!(
+                                "transient error in child workflow '{child_id}', retry {retry} of {} in {} ms: {}",
+                                policy.max_retries,
+                                wait.as_millis(),
+                                error.message
+                            );
+                            self.log_event(LogLevel::Warn, &step.id, &message, &json!({}));
+                            std::thread::sleep(wait);
+                        }
                         None => return Err(child_failure(&step.id, child_id, error)),
                     }
                 }
