@@ -73,6 +73,38 @@ impl WorkflowError {
         }
     }
 
+    /// This error, raised inside step `step_id` (in one of its iterations or its child
+    /// workflow), as that step reports it: the message says where (`place`, then the
+    /// inner step), and `attributes` gain the `context` pair and the inner step id
+    /// under `inner_step_key`.
+    pub fn raised_in(
+        self,
+        step_id: &str,
+        place: &str,
+        context: (&str, Value),
+        inner_step_key: &str,
+    ) -> Self {
+        let mut attributes = match self.attributes {
+            Value::Object(map) => map,
+            _ => Default::default(),
+        };
+        attributes.insert(context.0.to_owned(), context.1);
+        let location = match &self.step_id {
+            Some(inner) => {
+                attributes.insert(inner_step_key.to_owned(), inner.clone().into());
+                format!("{place}, step '{inner}'")
+            }
+            None => place.to_owned(),
+        };
+        Self {
+            step_id: Some(step_id.to_owned()),
+            code: self.code,
+            message: format!("{location}: {}", self.message),
+            category: self.category,
+            attributes: Value::Object(attributes),
+        }
+    }
+
     /// The error as a JSON object.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)

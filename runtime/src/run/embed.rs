@@ -53,35 +53,20 @@ impl Run<'_> {
                             self.log_event(LogLevel::Warn, &step.id, &message, &json!({}));
                             std::thread::sleep(wait);
                         }
-                        None => return Err(child_failure(&step.id, child_id, error)),
+                        None => {
+                            let place = format!("child workflow '{child_id}'");
+                            return Err(error.raised_in(
+                                &step.id,
+                                &place,
+                                ("childWorkflowId", json!(child_id)),
+                                "childStepId",
+                            ));
+                        }
                     }
                 }
             }
         };
         self.record_outputs(&step.id, output);
         Ok(())
-    }
-}
-
-/// A child's failure as the EmbedWorkflow step reports it.
-fn child_failure(step_id: &str, child_id: &str, error: WorkflowError) -> WorkflowError {
-    let mut attributes = match error.attributes {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    attributes.insert("childWorkflowId".into(), json!(child_id));
-    if let Some(inner) = &error.step_id {
-        attributes.insert("childStepId".into(), json!(inner));
-    }
-    let location = match &error.step_id {
-        Some(inner) => format!("child workflow '{child_id}', step '{inner}'"),
-        None => format!("child workflow '{child_id}'"),
-    };
-    WorkflowError {
-        step_id: Some(step_id.to_owned()),
-        code: error.code,
-        message: format!("{location}: {}", error.message),
-        category: error.category,
-        attributes: Value::Object(attributes),
     }
 }

@@ -166,25 +166,12 @@ impl Run<'_> {
 
 /// An iteration's failure as the Split or While step reports it.
 fn iteration_failure(step_id: &str, index: usize, error: WorkflowError) -> WorkflowError {
-    let mut attributes = match error.attributes {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    attributes.insert("iteration".into(), json!(index));
-    if let Some(inner) = &error.step_id {
-        attributes.insert("innerStepId".into(), json!(inner));
-    }
-    let location = match &error.step_id {
-        Some(inner) => format!("iteration {index}, step '{inner}'"),
-        None => format!("iteration {index}"),
-    };
-    WorkflowError {
-        step_id: Some(step_id.to_owned()),
-        code: error.code,
-        message: format!("{location}: {}", error.message),
-        category: error.category,
-        attributes: Value::Object(attributes),
-    }
+    error.raised_in(
+        step_id,
+        &format!("iteration {index}"),
+        ("iteration", json!(index)),
+        "innerStepId",
+    )
 }
 
 /// Checks an iteration's input or output against the Split's schema, listing every violation.
