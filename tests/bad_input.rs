@@ -121,18 +121,6 @@ fn unknown_agent_and_unknown_capability_are_named_with_the_known_ones() {
 }
 
 #[test]
-fn an_unsupported_step_type_is_refused_by_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let wait = r#"{"stepType": "WaitForSignal", "id": "first", "timeoutMs": {"valueType": "immediate", "value": 5}}"#;
-    let out = compile(
-        dir.path(),
-        "wait.json",
-        &scenario_with(&[("first", wait.to_owned())], ""),
-    );
-    assert_fails_with(&out, &["steps.first", "WaitForSignal", "not supported"]);
-}
-
-#[test]
 fn a_missing_agent_at_compose_time_names_the_unsatisfied_import() {
     let work = tempfile::tempdir().unwrap();
     let compiled = compile_scenario(

@@ -1,9 +1,11 @@
 //! The scenario corpus: every folder under `tests/scenarios/` is one case, run
 //! through the `runtara` binary exactly as a user would.
 //!
-//! A case folder holds `scenario.json`, optionally `input.json` (default `{}`)
-//! and `children/<id>.json` (child scenarios for EmbedWorkflow steps, passed as
-//! `--child <id>=<file>`), and exactly one expectation:
+//! A case folder holds `scenario.json`, optionally `input.json` (default `{}`),
+//! `children/<id>.json` (child scenarios for EmbedWorkflow steps, passed as
+//! `--child <id>=<file>`) and `signals/<signal id>.json` (signals for
+//! WaitForSignal steps, copied into a fresh inbox granted as `/signals`), and
+//! exactly one expectation:
 //! - `expected.json`: the scenario compiles and composes, and
 //!   `runtara run app.wasm --input input.json` exits 0 printing this JSON
 //!   (compared as parsed values);
@@ -14,6 +16,10 @@
 //!   `null` also matches a member that is absent;
 //! - `compile-error.txt`: `runtara compile` fails with exit code 2 and every
 //!   non-empty line of the file appears in its stderr.
+//!
+//! Beside `expected.json` or `expected-error.json`, an optional `stderr.txt`
+//! lists lines (one fragment per non-empty line) that the run's stderr, where
+//! log events go, must contain.
 //!
 //! Every failing case is collected with its reason, and the test fails once at
 //! the end listing all of them.
@@ -50,6 +56,8 @@ struct Case {
     name: String,
     dir: PathBuf,
     expectation: Expectation,
+    /// Fragments the run's stderr must contain (`stderr.txt`).
+    stderr: Vec<String>,
 }
 
 fn corpus_dir() -> PathBuf {
@@ -95,20 +103,7 @@ fn load_case(dir: &Path) -> Result<Case, String> {
             }
             Expectation::Error(error)
         }
-        ["compile-error.txt"] => {
-            let text = std::fs::read_to_string(&compile_error)
-                .map_err(|e| format!("cannot read compile-error.txt: {e}"))?;
-            let lines: Vec<String> = text
-                .lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty())
-                .map(str::to_owned)
-                .collect();
-            if lines.is_empty() {
-                return Err("compile-error.txt has no non-empty line".to_owned());
-            }
-            Expectation::CompileError(lines)
-        }
+        ["compile-error.txt"] => Expectation::CompileError(read_lines(&compile_error)?),
         [] => {
             return Err(
                 "has no expectation (expected.json, expected-error.json or compile-error.txt)"
@@ -122,11 +117,52 @@ fn load_case(dir: &Path) -> Result<Case, String> {
             ));
         }
     };
+    let stderr_file = dir.join("stderr.txt");
+    let stderr = if stderr_file.is_file() {
+        if matches!(expectation, Expectation::CompileError(_)) {
+            return Err("stderr.txt is for runs; a compile-error case has none".to_owned());
+        }
+        read_lines(&stderr_file)?
+    } else {
+        Vec::new()
+    };
     Ok(Case {
         name,
         dir: dir.to_owned(),
         expectation,
+        stderr,
     })
+}
+
+/// The non-empty lines of a fragment file, trimmed; at least one.
+fn read_lines(path: &Path) -> Result<Vec<String>, String> {
+    let file = path.file_name().unwrap().to_string_lossy();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let lines: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if lines.is_empty() {
+        return Err(format!("{file} has no non-empty line"));
+    }
+    Ok(lines)
+}
+
+/// The fragments of `stderr.txt` that the run's stderr lacks, as an error.
+fn check_stderr(case: &Case, out: &Output) -> Result<(), String> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let missing: Vec<&String> = case
+        .stderr
+        .iter()
+        .filter(|fragment| !stderr.contains(fragment.as_str()))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("stderr lacks {missing:?}\n{}", describe(out)))
+    }
 }
 
 fn describe(out: &Output) -> String {
@@ -184,15 +220,30 @@ fn build_and_run(case: &Case, work: &Path) -> Result<Output, String> {
         std::fs::write(&default, "{}").unwrap();
         default
     };
-    Ok(output(
-        runtara()
-            .arg("run")
-            .arg(&app)
-            .arg("--input")
-            .arg(&input)
-            .arg("--timeout")
-            .arg(RUN_TIMEOUT),
-    ))
+    let mut run = runtara();
+    run.arg("run")
+        .arg(&app)
+        .arg("--input")
+        .arg(&input)
+        .arg("--timeout")
+        .arg(RUN_TIMEOUT);
+    let signals = case.dir.join("signals");
+    if signals.is_dir() {
+        let inbox = work.join("signals");
+        std::fs::create_dir(&inbox).map_err(|e| format!("cannot make the signal inbox: {e}"))?;
+        for entry in
+            std::fs::read_dir(&signals).map_err(|e| format!("cannot read signals/: {e}"))?
+        {
+            let file = entry
+                .map_err(|e| format!("cannot read signals/: {e}"))?
+                .path();
+            std::fs::copy(&file, inbox.join(file.file_name().unwrap()))
+                .map_err(|e| format!("cannot copy {}: {e}", file.display()))?;
+        }
+        run.arg("--dir")
+            .arg(format!("{}::/signals", inbox.display()));
+    }
+    Ok(output(&mut run))
 }
 
 fn pretty(value: &Value) -> String {
@@ -278,7 +329,7 @@ fn check(case: &Case) -> Result<(), String> {
                     String::from_utf8_lossy(&out.stderr).trim_end()
                 ));
             }
-            Ok(())
+            check_stderr(case, &out)
         }
         Expectation::Error(expected) => {
             let out = build_and_run(case, work)?;
@@ -307,7 +358,7 @@ fn check(case: &Case) -> Result<(), String> {
                     describe(&out)
                 ));
             }
-            Ok(())
+            check_stderr(case, &out)
         }
     }
 }

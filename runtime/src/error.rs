@@ -56,7 +56,8 @@ impl WorkflowError {
         }
     }
 
-    /// An agent's error, as the step that called it reports it.
+    /// An agent's error, as the step that called it reports it; the agent's
+    /// `retry-after` hint is kept as the attribute `retryAfterMs`.
     pub fn from_agent(step_id: &str, agent: &str, capability: &str, error: AgentError) -> Self {
         let mut attributes = match error.attributes {
             Value::Object(map) => map,
@@ -64,6 +65,9 @@ impl WorkflowError {
         };
         attributes.insert("agent".into(), agent.into());
         attributes.insert("capability".into(), capability.into());
+        if let Some(ms) = error.retry_after_ms {
+            attributes.insert("retryAfterMs".into(), ms.into());
+        }
         Self {
             step_id: Some(step_id.to_owned()),
             code: error.code,

@@ -23,6 +23,7 @@
 //! impl Durable for Quiet {
 //!     fn log(&mut self, _: LogLevel, _: &str, _: &Value) {}
 //!     fn sleep(&mut self, _: std::time::Duration, _: &str, _: &Value) -> Result<(), String> { Ok(()) }
+//!     fn take_signal(&mut self, _: &str) -> Result<Option<Value>, String> { Ok(None) }
 //!     fn completed(&mut self, _: &Value) {}
 //!     fn failed(&mut self, _: &runtara_runtime::WorkflowError) {}
 //! }
@@ -37,6 +38,7 @@
 //! ```
 
 pub mod command;
+mod deadline;
 mod error;
 mod retry;
 mod run;

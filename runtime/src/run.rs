@@ -1,6 +1,5 @@
 use serde_json::{Map, Value, json};
 
-use runtara_agent::{AgentError, ErrorCategory as AgentErrorCategory};
 use runtara_dsl::step::{AgentStep, ConditionalStep, FinishStep, LogStep};
 use runtara_dsl::{condition, mapping};
 
@@ -8,12 +7,15 @@ mod collections;
 mod control;
 mod embed;
 mod identity;
+mod retries;
+mod signal;
 mod subgraphs;
 
 pub use subgraphs::GraphFn;
 
+use crate::deadline::Deadline;
 use crate::retry::RetryPolicy;
-use crate::{Agents, Durable, LogLevel, WorkflowError};
+use crate::{Agents, Durable, ErrorCategory, LogLevel, WorkflowError};
 
 /// A step that failed, as the generated control flow sees it: either it follows the
 /// step's `onError` edge (after [`Run::record_error`]) or it ends the workflow.
@@ -26,8 +28,13 @@ pub type StepFailure = WorkflowError;
 /// `{ "data", "workflow": { "inputs" }, "steps": { <id>: { "outputs", "error" } }, "variables" }`.
 pub struct Run<'a> {
     scope: Value,
-    /// When the whole run must have finished (`executionTimeoutSeconds`).
-    deadline: Option<std::time::Instant>,
+    /// The earliest deadline this run is under (`executionTimeoutSeconds`, a
+    /// Split's or While's `config.timeout`).
+    deadline: Option<Deadline>,
+    /// Where this run is, as a prefix of the signal ids of its WaitForSignal steps:
+    /// empty for the workflow, `split[2].` inside iteration 2 of step `split`,
+    /// `child.` inside the child workflow of EmbedWorkflow step `child`.
+    place: String,
     agents: &'a mut dyn Agents,
     durable: &'a mut dyn Durable,
 }
@@ -51,6 +58,7 @@ impl<'a> Run<'a> {
         Self {
             scope: runtara_dsl::scope(input, variables),
             deadline: None,
+            place: String::new(),
             agents,
             durable,
         }
@@ -58,17 +66,34 @@ impl<'a> Run<'a> {
 
     /// Fails the run at the next step once `limit` has passed (`executionTimeoutSeconds`).
     pub fn limit_time(&mut self, limit: std::time::Duration) {
-        self.deadline = std::time::Instant::now().checked_add(limit);
+        let error = WorkflowError::workflow(
+            "EXECUTION_TIMEOUT",
+            format!(
+                "the workflow ran longer than its executionTimeoutSeconds ({} s)",
+                limit.as_secs()
+            ),
+        );
+        self.deadline = Deadline::earliest(self.deadline.take(), Deadline::after(limit, error));
     }
 
     /// An error when the run's deadline has passed.
     pub(crate) fn check_deadline(&self) -> Result<(), WorkflowError> {
-        match self.deadline {
-            Some(deadline) if std::time::Instant::now() > deadline => Err(WorkflowError::workflow(
-                "EXECUTION_TIMEOUT",
-                "the workflow ran longer than its executionTimeoutSeconds",
-            )),
-            _ => Ok(()),
+        self.deadline.as_ref().map_or(Ok(()), Deadline::check)
+    }
+
+    /// Waits `duration` in place, or until the run's deadline, which then fails the wait.
+    pub(crate) fn sleep(&self, duration: std::time::Duration) -> Result<(), WorkflowError> {
+        match &self.deadline {
+            Some(deadline) if deadline.remaining() <= duration => {
+                std::thread::sleep(deadline.remaining());
+                // Past the deadline now, however coarse the clock.
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                deadline.check()
+            }
+            _ => {
+                std::thread::sleep(duration);
+                Ok(())
+            }
         }
     }
 
@@ -78,56 +103,46 @@ impl<'a> Run<'a> {
     }
 
     /// Runs an Agent step: resolves its input mapping, calls the capability and retries
-    /// transient errors per the step's policy (DSL.md: 3 retries, 1 s doubling).
+    /// transient errors per the step's policy (DSL.md: 3 retries, 1 s doubling). An
+    /// attempt that outlasts the step's `timeout` fails with a transient `STEP_TIMEOUT`
+    /// once the call returns (see [`crate::deadline`] for why not sooner).
     pub fn agent(&mut self, step: &AgentStep) -> Result<(), StepFailure> {
         let input = mapping::resolve_map(&step.input_mapping, &self.scope).map_err(|e| {
             WorkflowError::step(&step.id, "MAPPING_ERROR", format!("inputMapping: {e}"))
         })?;
         let input = input.to_string();
         let policy = RetryPolicy::from_step(step.max_retries, step.retry_delay);
-        let mut retry = 0;
-        let output = loop {
-            match self
+        let capability = format!("{}/{}", step.agent_id, step.capability_id);
+        let output = self.retrying(&step.id, &policy, &capability, |run| {
+            let started = std::time::Instant::now();
+            let output = run
                 .agents
                 .call(&step.agent_id, &step.capability_id, &input)
-            {
-                Ok(output) => break output,
-                Err(error) => {
-                    retry += 1;
-                    match retry_wait(&policy, retry, &error) {
-                        Some(wait) => {
-                            self.log_event(
-                                LogLevel::Warn,
-                                &step.id,
-                                &format!(
-                                    "transient error, retry {retry} of {} in {} ms: {error}",
-                                    policy.max_retries,
-                                    wait.as_millis()
-                                ),
-                                &Value::Object(Default::default()),
-                            );
-                            std::thread::sleep(wait);
-                        }
-                        None => {
-                            return Err(WorkflowError::from_agent(
-                                &step.id,
-                                &step.agent_id,
-                                &step.capability_id,
-                                error,
-                            ));
-                        }
-                    }
+                .map_err(|error| {
+                    WorkflowError::from_agent(&step.id, &step.agent_id, &step.capability_id, error)
+                })?;
+            match step.timeout {
+                Some(limit) if started.elapsed().as_millis() > u128::from(limit) => {
+                    Err(WorkflowError {
+                        category: ErrorCategory::Transient,
+                        ..WorkflowError::step(
+                            &step.id,
+                            "STEP_TIMEOUT",
+                            format!(
+                                "{capability} took {} ms, longer than the step's timeout of {limit} ms",
+                                started.elapsed().as_millis()
+                            ),
+                        )
+                    })
                 }
+                _ => Ok(output),
             }
-        };
+        })?;
         let output: Value = serde_json::from_str(&output).map_err(|e| {
             WorkflowError::step(
                 &step.id,
                 "INVALID_AGENT_OUTPUT",
-                format!(
-                    "{}/{} returned invalid JSON: {e}",
-                    step.agent_id, step.capability_id
-                ),
+                format!("{capability} returned invalid JSON: {e}"),
             )
         })?;
         self.record_outputs(&step.id, output);
@@ -144,10 +159,13 @@ impl<'a> Run<'a> {
     }
 
     /// Runs a Log step: one JSON line on stderr and an event for the durability provider.
+    /// The message is a template rendered against the scope, like a template mapping.
     pub fn log(&mut self, step: &LogStep) -> Result<(), StepFailure> {
+        let message = mapping::render_template(&step.message, &self.scope)
+            .map_err(|e| WorkflowError::step(&step.id, "MAPPING_ERROR", format!("message: {e}")))?;
         let context = mapping::resolve_map(&step.context, &self.scope)
             .map_err(|e| WorkflowError::step(&step.id, "MAPPING_ERROR", format!("context: {e}")))?;
-        self.log_event(step.level, &step.id, &step.message, &context);
+        self.log_event(step.level, &step.id, &message, &context);
         Ok(())
     }
 
@@ -184,11 +202,14 @@ impl<'a> Run<'a> {
         result
     }
 
-    /// A run of a subgraph or child workflow on `scope`, sharing this run's seams and deadline.
-    fn child(&mut self, scope: Value) -> Run<'_> {
+    /// A run of a subgraph or child workflow on `scope`, sharing this run's seams, at
+    /// `place` (appended to this run's place) and under this run's deadline or the
+    /// earlier `deadline`.
+    fn child(&mut self, scope: Value, place: &str, deadline: Option<Deadline>) -> Run<'_> {
         Run {
             scope,
-            deadline: self.deadline,
+            deadline: Deadline::earliest(self.deadline.clone(), deadline),
+            place: format!("{}{place}", self.place),
             agents: &mut *self.agents,
             durable: &mut *self.durable,
         }
@@ -243,11 +264,4 @@ impl<'a> Run<'a> {
         eprintln!("{event}");
         self.durable.log(level, message, &event);
     }
-}
-
-fn retry_wait(policy: &RetryPolicy, retry: u32, error: &AgentError) -> Option<std::time::Duration> {
-    if error.category != AgentErrorCategory::Transient {
-        return None;
-    }
-    policy.backoff(retry, error.retry_after_ms)
 }

@@ -23,6 +23,9 @@ pub trait Durable {
         checkpoint_id: &str,
         state: &Value,
     ) -> Result<(), String>;
+    /// The signal addressed to `signal_id` (a WaitForSignal step of this run), if it
+    /// has arrived: its JSON payload. An error means no signal can be received at all.
+    fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String>;
     /// The workflow finished with `output`.
     fn completed(&mut self, output: &Value);
     /// The workflow failed with `error`.

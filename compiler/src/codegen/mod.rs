@@ -132,10 +132,11 @@ impl GraphName {
         format!("{}VARIABLES", self.prefix.to_uppercase())
     }
 
-    fn subgraph(&self, index: usize, step_id: &str) -> Self {
+    /// The graph in member `field` (`subgraph`, `onWait`) of the step at `index`.
+    fn subgraph(&self, index: usize, step_id: &str, field: &str) -> Self {
         Self {
             prefix: format!("{}s{index}_", self.prefix),
-            location: format!("{}steps.{step_id}.subgraph.", self.location),
+            location: format!("{}steps.{step_id}.{field}.", self.location),
             workflow: false,
         }
     }
@@ -231,15 +232,11 @@ impl Generator<'_> {
                         "step '{id}' is missing from the scenario document"
                     ))
                 })?;
-            let subgraph = match step {
-                Step::Split(split) => Some(&split.subgraph),
-                Step::While(while_step) => Some(&while_step.subgraph),
-                _ => None,
-            };
-            let subgraph_drive = match subgraph {
-                Some(subgraph) => {
-                    let child = name.subgraph(index, id);
-                    let raw_subgraph = raw_step.get("subgraph").unwrap_or(&Value::Null);
+            // A step holds at most one graph (Split's and While's `subgraph`, WaitForSignal's `onWait`).
+            let subgraph_drive = match step.subgraphs().first() {
+                Some((field, subgraph)) => {
+                    let child = name.subgraph(index, id, field);
+                    let raw_subgraph = raw_step.get(*field).unwrap_or(&Value::Null);
                     self.graph(subgraph, raw_subgraph, &child)?;
                     Some(child.drive())
                 }
@@ -258,7 +255,8 @@ impl Generator<'_> {
 
         let out = &mut self.out;
         let is_root = name.prefix.is_empty();
-        if name.workflow {
+        let declares_variables = name.workflow || !graph.variables.is_empty();
+        if declares_variables {
             let _ = writeln!(
                 out,
                 "/// The declared variables of the {}.\nstatic {}: LazyLock<Map<String, Value>> =\n    LazyLock::new(|| embedded({}));\n",
@@ -267,6 +265,12 @@ impl Generator<'_> {
                 raw_string(&Value::Object(graph.variable_values()).to_string())
             );
         }
+        // A workflow's variables are set when its run starts; a subgraph's are defaults.
+        let declare_variables = if declares_variables && !name.workflow {
+            format!("    run.declare_variables(&{});\n", name.variables())
+        } else {
+            String::new()
+        };
         let input_schema_static = format!("{}INPUT_SCHEMA", name.prefix.to_uppercase());
         let check_input = match raw_graph
             .get("inputSchema")
@@ -315,7 +319,7 @@ impl Generator<'_> {
         );
         let _ = writeln!(
             out,
-            "/// Runs the {} from its entry point \"{}\" to its end.\nfn {}(run: &mut Run) -> Result<Value, WorkflowError> {{\n{limit_time}{check_input}    run.drive(&{graph_static})\n}}\n",
+            "/// Runs the {} from its entry point \"{}\" to its end.\nfn {}(run: &mut Run) -> Result<Value, WorkflowError> {{\n{limit_time}{declare_variables}{check_input}    run.drive(&{graph_static})\n}}\n",
             describe(name),
             graph.entry_point.escape_default(),
             name.drive(),
@@ -359,12 +363,7 @@ impl Generator<'_> {
             Step::Split(_) => "split",
             Step::While(_) => "while_loop",
             Step::EmbedWorkflow(_) => "embed",
-            other => {
-                return Err(CompileError::Unsupported {
-                    location: format!("{}steps.{id}.stepType", name.location),
-                    what: format!("the {} step type", other.step_type()),
-                });
-            }
+            Step::WaitForSignal(_) => "wait_for_signal",
         };
         // The generated code names the step's type itself; its struct has no `stepType` field.
         let mut raw_step = raw_step.clone();
@@ -426,6 +425,10 @@ impl Generator<'_> {
         };
         let call = match (step, subgraph_drive) {
             (Step::EmbedWorkflow(_), _) => child_call.unwrap_or_default(),
+            (Step::WaitForSignal(_), Some(drive)) => {
+                format!("run.{method}(&{step_static}, Some({drive}))")
+            }
+            (Step::WaitForSignal(_), None) => format!("run.{method}(&{step_static}, None)"),
             (_, Some(drive)) => format!("run.{method}(&{step_static}, {drive})"),
             (_, None) => format!("run.{method}(&{step_static})"),
         };

@@ -117,6 +117,15 @@ impl runtara_runtime::Durable for WitDurable {
         context::sleep(millis, checkpoint_id, &state.to_string())
     }
 
+    fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String> {
+        match context::take_signal(signal_id)? {
+            Some(payload) => runtara_runtime::serde_json::from_str(&payload)
+                .map(Some)
+                .map_err(|e| format!("the payload of signal '{signal_id}' is not JSON: {e}")),
+            None => Ok(None),
+        }
+    }
+
     fn completed(&mut self, output: &Value) {
         context::completed(&output.to_string());
     }

@@ -20,6 +20,40 @@ pub(super) struct Outer<'g> {
     pub visible: BTreeSet<&'g str>,
 }
 
+/// What a graph's mappings may read besides `data`, `workflow` and `steps`.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Bindings {
+    /// Readable as `variables.<name>`: declared, built in, or passed in by an enclosing step.
+    pub variables: BTreeSet<String>,
+    /// Bound by an enclosing step: `item` (Split) and `loop` (While).
+    pub bound: BTreeSet<&'static str>,
+}
+
+impl Bindings {
+    /// What the workflow graph starts with: the built-in variables.
+    pub fn workflow() -> Self {
+        Self {
+            variables: ["_workflow_id", "_instance_id", "_tenant_id"]
+                .map(str::to_owned)
+                .into(),
+            bound: BTreeSet::new(),
+        }
+    }
+
+    /// These bindings plus `variables` and the top-level name `bound`.
+    pub fn with<'a>(
+        &self,
+        variables: impl IntoIterator<Item = &'a str>,
+        bound: Option<&'static str>,
+    ) -> Self {
+        let mut more = self.clone();
+        more.variables
+            .extend(variables.into_iter().map(str::to_owned));
+        more.bound.extend(bound);
+        more
+    }
+}
+
 /// One graph under validation.
 pub(super) struct GraphScope<'g> {
     pub graph: &'g ExecutionGraph,
@@ -27,6 +61,8 @@ pub(super) struct GraphScope<'g> {
     pub ancestors: BTreeMap<&'g str, BTreeSet<&'g str>>,
     /// Enclosing graphs, outermost first.
     pub outers: Vec<Outer<'g>>,
+    /// What the graph's steps may read (its own declared variables included).
+    pub bindings: Bindings,
 }
 
 impl<'g> GraphScope<'g> {
@@ -67,17 +103,20 @@ fn ancestors(graph: &ExecutionGraph) -> BTreeMap<&str, BTreeSet<&str>> {
 }
 
 impl Validator<'_> {
-    /// Checks one graph; `base` is its path (empty for the workflow).
+    /// Checks one graph; `base` is its path (empty for the workflow), `bindings`
+    /// what the enclosing graphs and step give it.
     pub(super) fn graph<'g>(
         &mut self,
         graph: &'g ExecutionGraph,
         base: &str,
         outers: Vec<Outer<'g>>,
+        bindings: &Bindings,
     ) {
         let scope = GraphScope {
             graph,
             ancestors: ancestors(graph),
             outers,
+            bindings: bindings.with(graph.variables.keys().map(String::as_str), None),
         };
         let steps_path = join_key(base, "steps");
         let keys: Vec<&str> = graph.steps.keys().map(String::as_str).collect();

@@ -11,6 +11,10 @@
 //!   step that does not exist, to the reading step itself, or to a step that
 //!   cannot have run before (it must lead to the reader through the edges,
 //!   or, inside a subgraph, lead to the step that holds the subgraph);
+//! * `variables.<name>` references to a variable that is neither declared
+//!   (in the graph or an enclosing one), built in, nor passed in by an
+//!   enclosing Split's or While's `config.variables`; `item` outside a Split's
+//!   subgraph or a Filter's condition, `loop` outside a While;
 //! * templates that do not compile, operators with the wrong number of
 //!   arguments, malformed `BETWEEN`/`RANGE` matches;
 //! * edges from or to unknown steps; Conditional edges that are not a
@@ -79,7 +83,12 @@ pub fn validate(scenario: &Scenario, agents: &dyn AgentCatalog) -> Vec<Problem> 
         agents,
         problems: Vec::new(),
     };
-    validator.graph(&scenario.execution_graph, "", Vec::new());
+    validator.graph(
+        &scenario.execution_graph,
+        "",
+        Vec::new(),
+        &graph::Bindings::workflow(),
+    );
     validator.problems
 }
 

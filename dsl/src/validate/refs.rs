@@ -7,7 +7,7 @@ use super::graph::GraphScope;
 use super::suggest::names_hint;
 use crate::condition::{Condition, ConditionArgument};
 use crate::mapping::{CompositeValue, InputMapping, MappingValue, check_template};
-use crate::path::{self, join_index, join_key};
+use crate::path::{self, Segment, join_index, join_key};
 
 /// The step whose mappings are being checked, and what it may read.
 pub(super) struct Reader<'s, 'g> {
@@ -15,6 +15,22 @@ pub(super) struct Reader<'s, 'g> {
     id: &'s str,
     /// An edge condition may read the step it leaves.
     include_self: bool,
+    /// A name bound for this reader alone: `item` in a Filter's condition, `loop` in a While's.
+    binding: Option<&'static str>,
+}
+
+impl Reader<'_, '_> {
+    /// This reader, with `name` bound as well.
+    pub(super) fn binding(self, name: &'static str) -> Self {
+        Self {
+            binding: Some(name),
+            ..self
+        }
+    }
+
+    fn binds(&self, name: &str) -> bool {
+        self.binding == Some(name) || self.scope.bindings.bound.contains(name)
+    }
 }
 
 impl Validator<'_> {
@@ -28,6 +44,7 @@ impl Validator<'_> {
             scope,
             id,
             include_self,
+            binding: None,
         }
     }
 
@@ -115,6 +132,7 @@ impl Validator<'_> {
                 return;
             }
         };
+        self.bound_names(reader, &parsed, at);
         let Some(id) = parsed.step_id() else {
             return;
         };
@@ -171,6 +189,39 @@ impl Validator<'_> {
             format!("reference to unknown step '{id}'"),
             hint,
         );
+    }
+
+    /// `item`, `loop` and `variables.<name>`: only where they are bound.
+    fn bound_names(&mut self, reader: &Reader<'_, '_>, parsed: &path::Path, at: &str) {
+        match parsed.segments() {
+            [Segment::Key(root), ..] if root == "item" && !reader.binds("item") => self.report(
+                at.to_string(),
+                "`item` is only bound inside a Split's subgraph and in a Filter's condition",
+                Some("read the value from data, workflow.inputs or steps.<id>.outputs".into()),
+            ),
+            [Segment::Key(root), ..] if root == "loop" && !reader.binds("loop") => self.report(
+                at.to_string(),
+                "`loop` is only bound in a While's condition and subgraph",
+                None,
+            ),
+            [Segment::Key(root), Segment::Key(name), ..]
+                if root == "variables" && !reader.scope.bindings.variables.contains(name) =>
+            {
+                let known: Vec<&str> = reader
+                    .scope
+                    .bindings
+                    .variables
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|name| !name.starts_with('_'))
+                    .collect();
+                let hint = names_hint(name, &known, "variables are").or_else(|| {
+                    Some("declare it in the graph's variables, or pass it into a subgraph with config.variables".into())
+                });
+                self.report(at.to_string(), format!("unknown variable '{name}'"), hint);
+            }
+            _ => {}
+        }
     }
 
     fn not_before(&mut self, at: &str, id: &str, reader: &str) {

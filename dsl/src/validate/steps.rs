@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::Validator;
-use super::graph::GraphScope;
+use super::graph::{Bindings, GraphScope};
 use crate::condition::MatchType;
 use crate::path::{self, join_index, join_key};
 use crate::step::{Step, SwitchStep};
@@ -43,15 +43,17 @@ impl Validator<'_> {
                 );
             }
             Step::While(while_step) => {
-                self.condition(&reader, &while_step.condition, &member("condition"));
+                let in_loop = self.reader(scope, key, false).binding("loop");
+                self.condition(&in_loop, &while_step.condition, &member("condition"));
                 let variables = join_key(&member("config"), "variables");
                 self.mappings(&reader, &while_step.config.variables, &variables);
             }
             Step::Filter(filter) => {
                 let config = member("config");
                 self.mapping(&reader, &filter.config.value, &join_key(&config, "value"));
+                let per_item = self.reader(scope, key, false).binding("item");
                 self.condition(
-                    &reader,
+                    &per_item,
                     &filter.config.condition,
                     &join_key(&config, "condition"),
                 );
@@ -78,7 +80,12 @@ impl Validator<'_> {
         for (name, subgraph) in step.subgraphs() {
             let mut outers = scope.outers.clone();
             outers.push(scope.outer_for(key));
-            self.graph(subgraph, &member(name), outers);
+            self.graph(
+                subgraph,
+                &member(name),
+                outers,
+                &subgraph_bindings(scope, step),
+            );
         }
     }
 
@@ -111,4 +118,23 @@ impl Validator<'_> {
             self.embedded(reader, default, &join_key(config, "default"));
         }
     }
+}
+
+/// What the subgraph of `step` may read beyond what its enclosing graph may.
+fn subgraph_bindings(scope: &GraphScope<'_>, step: &Step) -> Bindings {
+    let passed_in = |variables: &crate::mapping::InputMapping| -> Vec<String> {
+        variables.keys().cloned().collect()
+    };
+    let (variables, bound) = match step {
+        Step::Split(split) => (passed_in(&split.config.variables), Some("item")),
+        Step::While(while_step) => (passed_in(&while_step.config.variables), Some("loop")),
+        _ => (Vec::new(), None),
+    };
+    let builtin = match step {
+        Step::WaitForSignal(_) => "_signal_id",
+        _ => "_index",
+    };
+    scope
+        .bindings
+        .with(variables.iter().map(String::as_str).chain([builtin]), bound)
 }

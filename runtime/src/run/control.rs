@@ -63,7 +63,7 @@ impl Run<'_> {
                 .sleep(duration, &step.id, &state)
                 .map_err(|e| WorkflowError::step(&step.id, "DURABLE_SLEEP_FAILED", e))?;
         } else {
-            std::thread::sleep(duration);
+            self.sleep(duration)?;
         }
         self.record_outputs(&step.id, json!({ "durationMs": millis }));
         Ok(())

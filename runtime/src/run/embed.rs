@@ -6,8 +6,8 @@ use runtara_dsl::mapping;
 use runtara_dsl::step::EmbedWorkflowStep;
 
 use super::{GraphFn, Run, StepFailure};
+use crate::WorkflowError;
 use crate::retry::RetryPolicy;
-use crate::{LogLevel, WorkflowError};
 
 impl Run<'_> {
     /// Runs an EmbedWorkflow step: the child workflow `child_id` (its generated drive
@@ -31,41 +31,21 @@ impl Run<'_> {
             variables.insert(builtin.into(), self.scope["variables"][builtin].clone());
         }
         let policy = RetryPolicy::from_step(step.max_retries, step.retry_delay);
-        let mut retry = 0;
-        let output = loop {
-            let scope = runtara_dsl::scope(input.clone(), variables.clone());
-            match child(&mut self.child(scope)) {
-                Ok(output) => break output,
-                Err(error) => {
-                    retry += 1;
-                    let wait = match error.category {
-                        crate::ErrorCategory::Transient => policy.backoff(retry, None),
-                        crate::ErrorCategory::Permanent => None,
-                    };
-                    match wait {
-                        Some(wait) => {
-                            let message = format!(
-                                "transient error in child workflow '{child_id}', retry {retry} of {} in {} ms: {}",
-                                policy.max_retries,
-                                wait.as_millis(),
-                                error.message
-                            );
-                            self.log_event(LogLevel::Warn, &step.id, &message, &json!({}));
-                            std::thread::sleep(wait);
-                        }
-                        None => {
-                            let place = format!("child workflow '{child_id}'");
-                            return Err(error.raised_in(
-                                &step.id,
-                                &place,
-                                ("childWorkflowId", json!(child_id)),
-                                "childStepId",
-                            ));
-                        }
-                    }
-                }
-            }
-        };
+        let what = format!("child workflow '{child_id}'");
+        let place = format!("{}.", step.id);
+        let output = self
+            .retrying(&step.id, &policy, &what, |run| {
+                let scope = runtara_dsl::scope(input.clone(), variables.clone());
+                child(&mut run.child(scope, &place, None))
+            })
+            .map_err(|error| {
+                error.raised_in(
+                    &step.id,
+                    &what,
+                    ("childWorkflowId", json!(child_id)),
+                    "childStepId",
+                )
+            })?;
         self.record_outputs(&step.id, output);
         Ok(())
     }

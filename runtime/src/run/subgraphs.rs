@@ -5,6 +5,8 @@
 //! graphs stay readable) with the iteration's bindings on top; what the
 //! iteration's own steps produce stays in its copy.
 
+use std::time::Duration;
+
 use serde_json::{Map, Value, json};
 
 use runtara_dsl::schema::{Schema, check_input};
@@ -13,6 +15,8 @@ use runtara_dsl::{InputMapping, condition, mapping};
 
 use super::{Run, StepFailure};
 use crate::WorkflowError;
+use crate::deadline::Deadline;
+use crate::retry::RetryPolicy;
 
 /// A subgraph's generated drive function: runs it to its end and returns its output.
 pub type GraphFn = fn(&mut Run) -> Result<Value, WorkflowError>;
@@ -57,15 +61,28 @@ impl Run<'_> {
         };
         let variables = self.variables_for(&step.id, &config.variables)?;
         let keep_going = config.dont_stop_on_failed == Some(true);
+        let deadline = step_deadline("Split", config.timeout);
+        // Iterations are not retried unless asked: their Agent steps retry on their own.
+        let policy =
+            RetryPolicy::from_step(Some(config.max_retries.unwrap_or(0)), config.retry_delay);
 
         let mut results = Vec::new();
         let mut failed = Vec::new();
         for (index, item) in iterations.into_iter().enumerate() {
+            check_step_deadline(&step.id, deadline.as_ref())?;
+            let what = format!("iteration {index}");
             let outcome = check_schema("inputSchema", step.input_schema.as_ref(), &item)
                 .and_then(|()| {
-                    self.iteration(index, &variables, body, |scope| {
-                        scope.insert("item".into(), item.clone());
-                        scope.insert("data".into(), item.clone());
+                    self.retrying(&step.id, &policy, &what, |run| {
+                        let bindings = [("item", item.clone()), ("data", item.clone())];
+                        run.iteration(
+                            &step.id,
+                            index,
+                            &variables,
+                            &bindings,
+                            deadline.clone(),
+                            body,
+                        )
                     })
                 })
                 .and_then(|output| {
@@ -74,7 +91,7 @@ impl Run<'_> {
                 });
             match outcome {
                 Ok(output) => results.push(output),
-                Err(error) if keep_going => {
+                Err(error) if keep_going && !self.out_of_time(deadline.as_ref()) => {
                     failed.push(json!({ "index": index, "item": item, "error": error.to_json() }));
                 }
                 Err(error) => return Err(iteration_failure(&step.id, index, error)),
@@ -102,9 +119,11 @@ impl Run<'_> {
     pub fn while_loop(&mut self, step: &WhileStep, body: GraphFn) -> Result<(), StepFailure> {
         let max = step.config.max_iterations_or_default();
         let variables = self.variables_for(&step.id, &step.config.variables)?;
+        let deadline = step_deadline("While", step.config.timeout);
         let mut outputs = Value::Null;
         let mut index: u32 = 0;
         while index < max {
+            check_step_deadline(&step.id, deadline.as_ref())?;
             let bound = json!({ "index": index, "outputs": outputs });
             let previous = self.bind("loop", bound.clone());
             let holds = condition::evaluate(&step.condition, &self.scope);
@@ -115,10 +134,16 @@ impl Run<'_> {
             if !holds {
                 break;
             }
+            let bindings = [("loop", bound)];
             outputs = self
-                .iteration(index as usize, &variables, body, |scope| {
-                    scope.insert("loop".into(), bound);
-                })
+                .iteration(
+                    &step.id,
+                    index as usize,
+                    &variables,
+                    &bindings,
+                    deadline.clone(),
+                    body,
+                )
                 .map_err(|error| iteration_failure(&step.id, index as usize, error))?;
             index += 1;
         }
@@ -146,21 +171,71 @@ impl Run<'_> {
         Ok(variables)
     }
 
-    /// Runs one iteration of `body` on a child run.
+    /// Runs iteration `index` of step `step_id`'s `body` on a child run with the
+    /// iteration's `bindings` (`item`, `loop`) on top of a copy of this run's scope.
+    /// An iteration that succeeds after `deadline` still fails with its error.
     fn iteration(
         &mut self,
+        step_id: &str,
         index: usize,
         variables: &Map<String, Value>,
+        bindings: &[(&str, Value)],
+        deadline: Option<Deadline>,
         body: GraphFn,
-        bind: impl FnOnce(&mut Map<String, Value>),
     ) -> Result<Value, WorkflowError> {
         let mut scope = self.scope.clone();
         let fields = scope.as_object_mut().expect("the scope is an object");
         let mut variables = variables.clone();
         variables.insert("_index".into(), json!(index));
         fields.insert("variables".into(), Value::Object(variables));
-        bind(fields);
-        body(&mut self.child(scope))
+        for (name, value) in bindings {
+            fields.insert((*name).to_owned(), value.clone());
+        }
+        let mut child = self.child(scope, &format!("{step_id}[{index}]."), deadline);
+        let output = body(&mut child)?;
+        child.check_deadline()?;
+        Ok(output)
+    }
+
+    /// Whether the run's or the step's deadline has passed: a failure then ends a
+    /// Split even with `dontStopOnFailed`.
+    fn out_of_time(&self, deadline: Option<&Deadline>) -> bool {
+        self.check_deadline().is_err() || deadline.is_some_and(|d| d.check().is_err())
+    }
+
+    /// Adds a subgraph's declared `variables` that neither an enclosing graph nor the
+    /// step's `config.variables` set: they are the subgraph's defaults.
+    pub fn declare_variables(&mut self, declared: &Map<String, Value>) {
+        if let Some(variables) = self.scope["variables"].as_object_mut() {
+            for (name, value) in declared {
+                variables
+                    .entry(name.clone())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+    }
+}
+
+/// The deadline of a Split's or While's `config.timeout`. Its error is permanent (the
+/// whole step ran out of time; retrying an iteration cannot help) and names no step,
+/// so that inside an iteration it reads as the iteration's failure.
+fn step_deadline(step_type: &str, timeout_ms: Option<u64>) -> Option<Deadline> {
+    let timeout_ms = timeout_ms?;
+    let error = WorkflowError::workflow(
+        "STEP_TIMEOUT",
+        format!("the {step_type} step ran longer than its config.timeout of {timeout_ms} ms"),
+    );
+    Deadline::after(Duration::from_millis(timeout_ms), error)
+}
+
+/// Fails step `step_id` when its deadline has passed.
+fn check_step_deadline(step_id: &str, deadline: Option<&Deadline>) -> Result<(), WorkflowError> {
+    match deadline.map(Deadline::check) {
+        Some(Err(error)) => Err(WorkflowError {
+            step_id: Some(step_id.to_owned()),
+            ..error
+        }),
+        _ => Ok(()),
     }
 }
 

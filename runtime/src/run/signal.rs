@@ -1,0 +1,141 @@
+//! The WaitForSignal step: waits for an external signal addressed to the step.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use runtara_dsl::mapping;
+use runtara_dsl::schema::check_input;
+use runtara_dsl::step::WaitForSignalStep;
+
+use super::{GraphFn, Run, StepFailure};
+use crate::{LogLevel, WorkflowError};
+
+/// How often the provider is asked when the step sets no `pollIntervalMs`.
+const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1000);
+
+impl Run<'_> {
+    /// Runs a WaitForSignal step. The signal it waits for is addressed by the step's
+    /// place in the run: its id, prefixed inside loops and child workflows (see
+    /// [`Run::signal_id`]). The `onWait` subgraph runs first, with the id as
+    /// `variables._signal_id`, to tell someone how to answer; then the durability
+    /// provider is asked every `pollIntervalMs` (default 1000) until the signal
+    /// arrives or `timeoutMs` passes (`SIGNAL_TIMEOUT`). Outputs the signal's payload,
+    /// checked against `responseSchema` (with its defaults filled in) when given.
+    pub fn wait_for_signal(
+        &mut self,
+        step: &WaitForSignalStep,
+        on_wait: Option<GraphFn>,
+    ) -> Result<(), StepFailure> {
+        let timeout = self.wait_timeout(step)?;
+        let signal_id = self.signal_id(&step.id);
+        if let Some(on_wait) = on_wait {
+            let mut scope = self.scope.clone();
+            scope["variables"]["_signal_id"] = json!(signal_id);
+            on_wait(&mut self.child(scope, &format!("{}.onWait.", step.id), None)).map_err(
+                |error| {
+                    error.raised_in(
+                        &step.id,
+                        "onWait",
+                        ("signalId", json!(signal_id)),
+                        "innerStepId",
+                    )
+                },
+            )?;
+        }
+        let waiting = match timeout {
+            Some(limit) => format!(
+                "waiting for signal '{signal_id}' (timeout {} ms)",
+                limit.as_millis()
+            ),
+            None => format!("waiting for signal '{signal_id}'"),
+        };
+        self.log_event(
+            LogLevel::Info,
+            &step.id,
+            &waiting,
+            &json!({ "signalId": signal_id }),
+        );
+
+        let interval = step
+            .poll_interval_ms
+            .map_or(DEFAULT_POLL_INTERVAL, |ms| Duration::from_millis(ms.max(1)));
+        let started = Instant::now();
+        let payload = loop {
+            let arrived = self.durable.take_signal(&signal_id).map_err(|e| {
+                WorkflowError::step(
+                    &step.id,
+                    "SIGNAL_UNAVAILABLE",
+                    format!("cannot receive signal '{signal_id}': {e}"),
+                )
+            })?;
+            if let Some(payload) = arrived {
+                break payload;
+            }
+            let next = match timeout {
+                Some(limit) if started.elapsed() >= limit => {
+                    let mut error = WorkflowError::step(
+                        &step.id,
+                        "SIGNAL_TIMEOUT",
+                        format!(
+                            "no signal '{signal_id}' arrived within the timeoutMs of {} ms",
+                            limit.as_millis()
+                        ),
+                    );
+                    error.attributes = json!({ "signalId": signal_id });
+                    return Err(error);
+                }
+                Some(limit) => interval.min(limit - started.elapsed()),
+                None => interval,
+            };
+            self.sleep(next)?;
+        };
+        let payload = match &step.response_schema {
+            Some(schema) => check_input(schema, &payload).map_err(|violations| {
+                let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
+                WorkflowError::step(
+                    &step.id,
+                    "SCHEMA_VIOLATION",
+                    format!(
+                        "signal '{signal_id}' does not match the responseSchema: {}",
+                        listed.join("; ")
+                    ),
+                )
+            })?,
+            None => payload,
+        };
+        self.record_outputs(&step.id, payload);
+        Ok(())
+    }
+
+    /// The id a signal for step `step_id` is addressed to: the step id, prefixed by
+    /// where this run is (`split[2].` in iteration 2 of Split `split`, `child.` in
+    /// the child workflow of EmbedWorkflow step `child`).
+    pub fn signal_id(&self, step_id: &str) -> String {
+        format!("{}{step_id}", self.place)
+    }
+
+    /// The step's `timeoutMs`, resolved; `None` waits as long as the run may.
+    fn wait_timeout(&self, step: &WaitForSignalStep) -> Result<Option<Duration>, StepFailure> {
+        let Some(timeout) = &step.timeout_ms else {
+            return Ok(None);
+        };
+        let value = mapping::resolve(timeout, &self.scope).map_err(|e| {
+            WorkflowError::step(&step.id, "MAPPING_ERROR", format!("timeoutMs: {e}"))
+        })?;
+        match value {
+            Value::Null => Ok(None),
+            value => value
+                .as_f64()
+                .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                .map(|ms| Some(Duration::from_millis(ms.round() as u64)))
+                .ok_or_else(|| {
+                    WorkflowError::step(
+                        &step.id,
+                        "INVALID_VALUE",
+                        format!("timeoutMs must be a number of milliseconds, got {value}"),
+                    )
+                }),
+        }
+    }
+}
