@@ -113,6 +113,15 @@ impl<'a> Run<'a> {
         let input = input.to_string();
         let policy = RetryPolicy::from_step(step.max_retries, step.retry_delay);
         let capability = format!("{}/{}", step.agent_id, step.capability_id);
+        if step.connection_id.is_some() || step.connection_ref.is_some() {
+            // Said on every call, so a scenario that relies on a connection is not
+            // mistaken for one that works: credentials must be in the inputMapping.
+            let message = format!(
+                "{capability}: connectionId is ignored, runtara has no connection store yet; \
+                 pass credentials in the inputMapping"
+            );
+            self.log_event(LogLevel::Warn, &step.id, &message, &json!({}));
+        }
         let output = self.retrying(&step.id, &policy, &capability, |run| {
             let started = std::time::Instant::now();
             let output = run
