@@ -8,6 +8,14 @@ cd "$(dirname "$0")/.."
 components=(
   "runtara-agent-utils:utils"
   "runtara-agent-transform:transform"
+  "runtara-agent-http:http"
+  "runtara-agent-csv:csv"
+  "runtara-agent-crypto:crypto"
+  "runtara-agent-text:text"
+  "runtara-agent-xml:xml"
+  "runtara-agent-compression:compression"
+  "runtara-agent-file:file"
+  "runtara-agent-datetime:datetime"
   "runtara-durable-none:durable-none"
 )
 

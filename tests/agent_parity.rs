@@ -24,6 +24,10 @@
 //! the capability's `outputSchema` (and the component's and the native output are not
 //! compared with each other). An optional `"description"` says what the case is about.
 //!
+//! A fixture may name `${SERVER}`, the base URL of a loopback HTTP server this test
+//! starts (see `tests/common/http_server.rs`); the component may reach it through
+//! `wasi:http`.
+//!
 //! The components are read from `target/components/<agent>.wasm` (build them with
 //! `scripts/build-components.sh`). Environment overrides: `RUNTARA_AGENTS_DIR` (where
 //! the `.wasm` files are) and `RUNTARA_WORKSPACE_DIR` (the workspace root, for the
@@ -37,6 +41,10 @@ use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, InstancePre, Linker, ResourceTable, Val};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+#[path = "common/http_server.rs"]
+mod http_server;
 
 /// What the test needs to know about one agent crate.
 struct Agent {
@@ -56,11 +64,77 @@ const UTILS: Agent = Agent {
     min_fixtures_per_capability: 1,
 };
 
+const HTTP: Agent = Agent {
+    name: "http",
+    description: runtara_agent_http::DESCRIPTION,
+    capability_ids: runtara_agent_http::CAPABILITY_IDS,
+    call: |id, input| Outcome::from_native(runtara_agent_http::call(id, input)),
+    min_fixtures_per_capability: 10,
+};
+
 const TRANSFORM: Agent = Agent {
     name: "transform",
     description: runtara_agent_transform::DESCRIPTION,
     capability_ids: runtara_agent_transform::CAPABILITY_IDS,
     call: |id, input| Outcome::from_native(runtara_agent_transform::call(id, input)),
+    min_fixtures_per_capability: 3,
+};
+
+const CSV: Agent = Agent {
+    name: "csv",
+    description: runtara_agent_csv::DESCRIPTION,
+    capability_ids: runtara_agent_csv::CAPABILITY_IDS,
+    call: |id, input| Outcome::from_native(runtara_agent_csv::call(id, input)),
+    min_fixtures_per_capability: 3,
+};
+
+const CRYPTO: Agent = Agent {
+    name: "crypto",
+    description: runtara_agent_crypto::DESCRIPTION,
+    capability_ids: runtara_agent_crypto::CAPABILITY_IDS,
+    call: |id, input| Outcome::from_native(runtara_agent_crypto::call(id, input)),
+    min_fixtures_per_capability: 3,
+};
+
+const TEXT: Agent = Agent {
+    name: "text",
+    description: runtara_agent_text::DESCRIPTION,
+    capability_ids: runtara_agent_text::CAPABILITY_IDS,
+    call: |id, input| Outcome::from_native(runtara_agent_text::call(id, input)),
+    min_fixtures_per_capability: 3,
+};
+
+const XML: Agent = Agent {
+    name: "xml",
+    description: runtara_agent_xml::DESCRIPTION,
+    capability_ids: runtara_agent_xml::CAPABILITY_IDS,
+    call: |id, input| Outcome::from_native(runtara_agent_xml::call(id, input)),
+    min_fixtures_per_capability: 3,
+};
+
+const COMPRESSION: Agent = Agent {
+    name: "compression",
+    description: runtara_agent_compression::DESCRIPTION,
+    capability_ids: runtara_agent_compression::CAPABILITY_IDS,
+    call: |id, input| Outcome::from_native(runtara_agent_compression::call(id, input)),
+    min_fixtures_per_capability: 3,
+};
+
+/// The parity harness grants the component no directory, so the file agent's fixtures
+/// cover only input errors; `tests/file_agent.rs` runs it on a real directory.
+const FILE: Agent = Agent {
+    name: "file",
+    description: runtara_agent_file::DESCRIPTION,
+    capability_ids: runtara_agent_file::CAPABILITY_IDS,
+    call: |id, input| Outcome::from_native(runtara_agent_file::call(id, input)),
+    min_fixtures_per_capability: 1,
+};
+
+const DATETIME: Agent = Agent {
+    name: "datetime",
+    description: runtara_agent_datetime::DESCRIPTION,
+    capability_ids: runtara_agent_datetime::CAPABILITY_IDS,
+    call: |id, input| Outcome::from_native(runtara_agent_datetime::call(id, input)),
     min_fixtures_per_capability: 3,
 };
 
@@ -75,6 +149,16 @@ fn transform_component_matches_native() {
 }
 
 #[test]
+fn http_component_matches_native() {
+    check_agent(&HTTP);
+}
+
+#[test]
+fn http_component_describes_itself() {
+    check_description(&HTTP);
+}
+
+#[test]
 fn utils_component_describes_itself() {
     check_description(&UTILS);
 }
@@ -82,6 +166,76 @@ fn utils_component_describes_itself() {
 #[test]
 fn transform_component_describes_itself() {
     check_description(&TRANSFORM);
+}
+
+#[test]
+fn csv_component_matches_native() {
+    check_agent(&CSV);
+}
+
+#[test]
+fn csv_component_describes_itself() {
+    check_description(&CSV);
+}
+
+#[test]
+fn crypto_component_matches_native() {
+    check_agent(&CRYPTO);
+}
+
+#[test]
+fn crypto_component_describes_itself() {
+    check_description(&CRYPTO);
+}
+
+#[test]
+fn text_component_matches_native() {
+    check_agent(&TEXT);
+}
+
+#[test]
+fn text_component_describes_itself() {
+    check_description(&TEXT);
+}
+
+#[test]
+fn xml_component_matches_native() {
+    check_agent(&XML);
+}
+
+#[test]
+fn xml_component_describes_itself() {
+    check_description(&XML);
+}
+
+#[test]
+fn compression_component_matches_native() {
+    check_agent(&COMPRESSION);
+}
+
+#[test]
+fn compression_component_describes_itself() {
+    check_description(&COMPRESSION);
+}
+
+#[test]
+fn file_component_matches_native() {
+    check_agent(&FILE);
+}
+
+#[test]
+fn file_component_describes_itself() {
+    check_description(&FILE);
+}
+
+#[test]
+fn datetime_component_matches_native() {
+    check_agent(&DATETIME);
+}
+
+#[test]
+fn datetime_component_describes_itself() {
+    check_description(&DATETIME);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -243,7 +397,18 @@ fn decode_agent_error(val: &Val) -> Result<ErrorView, String> {
 
 struct Host {
     ctx: WasiCtx,
+    http: WasiHttpCtx,
     table: ResourceTable,
+}
+
+impl WasiHttpView for Host {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
 }
 
 impl WasiView for Host {
@@ -270,6 +435,7 @@ impl LoadedComponent {
             .unwrap_or_else(|e| panic!("the {} component does not compile: {e:?}", agent.name));
         let mut linker = Linker::<Host>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).expect("WASI p2 links");
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).expect("wasi:http links");
         let pre = linker
             .instantiate_pre(&component)
             .unwrap_or_else(|e| panic!("the {} component cannot be linked: {e:?}", agent.name));
@@ -303,6 +469,7 @@ impl LoadedComponent {
             &self.engine,
             Host {
                 ctx: WasiCtx::builder().inherit_stderr().build(),
+                http: WasiHttpCtx::new(),
                 table: ResourceTable::new(),
             },
         );
@@ -371,7 +538,11 @@ fn parse_fixture(agent: &Agent, path: &Path) -> Fixture {
         agent.name,
         path.file_name().unwrap().to_string_lossy()
     );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{file}: cannot read: {e}"));
+    let mut text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{file}: cannot read: {e}"));
+    if text.contains("${SERVER}") {
+        text = text.replace("${SERVER}", http_server::url());
+    }
     let Value::Object(mut fixture) =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: not valid JSON: {e}"))
     else {

@@ -254,3 +254,36 @@ fn composing_with_named_agents_matches_the_agent_directory() {
     let stdout = success(runtara().arg("run").arg(&app).arg("--input").arg(&input));
     assert_eq!(json(&stdout, "runtara run's stdout"), expected);
 }
+
+#[test]
+fn inspect_shows_what_an_agent_component_says_of_itself() {
+    for agent in ["csv", "http", "transform"] {
+        let component = components_dir().join(format!("{agent}.wasm"));
+        let shown = success(
+            runtara()
+                .arg("inspect")
+                .arg(&component)
+                .arg("--format")
+                .arg("json"),
+        );
+        let source = root().join(format!("components/{agent}/capabilities.json"));
+        let written = std::fs::read_to_string(&source).unwrap();
+        assert_eq!(
+            json(&shown, "runtara inspect --format json"),
+            json(&written, &source.display().to_string()),
+            "{agent}: inspect does not show the component's own description"
+        );
+        let text = success(runtara().arg("inspect").arg(&component));
+        assert!(
+            text.starts_with(&format!("agent {agent} 0.1.0 (")),
+            "{agent}: {text}"
+        );
+    }
+    let not_an_agent = output(
+        runtara()
+            .arg("inspect")
+            .arg(components_dir().join("durable-none.wasm")),
+    );
+    assert_eq!(not_an_agent.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_an_agent.stderr).contains("not a runtara agent"));
+}

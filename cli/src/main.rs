@@ -35,6 +35,7 @@ enum Command {
     Check(commands::check::Args),
     Compile(commands::compile::Args),
     Compose(commands::compose::Args),
+    Inspect(commands::inspect::Args),
     Run(commands::run::Args),
 }
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Compile(args) => commands::compile::run(args),
         Command::Compose(args) => commands::compose::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
         Command::Run(args) => commands::run::run(args),
     };
     match result {

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasmparser::{Parser, Payload};
 
@@ -17,7 +17,7 @@ use runtara_dsl::validate::{AgentCatalog, CapabilityLookup};
 pub const CAPABILITIES_SECTION: &str = "runtara:capabilities";
 
 /// What an agent component says about itself.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentDescription {
     /// The agent id scenarios use (`agentId`), also its WIT package name `runtara:<agent>`.
@@ -30,7 +30,7 @@ pub struct AgentDescription {
 }
 
 /// One capability of an agent.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CapabilityDescription {
     pub id: String,
@@ -158,6 +158,11 @@ impl AgentDirectory {
 
 impl AgentCatalog for AgentDirectory {
     fn lookup(&self, agent_id: &str, capability_id: &str) -> CapabilityLookup {
+        if let Some((_, reason)) = NATIVE_ONLY.iter().find(|(id, _)| *id == agent_id) {
+            return CapabilityLookup::NotInTarget {
+                reason: (*reason).to_owned(),
+            };
+        }
         let Some((_, description)) = self.get(agent_id) else {
             return CapabilityLookup::UnknownAgent {
                 known_agents: self.agent_ids(),
@@ -181,3 +186,10 @@ impl AgentCatalog for AgentDirectory {
         }
     }
 }
+
+/// Agents that exist only as native crates, and why a component cannot have them.
+const NATIVE_ONLY: &[(&str, &str)] = &[(
+    "sftp",
+    "it exists only for native builds (a WASI component cannot open SSH connections); \
+     move the transfer behind an HTTP service the http agent can call",
+)];

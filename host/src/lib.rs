@@ -22,6 +22,7 @@
 
 mod error;
 mod limits;
+mod outbound;
 mod state;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub struct RunOptions {
     pub max_memory_bytes: usize,
     /// Host directories the component may use, as (host path, guest path).
     pub dirs: Vec<(PathBuf, String)>,
+    /// Hosts the component may send HTTP requests to: `host`, `host:port` or `*`.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for RunOptions {
@@ -66,6 +69,7 @@ impl Default for RunOptions {
             timeout: None,
             max_memory_bytes: 512 << 20,
             dirs: Vec::new(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -94,6 +98,8 @@ impl Host {
         let engine = Engine::new(&config).map_err(HostError::Engine)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Engine)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(HostError::Engine)?;
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let (stop, ticking) = (ticker_stop.clone(), engine.clone());

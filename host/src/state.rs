@@ -1,11 +1,16 @@
 use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::limits::MemoryLimit;
+use crate::outbound::AllowedHosts;
 use crate::{HostError, RunOptions};
 
-/// What one store holds: WASI state and the memory limiter.
+/// What one store holds: WASI state (outgoing HTTP included, for the http agent,
+/// to the allowed hosts) and the memory limiter.
 pub struct HostState {
     wasi: WasiCtx,
+    http: WasiHttpCtx,
+    allowed_hosts: AllowedHosts,
     table: ResourceTable,
     pub memory: MemoryLimit,
 }
@@ -25,6 +30,8 @@ impl HostState {
         }
         Ok(Self {
             wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            allowed_hosts: AllowedHosts::new(options.allowed_hosts.iter().cloned()),
             table: ResourceTable::new(),
             memory: MemoryLimit::new(options.max_memory_bytes),
         })
@@ -36,6 +43,16 @@ impl WasiView for HostState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.allowed_hosts,
         }
     }
 }

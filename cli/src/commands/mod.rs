@@ -3,9 +3,21 @@
 pub mod check;
 pub mod compile;
 pub mod compose;
+pub mod inspect;
 pub mod run;
 
+use std::io::Write;
 use std::path::PathBuf;
+
+/// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("cannot write to stdout"))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Where agent components (and adapters) are found: `--agents-dir`, `$RUNTARA_AGENTS_DIR`,
 /// or `target/components`, where `scripts/build-components.sh` puts them.

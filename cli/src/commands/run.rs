@@ -13,6 +13,12 @@ use serde_json::json;
 /// `{"error": {stepId, code, message, category, attributes}}` on stderr and
 /// exits with 1; a run the host had to stop (time or memory limit, a trap)
 /// prints the reason and exits with 2.
+///
+/// The component may send HTTP requests (the http agent, through wasi:http)
+/// only to the hosts given with `--allow-host`, and read and write only the
+/// directories given with `--dir`. A
+/// WaitForSignal step in a one-shot run reads its signals from the directory
+/// granted as `/signals` (`--dir inbox::/signals`; see the README).
 #[derive(clap::Args)]
 pub struct Args {
     /// The composed component (`runtara compose` output).
@@ -29,6 +35,11 @@ pub struct Args {
     /// Give the component a host directory, as HOST::GUEST (like `wasmtime run --dir`).
     #[arg(long = "dir", value_parser = parse_dir, value_name = "HOST::GUEST")]
     dirs: Vec<(PathBuf, String)>,
+    /// Let the component send HTTP requests to this host: `api.example.com`,
+    /// `127.0.0.1:8080` (that port only) or `*` (anywhere). Repeat for more hosts;
+    /// requests to others are refused.
+    #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
+    allowed_hosts: Vec<String>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -37,6 +48,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         timeout: args.timeout,
         max_memory_bytes: args.max_memory,
         dirs: args.dirs,
+        allowed_hosts: args.allowed_hosts,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let outcome = runtime.block_on(async {

@@ -33,7 +33,7 @@
 //! ```
 
 mod error;
-mod input;
+pub mod input;
 
 pub use error::{AgentError, ErrorCategory};
 pub use input::{call_json, parse_input};

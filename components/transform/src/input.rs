@@ -80,6 +80,17 @@ impl Input {
         }
     }
 
+    /// A field that must be an object or an array.
+    pub fn container(&mut self, name: &str) -> Result<Value, AgentError> {
+        match self.required(name)? {
+            value @ (Value::Object(_) | Value::Array(_)) => Ok(value),
+            other => Err(self.field_error(
+                name,
+                format!("must be an object or an array, got {}", kind(&other)),
+            )),
+        }
+    }
+
     /// A field that must be a string.
     pub fn string(&mut self, name: &str) -> Result<String, AgentError> {
         match self.required(name)? {
@@ -105,6 +116,23 @@ impl Input {
             other => {
                 Err(self.field_error(name, format!("must be a boolean, got {}", kind(&other))))
             }
+        }
+    }
+
+    /// An optional non-negative integer; null counts as absent.
+    pub fn optional_u64(&mut self, name: &str) -> Result<Option<u64>, AgentError> {
+        match self.any(name) {
+            Value::Null => Ok(None),
+            Value::Number(n) => match n.as_u64() {
+                Some(n) => Ok(Some(n)),
+                None => {
+                    Err(self.field_error(name, format!("must be a non-negative integer, got {n}")))
+                }
+            },
+            other => Err(self.field_error(
+                name,
+                format!("must be a non-negative integer, got {}", kind(&other)),
+            )),
         }
     }
 

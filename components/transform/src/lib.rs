@@ -1,5 +1,5 @@
-//! The `transform` agent: reshape JSON — map fields, extract paths, filter and sort
-//! arrays, parse and print JSON.
+//! The `transform` agent: reshape JSON — map fields, get and set values at paths,
+//! filter, sort, group, flatten, merge and append, parse and print JSON.
 //!
 //! Natively this is an rlib: call the capability functions directly or through
 //! [`call`]. Built for `wasm32-wasip2` it is a component exporting
@@ -7,7 +7,7 @@
 //! output JSON Schemas of every capability are in `capabilities.json`, which the
 //! component carries in its `runtara:capabilities` custom section.
 //!
-//! Paths (`path`, `field`, the source side of `mappings`) are dotted keys with `[n]`
+//! Paths (`path`, `field`, `key`, the source side of `mappings`) are dotted keys with `[n]`
 //! array indices and an optional JSONPath-style `$.` root; see [`path`] for the full
 //! grammar.
 //!
@@ -70,6 +70,13 @@ runtara_agent::capabilities! {
     "sort" => sort,
     "from-json-string" => from_json_string,
     "to-json-string" => to_json_string,
+    "set-value-by-path" => set_value_by_path,
+    "filter-non-values" => filter_non_values,
+    "flat-map" => flat_map,
+    "flatten" => flatten,
+    "group-by" => group_by,
+    "merge" => merge,
+    "append" => append,
 }
 
 /// `{ source_data, mappings }` -> `{ result, field_count }`.
@@ -373,6 +380,203 @@ pub fn to_json_string(input: Value) -> Result<Value, AgentError> {
     };
     text.map(Value::String)
         .map_err(|e| input.error(format!("cannot serialise 'value': {e}")))
+}
+
+/// `{ target, path, value }` -> a copy of `target` (an object or an array) with `value`
+/// written at `path`.
+///
+/// Missing (or null) values on the way are created: an object when a key follows, an
+/// array when an index follows. An index names an existing element (negative from the
+/// end) or equals the array's length, which appends. Following the path into a string,
+/// number or boolean, a key into an array or an index into an object is an error. The
+/// empty path (or `$`) replaces the whole target.
+pub fn set_value_by_path(input: Value) -> Result<Value, AgentError> {
+    let mut input = Input::new("set-value-by-path", input, &["target", "path", "value"])?;
+    let mut target = input.container("target")?;
+    let segments = input.path("path")?;
+    let value = input.required("value")?;
+    path::set(&mut target, &segments, value).map_err(|e| {
+        input
+            .error(format!(
+                "cannot set 'path' ('{}'): {e}",
+                path::display(&segments)
+            ))
+            .with_attribute("field", "path")
+    })?;
+    Ok(target)
+}
+
+/// `{ value, remove_empty?, recursive? }` -> the array or object `value` without its
+/// null elements or fields.
+///
+/// With `remove_empty` true, empty strings, arrays and objects go too (a string of
+/// spaces is not empty). With `recursive` true the same is done inside every nested
+/// array and object first, so a nested container emptied that way is removed as well
+/// when `remove_empty` is true. Order is kept; `value` itself is never removed.
+pub fn filter_non_values(input: Value) -> Result<Value, AgentError> {
+    let mut input = Input::new(
+        "filter-non-values",
+        input,
+        &["value", "remove_empty", "recursive"],
+    )?;
+    let value = input.container("value")?;
+    let remove_empty = input.optional_bool("remove_empty")?.unwrap_or(false);
+    let recursive = input.optional_bool("recursive")?.unwrap_or(false);
+    Ok(remove_non_values(value, remove_empty, recursive))
+}
+
+/// Drops the null (and, with `remove_empty`, empty) members of an array or object.
+fn remove_non_values(value: Value, remove_empty: bool, recursive: bool) -> Value {
+    let clean = |member: Value| {
+        if recursive {
+            remove_non_values(member, remove_empty, true)
+        } else {
+            member
+        }
+    };
+    let keep = |member: &Value| match member {
+        Value::Null => false,
+        Value::String(s) => !(remove_empty && s.is_empty()),
+        Value::Array(items) => !(remove_empty && items.is_empty()),
+        Value::Object(map) => !(remove_empty && map.is_empty()),
+        _ => true,
+    };
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(clean).filter(keep).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, member)| (key, clean(member)))
+                .filter(|(_, member)| keep(member))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `{ value, path? }` -> one array of what `path` names inside each element of the
+/// array `value` (the element itself when `path` is absent): an array's elements are
+/// added one by one (one level only), any other value as it is; a missing or null value
+/// adds nothing.
+pub fn flat_map(input: Value) -> Result<Value, AgentError> {
+    let mut input = Input::new("flat-map", input, &["value", "path"])?;
+    let items = input.array("value")?;
+    let segments = input.optional_path("path")?.unwrap_or_default();
+    let mut out = Vec::with_capacity(items.len());
+    for item in &items {
+        match lookup(item, &segments) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(inner)) => out.extend(inner.iter().cloned()),
+            Some(other) => out.push(other.clone()),
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+/// `{ value, depth? }` -> the array `value` with nested arrays spliced into it, `depth`
+/// levels deep (1 when absent; 0 leaves it as it is). Elements that are not arrays,
+/// nulls included, stay where they are.
+pub fn flatten(input: Value) -> Result<Value, AgentError> {
+    let mut input = Input::new("flatten", input, &["value", "depth"])?;
+    let items = input.array("value")?;
+    let depth = input.optional_u64("depth")?.unwrap_or(1);
+    let mut out = Vec::with_capacity(items.len());
+    flatten_into(&mut out, items, depth);
+    Ok(Value::Array(out))
+}
+
+fn flatten_into(out: &mut Vec<Value>, items: Vec<Value>, depth: u64) {
+    for item in items {
+        match item {
+            Value::Array(inner) if depth > 0 => flatten_into(out, inner, depth - 1),
+            other => out.push(other),
+        }
+    }
+}
+
+/// `{ value, key }` -> `{ groups, counts, total_groups }`: the elements of the array
+/// `value` grouped by the value at the path `key` inside each.
+///
+/// A string key is used as it is, a missing or null key becomes `"null"`, and any other
+/// key its JSON text (`1`, `true`, `{"a":1}`), so `1` and `"1"` share a group. Groups and
+/// counts are in the order their keys first appear; elements keep their order.
+pub fn group_by(input: Value) -> Result<Value, AgentError> {
+    let mut input = Input::new("group-by", input, &["value", "key"])?;
+    let items = input.array("value")?;
+    let key = input.path("key")?;
+    let mut groups: Map<String, Value> = Map::new();
+    for item in items {
+        let name = match lookup(&item, &key) {
+            None | Some(Value::Null) => "null".to_owned(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        if let Value::Array(members) = groups
+            .entry(name)
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            members.push(item);
+        }
+    }
+    let counts: Map<String, Value> = groups
+        .iter()
+        .map(|(name, members)| (name.clone(), json!(members.as_array().map_or(0, Vec::len))))
+        .collect();
+    let total_groups = groups.len();
+    Ok(json!({ "groups": groups, "counts": counts, "total_groups": total_groups }))
+}
+
+/// `{ values, deep? }` -> one object holding the fields of every object in the array
+/// `values`, in order, a later field replacing an earlier one of the same name (even
+/// with null) but keeping its place. With `deep` true, two objects under the same name
+/// are merged the same way instead (arrays are still replaced). Null elements of
+/// `values` are skipped; `[]` gives `{}`.
+pub fn merge(input: Value) -> Result<Value, AgentError> {
+    let mut input = Input::new("merge", input, &["values", "deep"])?;
+    let values = input.array("values")?;
+    let deep = input.optional_bool("deep")?.unwrap_or(false);
+    let mut merged = Map::new();
+    for (index, value) in values.into_iter().enumerate() {
+        match value {
+            Value::Null => {}
+            Value::Object(fields) => merge_into(&mut merged, fields, deep),
+            other => {
+                return Err(input
+                    .error(format!(
+                        "'values' must hold objects, but values[{index}] is {}",
+                        kind(&other)
+                    ))
+                    .with_attribute("field", "values"));
+            }
+        }
+    }
+    Ok(Value::Object(merged))
+}
+
+fn merge_into(target: &mut Map<String, Value>, source: Map<String, Value>, deep: bool) {
+    for (key, incoming) in source {
+        match (target.get_mut(&key), incoming) {
+            (Some(Value::Object(existing)), Value::Object(incoming)) if deep => {
+                merge_into(existing, incoming, true);
+            }
+            (_, incoming) => {
+                target.insert(key, incoming);
+            }
+        }
+    }
+}
+
+/// `{ value, items }` -> the array `value` followed by `items`: the elements of an
+/// array, nothing for null, any other value as one element (to append null itself,
+/// give `[null]`).
+pub fn append(input: Value) -> Result<Value, AgentError> {
+    let mut input = Input::new("append", input, &["value", "items"])?;
+    let mut items = input.array("value")?;
+    match input.required("items")? {
+        Value::Array(more) => items.extend(more),
+        Value::Null => {}
+        other => items.push(other),
+    }
+    Ok(Value::Array(items))
 }
 
 #[cfg(test)]

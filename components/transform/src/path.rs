@@ -200,6 +200,132 @@ pub fn lookup<'v>(value: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
     Some(current)
 }
 
+/// The text of a path, in the form [`parse`] reads back: `items[2].sku`,
+/// `headers['content.type']`; `$` for the empty path.
+pub fn display(segments: &[Segment]) -> String {
+    if segments.is_empty() {
+        return "$".into();
+    }
+    let mut text = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Index(index) => text.push_str(&format!("[{index}]")),
+            Segment::Key(key) if is_plain_key(key) => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(key);
+            }
+            Segment::Key(key) => {
+                text.push_str("['");
+                for c in key.chars() {
+                    if c == '\\' || c == '\'' {
+                        text.push('\\');
+                    }
+                    text.push(c);
+                }
+                text.push_str("']");
+            }
+        }
+    }
+    text
+}
+
+/// Whether a key can stand in a dotted path without quotes.
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty() && !key.starts_with('$') && !key.contains(['.', '[', ']', '\'', '"'])
+}
+
+/// Writes `value` at `segments` inside `target`, creating what is missing on the way:
+/// an object for a missing (or null) value followed by a key, an array for one followed
+/// by an index. An index may name an existing element (negative from the end) or be
+/// the length of the array, which appends. The error says why the path cannot be
+/// followed (without naming the input field).
+pub fn set(target: &mut Value, segments: &[Segment], value: Value) -> Result<(), String> {
+    let mut current = target;
+    for (depth, segment) in segments.iter().enumerate() {
+        let at = || display(&segments[..depth]);
+        if current.is_null() {
+            *current = match segment {
+                Segment::Key(_) => Value::Object(Default::default()),
+                Segment::Index(_) => Value::Array(Vec::new()),
+            };
+        }
+        let holds = kind_name(current);
+        current = match (segment, current) {
+            (Segment::Key(key), Value::Object(map)) => {
+                map.entry(key.clone()).or_insert(Value::Null)
+            }
+            (Segment::Key(key), Value::Array(items)) => {
+                let index = key
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| key.parse::<i64>().ok())
+                    .flatten()
+                    .ok_or_else(|| {
+                        format!("'{}' is an array, and '{key}' is not an index", at())
+                    })?;
+                element_slot(items, index, at)?
+            }
+            (Segment::Index(index), Value::Array(items)) => element_slot(items, *index, at)?,
+            (Segment::Index(index), Value::Object(_)) => {
+                return Err(format!(
+                    "'{}' is an object, but [{index}] names an array element",
+                    at()
+                ));
+            }
+            (_, _) => {
+                return Err(format!(
+                    "'{}' holds {holds}, which has no fields or elements",
+                    at()
+                ));
+            }
+        };
+    }
+    *current = value;
+    Ok(())
+}
+
+/// The element `index` names in `items` (the array at `at`); the length itself appends a
+/// null to fill.
+fn element_slot(
+    items: &mut Vec<Value>,
+    index: i64,
+    at: impl Fn() -> String,
+) -> Result<&mut Value, String> {
+    let len = items.len();
+    let position = if index < 0 {
+        usize::try_from(index.unsigned_abs())
+            .ok()
+            .and_then(|back| len.checked_sub(back))
+    } else {
+        usize::try_from(index).ok().filter(|&i| i <= len)
+    };
+    let Some(position) = position else {
+        return Err(format!(
+            "index {index} is out of range for '{}', which has {len} element(s) \
+             (an index equal to the length appends)",
+            at()
+        ));
+    };
+    if position == len {
+        items.push(Value::Null);
+    }
+    Ok(&mut items[position])
+}
+
+/// "a number", "a string"... for messages.
+fn kind_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +396,70 @@ mod tests {
         assert_eq!(get("a.b.c"), None);
         assert_eq!(get("a.b[0].c"), None);
         assert_eq!(get("$"), Some(v.clone()));
+    }
+
+    #[test]
+    fn displays_paths_that_parse_back() {
+        for text in [
+            "$",
+            "a.b",
+            "items[2].sku",
+            "m[1][-1]",
+            "h['a.b'].c",
+            r"h['it\'s']",
+            "[0].x",
+            "h['$x']",
+        ] {
+            let segments = parse(text).unwrap();
+            assert_eq!(display(&segments), text);
+            assert_eq!(parse(&display(&segments)).unwrap(), segments);
+        }
+    }
+
+    #[test]
+    fn sets_values_creating_containers() {
+        let set_at = |target: Value, p: &str, value: Value| {
+            let mut target = target;
+            set(&mut target, &parse(p).unwrap(), value).map(|()| target)
+        };
+        assert_eq!(
+            set_at(json!({}), "a.b.c", json!(1)),
+            Ok(json!({"a": {"b": {"c": 1}}}))
+        );
+        assert_eq!(
+            set_at(json!({"a": {"x": 0}}), "a.y", json!(2)),
+            Ok(json!({"a": {"x": 0, "y": 2}}))
+        );
+        assert_eq!(
+            set_at(json!({"a": null}), "a[0].b", json!(true)),
+            Ok(json!({"a": [{"b": true}]}))
+        );
+        assert_eq!(set_at(json!([1, 2]), "[-1]", json!(9)), Ok(json!([1, 9])));
+        assert_eq!(set_at(json!([1, 2]), "[2]", json!(3)), Ok(json!([1, 2, 3])));
+        assert_eq!(
+            set_at(json!({"l": [0]}), "l.0", json!(5)),
+            Ok(json!({"l": [5]}))
+        );
+        assert_eq!(set_at(json!({"a": 1}), "$", json!("all")), Ok(json!("all")));
+        assert_eq!(
+            set_at(json!({"a": 1}), "a.b", json!(0)),
+            Err("'a' holds a number, which has no fields or elements".into())
+        );
+        assert_eq!(
+            set_at(json!({"l": [0]}), "l[3]", json!(0)),
+            Err("index 3 is out of range for 'l', which has 1 element(s) (an index equal to the length appends)".into())
+        );
+        assert_eq!(
+            set_at(json!({"l": []}), "l[-1]", json!(0)).unwrap_err(),
+            "index -1 is out of range for 'l', which has 0 element(s) (an index equal to the length appends)"
+        );
+        assert_eq!(
+            set_at(json!({"l": []}), "l.x", json!(0)).unwrap_err(),
+            "'l' is an array, and 'x' is not an index"
+        );
+        assert_eq!(
+            set_at(json!({"o": {}}), "o[0]", json!(0)).unwrap_err(),
+            "'o' is an object, but [0] names an array element"
+        );
     }
 }

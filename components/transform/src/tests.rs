@@ -524,3 +524,329 @@ fn round_trip_through_json_text() {
     let text = ok("to-json-string", json!({"value": value}));
     assert_eq!(ok("from-json-string", json!({"value": text})), value);
 }
+
+#[test]
+fn set_value_by_path_writes_copies() {
+    assert_eq!(
+        ok(
+            "set-value-by-path",
+            json!({"target": {"a": 1}, "path": "b.c", "value": [1]})
+        ),
+        json!({"a": 1, "b": {"c": [1]}})
+    );
+    assert_eq!(
+        ok(
+            "set-value-by-path",
+            json!({"target": {"items": [{"qty": 1}, {"qty": 2}]}, "path": "$.items[-1].qty", "value": 5})
+        ),
+        json!({"items": [{"qty": 1}, {"qty": 5}]})
+    );
+    assert_eq!(
+        ok(
+            "set-value-by-path",
+            json!({"target": [], "path": "[0]['a.b']", "value": null})
+        ),
+        json!([{"a.b": null}])
+    );
+    assert_eq!(
+        ok(
+            "set-value-by-path",
+            json!({"target": {"x": 1}, "path": "", "value": "whole"})
+        ),
+        json!("whole")
+    );
+    // A key that exists keeps its place.
+    let out = ok(
+        "set-value-by-path",
+        json!({"target": {"a": 1, "b": 2}, "path": "a", "value": 3}),
+    );
+    let keys: Vec<&String> = out.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["a", "b"]);
+}
+
+#[test]
+fn set_value_by_path_errors() {
+    invalid(
+        "set-value-by-path",
+        json!({"target": "x", "path": "a", "value": 1}),
+        "'target' must be an object or an array, got string",
+    );
+    invalid(
+        "set-value-by-path",
+        json!({"target": {}, "path": "a"}),
+        "'value' is required",
+    );
+    invalid(
+        "set-value-by-path",
+        json!({"target": {}, "path": "a[*]", "value": 1}),
+        "'path' is not a valid path ('a[*]')",
+    );
+    invalid(
+        "set-value-by-path",
+        json!({"target": {"a": "s"}, "path": "a.b", "value": 1}),
+        "cannot set 'path' ('a.b'): 'a' holds a string, which has no fields or elements",
+    );
+    invalid(
+        "set-value-by-path",
+        json!({"target": {"a": [1]}, "path": "a[5]", "value": 1}),
+        "index 5 is out of range for 'a', which has 1 element(s)",
+    );
+}
+
+#[test]
+fn filter_non_values_removes_nulls_and_empties() {
+    let value = json!({"a": null, "b": "", "c": [], "d": {"e": null, "f": [null, 1, ""]}, "g": 0, "h": false});
+    assert_eq!(
+        ok("filter-non-values", json!({"value": value})),
+        json!({"b": "", "c": [], "d": {"e": null, "f": [null, 1, ""]}, "g": 0, "h": false})
+    );
+    assert_eq!(
+        ok(
+            "filter-non-values",
+            json!({"value": value, "remove_empty": true})
+        ),
+        json!({"d": {"e": null, "f": [null, 1, ""]}, "g": 0, "h": false})
+    );
+    assert_eq!(
+        ok(
+            "filter-non-values",
+            json!({"value": value, "recursive": true})
+        ),
+        json!({"b": "", "c": [], "d": {"f": [1, ""]}, "g": 0, "h": false})
+    );
+    assert_eq!(
+        ok(
+            "filter-non-values",
+            json!({"value": [null, {"x": null}, [""], " ", 1], "remove_empty": true, "recursive": true})
+        ),
+        json!([" ", 1])
+    );
+    assert_eq!(ok("filter-non-values", json!({"value": [null]})), json!([]));
+}
+
+#[test]
+fn filter_non_values_errors() {
+    invalid(
+        "filter-non-values",
+        json!({"value": "x"}),
+        "'value' must be an object or an array, got string",
+    );
+    invalid(
+        "filter-non-values",
+        json!({"value": [], "recursive": "yes"}),
+        "'recursive' must be a boolean, got string",
+    );
+    invalid(
+        "filter-non-values",
+        json!({"value": [], "deep": true}),
+        "unknown field 'deep'",
+    );
+}
+
+#[test]
+fn flat_map_collects() {
+    let orders = json!([
+        {"id": 1, "lines": [{"sku": "a"}, {"sku": "b"}]},
+        {"id": 2, "lines": {"sku": "c"}},
+        {"id": 3, "lines": null},
+        {"id": 4},
+        {"id": 5, "lines": [[1], 2]}
+    ]);
+    assert_eq!(
+        ok("flat-map", json!({"value": orders, "path": "lines"})),
+        json!([{"sku": "a"}, {"sku": "b"}, {"sku": "c"}, [1], 2])
+    );
+    assert_eq!(
+        ok("flat-map", json!({"value": orders, "path": "lines[0].sku"})),
+        json!(["a"])
+    );
+    assert_eq!(
+        ok("flat-map", json!({"value": [[1, 2], 3, null, [[4]]]})),
+        json!([1, 2, 3, [4]])
+    );
+}
+
+#[test]
+fn flat_map_errors() {
+    invalid(
+        "flat-map",
+        json!({"value": {"a": 1}}),
+        "'value' must be an array, got object",
+    );
+    invalid(
+        "flat-map",
+        json!({"value": [], "path": "a..b"}),
+        "'path' is not a valid path",
+    );
+}
+
+#[test]
+fn flatten_depths() {
+    let nested = json!([1, [2, [3, [4]]], null, []]);
+    assert_eq!(
+        ok("flatten", json!({"value": nested})),
+        json!([1, 2, [3, [4]], null])
+    );
+    assert_eq!(
+        ok("flatten", json!({"value": nested, "depth": 2})),
+        json!([1, 2, 3, [4], null])
+    );
+    assert_eq!(
+        ok("flatten", json!({"value": nested, "depth": 100})),
+        json!([1, 2, 3, 4, null])
+    );
+    assert_eq!(ok("flatten", json!({"value": nested, "depth": 0})), nested);
+    assert_eq!(
+        ok("flatten", json!({"value": nested, "depth": null})),
+        json!([1, 2, [3, [4]], null])
+    );
+}
+
+#[test]
+fn flatten_errors() {
+    invalid(
+        "flatten",
+        json!({"value": [], "depth": -1}),
+        "'depth' must be a non-negative integer, got -1",
+    );
+    invalid(
+        "flatten",
+        json!({"value": [], "depth": 1.5}),
+        "'depth' must be a non-negative integer, got 1.5",
+    );
+    invalid(
+        "flatten",
+        json!({"value": [], "depth": "2"}),
+        "'depth' must be a non-negative integer, got string",
+    );
+    invalid("flatten", json!({}), "'value' is required");
+}
+
+#[test]
+fn group_by_in_first_appearance_order() {
+    let out = ok(
+        "group-by",
+        json!({
+            "value": [
+                {"n": 1, "s": "open"},
+                {"n": 2, "s": "done"},
+                {"n": 3},
+                {"n": 4, "s": "open"},
+                {"n": 5, "s": 7},
+                {"n": 6, "s": null}
+            ],
+            "key": "s"
+        }),
+    );
+    assert_eq!(
+        out,
+        json!({
+            "groups": {
+                "open": [{"n": 1, "s": "open"}, {"n": 4, "s": "open"}],
+                "done": [{"n": 2, "s": "done"}],
+                "null": [{"n": 3}, {"n": 6, "s": null}],
+                "7": [{"n": 5, "s": 7}]
+            },
+            "counts": {"open": 2, "done": 1, "null": 2, "7": 1},
+            "total_groups": 4
+        })
+    );
+    let keys: Vec<&String> = out["groups"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["open", "done", "null", "7"]);
+    let keys: Vec<&String> = out["counts"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["open", "done", "null", "7"]);
+    assert_eq!(
+        ok("group-by", json!({"value": [], "key": "a"})),
+        json!({"groups": {}, "counts": {}, "total_groups": 0})
+    );
+    assert_eq!(
+        ok("group-by", json!({"value": [true, "x", true], "key": "$"}))["counts"],
+        json!({"true": 2, "x": 1})
+    );
+}
+
+#[test]
+fn group_by_errors() {
+    invalid("group-by", json!({"value": []}), "'key' is required");
+    invalid(
+        "group-by",
+        json!({"value": "abc", "key": "a"}),
+        "'value' must be an array, got string",
+    );
+    invalid(
+        "group-by",
+        json!({"value": [], "key": "a["}),
+        "'key' is not a valid path",
+    );
+}
+
+#[test]
+fn merge_later_wins() {
+    let values = json!([
+        {"a": 1, "n": {"x": 1, "y": 1}, "l": [1]},
+        null,
+        {"b": 2, "n": {"y": 2, "z": 2}, "l": [2]},
+        {"a": null}
+    ]);
+    let shallow = ok("merge", json!({"values": values}));
+    assert_eq!(
+        shallow,
+        json!({"a": null, "n": {"y": 2, "z": 2}, "l": [2], "b": 2})
+    );
+    let keys: Vec<&String> = shallow.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["a", "n", "l", "b"]);
+    assert_eq!(
+        ok("merge", json!({"values": values, "deep": true})),
+        json!({"a": null, "n": {"x": 1, "y": 2, "z": 2}, "l": [2], "b": 2})
+    );
+    assert_eq!(ok("merge", json!({"values": []})), json!({}));
+}
+
+#[test]
+fn merge_errors() {
+    invalid(
+        "merge",
+        json!({"values": [{}, [1]]}),
+        "'values' must hold objects, but values[1] is array",
+    );
+    invalid(
+        "merge",
+        json!({"values": {"a": 1}}),
+        "'values' must be an array, got object",
+    );
+    invalid(
+        "merge",
+        json!({"values": [], "deep": 1}),
+        "'deep' must be a boolean, got number",
+    );
+}
+
+#[test]
+fn append_items() {
+    assert_eq!(
+        ok("append", json!({"value": [1], "items": [2, [3]]})),
+        json!([1, 2, [3]])
+    );
+    assert_eq!(
+        ok("append", json!({"value": [], "items": {"a": 1}})),
+        json!([{"a": 1}])
+    );
+    assert_eq!(
+        ok("append", json!({"value": [1], "items": null})),
+        json!([1])
+    );
+    assert_eq!(
+        ok("append", json!({"value": [1], "items": [null]})),
+        json!([1, null])
+    );
+}
+
+#[test]
+fn append_errors() {
+    invalid("append", json!({"value": [1]}), "'items' is required");
+    invalid(
+        "append",
+        json!({"value": null, "items": 1}),
+        "'value' must be an array, got null",
+    );
+}

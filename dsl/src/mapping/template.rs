@@ -19,6 +19,9 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
     env.set_fuel(Some(FUEL));
+    // minijinja's debug mode (on by default only in debug builds) makes errors name
+    // what failed; set it so a compiled scenario reports what `runtara check` does.
+    env.set_debug(true);
     env
 }
 

@@ -29,6 +29,11 @@ impl Validator<'_> {
                     &format!("capabilities of '{}' are", agent.agent_id),
                 ),
             ),
+            CapabilityLookup::NotInTarget { reason } => self.report(
+                join_key(at, "agentId"),
+                format!("agent '{}' is not available here: {reason}", agent.agent_id),
+                None,
+            ),
             CapabilityLookup::Found {
                 input_schema: Some(schema),
             } => self.inputs(agent, &schema, at),

@@ -28,6 +28,11 @@ pub enum CapabilityLookup {
         /// The capabilities the agent has.
         known_capabilities: Vec<String>,
     },
+    /// The agent exists, but not for what the scenario is compiled to.
+    NotInTarget {
+        /// Why, in a sentence.
+        reason: String,
+    },
 }
 
 /// A catalog that accepts every agent and capability, without schemas:

@@ -1,0 +1,210 @@
+//! Dates and times for the clock capabilities: reading ISO 8601 text, naming time
+//! zones, and strftime formatting that reports a bad format instead of panicking.
+//!
+//! Every function returns a plain message on error (what is wrong, without naming the
+//! input field); the capability adds the field name.
+
+use std::fmt::{Display, Write as _};
+
+use chrono::format::{Item, StrftimeItems};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::{TZ_VARIANTS, Tz};
+
+/// Forms [`parse_iso`] accepts besides RFC 3339, read as UTC: date-times without an
+/// offset (`T` or a space between date and time, seconds and fraction optional).
+const NAIVE_FORMATS: &[&str] = &[
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+];
+
+/// Forms with a numeric offset that RFC 3339 does not allow (`+0200`, no seconds).
+const OFFSET_FORMATS: &[&str] = &[
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%d %H:%M:%S%.f%z",
+    "%Y-%m-%dT%H:%M%z",
+    "%Y-%m-%d %H:%M%z",
+];
+
+/// Reads an ISO 8601 date-time:
+///
+/// * RFC 3339: `2024-01-31T10:00:00Z`, `2024-01-31T10:00:00.250+02:00` (also with a space
+///   or a lower-case `t` between date and time);
+/// * a numeric offset without a colon or without seconds: `2024-01-31T10:00+0200`;
+/// * no offset at all, read as UTC: `2024-01-31T10:00:00`, `2024-01-31 10:00`;
+/// * a date alone, read as midnight UTC: `2024-01-31`.
+pub fn parse_iso(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    let text = text.trim();
+    let rfc3339 = match DateTime::parse_from_rfc3339(text) {
+        Ok(parsed) => return Ok(parsed),
+        Err(e) => e,
+    };
+    if let Some(parsed) = OFFSET_FORMATS
+        .iter()
+        .find_map(|format| DateTime::parse_from_str(text, format).ok())
+    {
+        return Ok(parsed);
+    }
+    if let Some(parsed) = NAIVE_FORMATS
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    {
+        return Ok(parsed.and_utc().fixed_offset());
+    }
+    let date = match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(date) => return Ok(date.and_time(NaiveTime::MIN).and_utc().fixed_offset()),
+        Err(e) => e,
+    };
+    // Explain with the reason of the form the text looks most like.
+    let reason = if text.len() <= 10 { date } else { rfc3339 };
+    Err(format!(
+        "is not an ISO 8601 date-time ('{text}': {reason}); expected e.g. \
+         2024-01-31T10:00:00Z, 2024-01-31T10:00:00+02:00, 2024-01-31T10:00:00 (UTC) \
+         or 2024-01-31 (midnight UTC)"
+    ))
+}
+
+/// The IANA time zone called `name` (`Europe/Berlin`, `America/New_York`, `UTC`);
+/// letter case does not matter.
+pub fn timezone(name: &str) -> Result<Tz, String> {
+    let name = name.trim();
+    if let Ok(tz) = name.parse::<Tz>() {
+        return Ok(tz);
+    }
+    TZ_VARIANTS
+        .iter()
+        .find(|tz| tz.name().eq_ignore_ascii_case(name))
+        .copied()
+        .ok_or_else(|| {
+            format!(
+                "is not a known IANA time zone ('{name}'); use a name such as UTC, \
+                 Europe/Berlin or America/New_York"
+            )
+        })
+}
+
+/// Formats `when` with the strftime `format` (chrono's specifiers, e.g. `%Y-%m-%d %H:%M:%S`,
+/// `%A`, `%Z`). A format chrono does not understand is an error naming the first bad
+/// specifier and its position.
+pub fn format<Z>(when: &DateTime<Z>, format: &str) -> Result<String, String>
+where
+    Z: TimeZone,
+    Z::Offset: Display,
+{
+    let items = check_format(format)?;
+    let mut out = String::new();
+    write!(out, "{}", when.format_with_items(items.iter()))
+        .map_err(|_| format!("cannot format {when:?} with '{format}'"))?;
+    Ok(out)
+}
+
+/// The items of a strftime format, or an error naming the first specifier chrono rejects.
+fn check_format(format: &str) -> Result<Vec<Item<'_>>, String> {
+    if let Ok(items) = StrftimeItems::new(format).parse() {
+        return Ok(items);
+    }
+    // Find the culprit: try each `%` specifier on its own.
+    let chars: Vec<(usize, char)> = format.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].1 != '%' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        // Padding and width modifiers (`%-d`, `%.3f`, `%:z`, `%#z`), then the letter.
+        while i < chars.len() && "-_0.:#3689".contains(chars[i].1) {
+            i += 1;
+        }
+        i += 1;
+        let from = chars[start].0;
+        let to = chars.get(i).map_or(format.len(), |&(at, _)| at);
+        let spec = &format[from..to];
+        if StrftimeItems::new(spec).parse().is_err() {
+            return Err(format!(
+                "is not a valid strftime format: '{spec}' at character {} is not a known \
+                 specifier (write '%%' for a literal '%')",
+                start + 1
+            ));
+        }
+    }
+    Err(format!("is not a valid strftime format ('{format}')"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(text: &str) -> String {
+        parse_iso(text)
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_else(|e| e)
+    }
+
+    #[test]
+    fn reads_iso_forms() {
+        assert_eq!(iso("2024-01-31T10:00:00Z"), "2024-01-31T10:00:00+00:00");
+        assert_eq!(
+            iso("2024-01-31T10:00:00.5+02:00"),
+            "2024-01-31T10:00:00.500+02:00"
+        );
+        assert_eq!(iso("2024-01-31 10:00:00z"), "2024-01-31T10:00:00+00:00");
+        assert_eq!(iso("2024-01-31T10:00+0200"), "2024-01-31T10:00:00+02:00");
+        assert_eq!(iso("2024-01-31T10:00:00-0530"), "2024-01-31T10:00:00-05:30");
+        assert_eq!(iso("2024-01-31T10:00:00"), "2024-01-31T10:00:00+00:00");
+        assert_eq!(iso("2024-01-31 10:00"), "2024-01-31T10:00:00+00:00");
+        assert_eq!(iso(" 2024-01-31 "), "2024-01-31T00:00:00+00:00");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_date() {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-02-30",
+            "2024-13-01T00:00:00Z",
+            "31/01/2024",
+            "2024-01-31T25:00:00Z",
+        ] {
+            let error = parse_iso(bad).unwrap_err();
+            assert!(
+                error.starts_with("is not an ISO 8601 date-time"),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_time_zones() {
+        assert_eq!(timezone("Europe/Berlin").unwrap(), Tz::Europe__Berlin);
+        assert_eq!(timezone("america/new_york").unwrap(), Tz::America__New_York);
+        assert_eq!(timezone("UTC").unwrap(), Tz::UTC);
+        assert!(
+            timezone("Mars/Olympus_Mons")
+                .unwrap_err()
+                .contains("Mars/Olympus_Mons")
+        );
+    }
+
+    #[test]
+    fn formats_and_reports_bad_specifiers() {
+        let when = parse_iso("2024-03-05T07:08:09Z").unwrap();
+        assert_eq!(
+            format(&when, "%Y-%m-%d %H:%M:%S").unwrap(),
+            "2024-03-05 07:08:09"
+        );
+        assert_eq!(
+            format(&when, "%-d %B %Y, %A").unwrap(),
+            "5 March 2024, Tuesday"
+        );
+        assert_eq!(format(&when, "100%%").unwrap(), "100%");
+        let berlin = when.with_timezone(&Tz::Europe__Berlin);
+        assert_eq!(format(&berlin, "%H:%M %Z %:z").unwrap(), "08:08 CET +01:00");
+        let error = format(&when, "%Y-%Q").unwrap_err();
+        assert!(error.contains("'%Q' at character 4"), "{error}");
+        let error = format(&when, "50%").unwrap_err();
+        assert!(error.contains("'%' at character 3"), "{error}");
+    }
+}
