@@ -39,16 +39,18 @@
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
 
-use runtara_agent::input;
+mod calendar;
 mod time;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike};
 use runtara_agent::AgentError;
+use runtara_agent::input;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+pub use crate::calendar::{date_to_unix, extract_date_part, round_date, unix_to_date};
 use crate::time::{Moment, Unit, YEARS, Zone};
 use runtara_agent::input::field_error;
 
@@ -77,6 +79,10 @@ runtara_agent::capabilities! {
     "subtract-from-date" => subtract_from_date,
     "get-time-between" => get_time_between,
     "convert-timezone" => convert_timezone,
+    "extract-date-part" => extract_date_part,
+    "round-date" => round_date,
+    "date-to-unix" => date_to_unix,
+    "unix-to-date" => unix_to_date,
 }
 
 #[derive(Deserialize, Default)]
@@ -306,7 +312,10 @@ pub fn convert_timezone(input: Value) -> Result<Value, AgentError> {
 }
 
 /// The zone the optional `timezone` field names.
-fn optional_zone(capability: &str, name: Option<&str>) -> Result<Option<Zone>, AgentError> {
+pub(crate) fn optional_zone(
+    capability: &str,
+    name: Option<&str>,
+) -> Result<Option<Zone>, AgentError> {
     name.map(time::zone)
         .transpose()
         .map_err(|e| field_error(capability, "timezone", e))
@@ -314,7 +323,7 @@ fn optional_zone(capability: &str, name: Option<&str>) -> Result<Option<Zone>, A
 
 /// Reads the date-time in the field `field` (see [`time::read`]); text without an
 /// offset is read in `zone` (UTC when absent).
-fn read(
+pub(crate) fn read(
     capability: &str,
     field: &str,
     value: &Value,
@@ -327,7 +336,7 @@ fn read(
 
 /// `at` written in `zone` with `format`: a strftime format or `iso8601`, `rfc3339` or
 /// `rfc2822` (any letter case).
-fn write(
+pub(crate) fn write(
     capability: &str,
     at: DateTime<FixedOffset>,
     zone: Zone,

@@ -55,7 +55,45 @@ impl Root {
                 resolved.push(part);
             }
         }
+        ensure_inside(capability, path, root, &resolved)?;
         Ok(resolved)
+    }
+}
+
+/// Natively, a symbolic link inside the root may point anywhere: refuses `resolved`
+/// when its nearest existing ancestor (itself included), links followed, lies outside
+/// `root`, or when it is a link that leads nowhere (a write would follow it). In a
+/// component the runner's preopens already refuse such links.
+fn ensure_inside(
+    capability: &str,
+    path: &str,
+    root: &Path,
+    resolved: &Path,
+) -> Result<(), AgentError> {
+    // A root that does not exist lets nothing be found; the I/O reports that.
+    let Ok(root) = root.canonicalize() else {
+        return Ok(());
+    };
+    let outside = || {
+        field_error(
+            capability,
+            "path",
+            format!("'{path}' leads out of the root directory through a symbolic link"),
+        )
+    };
+    let mut existing = resolved;
+    loop {
+        match existing.canonicalize() {
+            Ok(real) if real.starts_with(&root) => return Ok(()),
+            Ok(_) => return Err(outside()),
+            Err(_) if existing.symlink_metadata().is_ok_and(|m| m.is_symlink()) => {
+                return Err(outside());
+            }
+            Err(_) => match existing.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+                _ => return Ok(()),
+            },
+        }
     }
 }
 

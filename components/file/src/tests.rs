@@ -277,3 +277,50 @@ fn a_missing_top_directory_gets_a_hint() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_cannot_lead_out_of_the_root() {
+    let (dir, root) = root();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret.txt"), "no").unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("data/escape")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("nothing-yet.txt"),
+        dir.path().join("data/dangling"),
+    )
+    .unwrap();
+    fs::write(dir.path().join("data/inside.txt"), "yes").unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("data/inside.txt"),
+        dir.path().join("data/alias"),
+    )
+    .unwrap();
+
+    let refused = error(read_file_in(
+        &root,
+        json!({"path": "/data/escape/secret.txt"}),
+    ));
+    assert_eq!(refused.code, "INVALID_INPUT");
+    assert!(
+        refused.message.contains("leads out of the root"),
+        "{}",
+        refused.message
+    );
+    let refused = error(write_file_in(
+        &root,
+        json!({"path": "/data/escape/new.txt", "content": "x"}),
+    ));
+    assert!(refused.message.contains("leads out of the root"));
+    let refused = error(write_file_in(
+        &root,
+        json!({"path": "/data/dangling", "content": "x"}),
+    ));
+    assert!(refused.message.contains("leads out of the root"));
+    assert!(!outside.path().join("nothing-yet.txt").exists());
+    assert!(!outside.path().join("new.txt").exists());
+
+    // A link that stays inside the root is followed as usual.
+    let read = read_file_in(&root, json!({"path": "/data/alias"})).unwrap();
+    assert_eq!(read["content"], "yes");
+}
