@@ -34,6 +34,8 @@
 
 mod error;
 pub mod input;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{AgentError, ErrorCategory};
 pub use input::{call_json, parse_input};

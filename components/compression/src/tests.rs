@@ -2,6 +2,8 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
+use runtara_agent::testing::{described_capabilities, expect_error, expect_ok};
+
 use super::*;
 
 /// A zip made by Python's zipfile: `docs/` (a directory), `docs/readme.txt`
@@ -17,27 +19,13 @@ const PY_ZIP_BZIP2: &str = "UEsDBC4AAAAMAAAAIVjyCG7oNAAAAA0AAAAFAAAAYi50eHRCWmg5
 const PY_ZLIB: &str = "eJzLSM3JyVeoyslMAgAVlQPm";
 
 fn ok(id: &str, input: Value) -> Value {
-    call(id, input).unwrap_or_else(|e| panic!("{id} failed: {e}"))
+    expect_ok(call, id, input)
 }
 
 /// Expects an error with `code` whose message starts with the capability and contains
 /// `fragment`.
 fn fails(id: &str, input: Value, code: &str, fragment: &str) -> AgentError {
-    let error = call(id, input).expect_err("expected an error");
-    assert_eq!(error.code, code, "{error}");
-    assert_eq!(error.category, runtara_agent::ErrorCategory::Permanent);
-    assert!(!error.retryable);
-    assert!(
-        error.message.starts_with(&format!("{id}: ")),
-        "{}",
-        error.message
-    );
-    assert!(
-        error.message.contains(fragment),
-        "'{}' does not contain '{fragment}'",
-        error.message
-    );
-    error
+    expect_error(call, id, input, code, fragment)
 }
 
 fn invalid(id: &str, input: Value, fragment: &str) -> AgentError {
@@ -57,16 +45,7 @@ fn b64(bytes: &[u8]) -> String {
 
 #[test]
 fn every_capability_is_described() {
-    let description: Value = serde_json::from_str(DESCRIPTION).unwrap();
-    assert_eq!(description["agent"], "compression");
-    let described: Vec<&str> = description["capabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(described, CAPABILITY_IDS);
-    for capability in description["capabilities"].as_array().unwrap() {
+    for capability in &described_capabilities(DESCRIPTION, "compression", CAPABILITY_IDS) {
         assert!(capability["description"].is_string());
         assert_eq!(capability["inputSchema"]["additionalProperties"], false);
         assert!(capability["inputSchema"]["required"].is_array());

@@ -1,29 +1,17 @@
 use serde_json::{Value, json};
 
+use runtara_agent::testing::{described_capabilities, expect_invalid, expect_ok};
+
 use super::*;
 
 /// Calls a capability through the dispatcher and expects an `INVALID_INPUT` error whose
 /// message starts with the capability and contains `fragment`.
 fn invalid(id: &str, input: Value, fragment: &str) -> AgentError {
-    let error = call(id, input).expect_err("expected an error");
-    assert_eq!(error.code, "INVALID_INPUT", "{error}");
-    assert_eq!(error.category, runtara_agent::ErrorCategory::Permanent);
-    assert!(!error.retryable);
-    assert!(
-        error.message.starts_with(&format!("{id}: ")),
-        "{}",
-        error.message
-    );
-    assert!(
-        error.message.contains(fragment),
-        "'{}' does not contain '{fragment}'",
-        error.message
-    );
-    error
+    expect_invalid(call, id, input, fragment)
 }
 
 fn ok(id: &str, input: Value) -> Value {
-    call(id, input).unwrap_or_else(|e| panic!("{id} failed: {e}"))
+    expect_ok(call, id, input)
 }
 
 /// RFC 4231 test case 2 (and RFC 2202 test case 2 for SHA-1).
@@ -34,16 +22,7 @@ const JEFE_SHA1: &str = "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79";
 
 #[test]
 fn every_capability_is_described() {
-    let description: Value = serde_json::from_str(DESCRIPTION).unwrap();
-    assert_eq!(description["agent"], "crypto");
-    let described: Vec<&str> = description["capabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(described, CAPABILITY_IDS);
-    for capability in description["capabilities"].as_array().unwrap() {
+    for capability in &described_capabilities(DESCRIPTION, "crypto", CAPABILITY_IDS) {
         assert!(capability["description"].is_string());
         assert_eq!(capability["inputSchema"]["additionalProperties"], false);
         assert!(capability["outputSchema"].is_object());

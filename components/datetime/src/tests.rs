@@ -1,43 +1,22 @@
 use serde_json::{Value, json};
 
+use runtara_agent::testing::{described_capabilities, expect_invalid, expect_ok};
+
 use super::*;
 
 /// Calls a capability through the dispatcher and expects an `INVALID_INPUT` error whose
 /// message starts with the capability and contains `fragment`.
 fn invalid(id: &str, input: Value, fragment: &str) -> AgentError {
-    let error = call(id, input).expect_err("expected an error");
-    assert_eq!(error.code, "INVALID_INPUT", "{error}");
-    assert_eq!(error.category, runtara_agent::ErrorCategory::Permanent);
-    assert!(!error.retryable);
-    assert!(
-        error.message.starts_with(&format!("{id}: ")),
-        "{}",
-        error.message
-    );
-    assert!(
-        error.message.contains(fragment),
-        "'{}' does not contain '{fragment}'",
-        error.message
-    );
-    error
+    expect_invalid(call, id, input, fragment)
 }
 
 fn ok(id: &str, input: Value) -> Value {
-    call(id, input).unwrap_or_else(|e| panic!("{id} failed: {e}"))
+    expect_ok(call, id, input)
 }
 
 #[test]
 fn every_capability_is_described() {
-    let description: Value = serde_json::from_str(DESCRIPTION).unwrap();
-    assert_eq!(description["agent"], "datetime");
-    let described: Vec<&str> = description["capabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(described, CAPABILITY_IDS);
-    for capability in description["capabilities"].as_array().unwrap() {
+    for capability in &described_capabilities(DESCRIPTION, "datetime", CAPABILITY_IDS) {
         assert!(capability["description"].is_string());
         assert_eq!(capability["inputSchema"]["additionalProperties"], false);
         assert!(capability["outputSchema"].is_object());

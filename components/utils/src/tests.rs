@@ -1,9 +1,11 @@
 use serde_json::{Value, json};
 
+use runtara_agent::testing::{described_capabilities, expect_ok};
+
 use super::*;
 
 fn ok(id: &str, input: Value) -> Value {
-    call(id, input).unwrap_or_else(|e| panic!("{id} failed: {e}"))
+    expect_ok(call, id, input)
 }
 
 /// Calls a capability and expects the error `code` whose message contains `fragment`.
@@ -21,16 +23,7 @@ fn fails(id: &str, input: Value, code: &str, fragment: &str) -> AgentError {
 
 #[test]
 fn every_capability_is_described_in_order() {
-    let description: Value = serde_json::from_str(DESCRIPTION).unwrap();
-    assert_eq!(description["agent"], "utils");
-    let described: Vec<&str> = description["capabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(described, CAPABILITY_IDS);
-    for capability in description["capabilities"].as_array().unwrap() {
+    for capability in &described_capabilities(DESCRIPTION, "utils", CAPABILITY_IDS) {
         let input = &capability["inputSchema"];
         assert!(capability["description"].is_string());
         assert!(capability["outputSchema"].is_object());
