@@ -5,7 +5,7 @@ use anyhow::Result;
 use runtara_compiler::CompileError;
 use serde_json::{Value, json};
 
-use super::AgentsDir;
+use super::{AgentsDir, Format};
 
 /// Validate a scenario without compiling it.
 ///
@@ -22,12 +22,6 @@ pub struct Args {
     /// How to report problems: `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy)]
-enum Format {
-    Text,
-    Json,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use runtara_compiler::catalog::{AgentDescription, CapabilityDescription, read_description};
 
-use super::print_stdout;
+use super::{Format, print_stdout};
 
 /// Show what an agent component offers: its capabilities with their input and
 /// output JSON Schemas, read from the component itself (its
@@ -23,12 +23,6 @@ pub struct Args {
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy)]
-enum Format {
-    Text,
-    Json,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {

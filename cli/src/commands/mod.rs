@@ -9,6 +9,13 @@ pub mod run;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// How a command reports: `text` for people, `json` for tools.
+#[derive(clap::ValueEnum, Clone, Copy)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 /// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     match std::io::stdout().lock().write_all(text.as_bytes()) {

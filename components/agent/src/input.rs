@@ -72,3 +72,15 @@ pub fn kind(value: &Value) -> &'static str {
         Value::Object(_) => "object",
     }
 }
+
+/// The JSON type of a value with its article (`a number`, `an array`), for messages.
+pub fn kind_with_article(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -2,6 +2,7 @@
 
 use base64::Engine as _;
 use indexmap::IndexMap;
+use runtara_agent::input::kind_with_article;
 use runtara_agent::{AgentError, parse_input};
 use serde::Deserialize;
 use serde_json::Value;
@@ -121,17 +122,21 @@ fn has_header(headers: &[(String, String)], name: &str) -> bool {
 
 fn method(text: &str) -> Result<String, AgentError> {
     let method = text.trim().to_ascii_uppercase();
-    let is_token = !method.is_empty()
-        && method
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if is_token {
+    if is_token(&method) {
         Ok(method)
     } else {
         Err(AgentError::invalid_input(format!(
             "method '{text}' is not an HTTP method (use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS)"
         )))
     }
+}
+
+/// Whether `text` is an HTTP token (RFC 9110), as methods and header names must be.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn url(text: &str) -> Result<Url, AgentError> {
@@ -178,11 +183,7 @@ fn append_query(url: &mut Url, query: &IndexMap<String, Value>) -> Result<(), Ag
 
 fn header_value(name: &str, value: &Value) -> Result<String, AgentError> {
     let text = scalar(value).ok_or_else(|| not_scalar("headers", name))?;
-    let valid_name = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !valid_name {
+    if !is_token(name) {
         return Err(AgentError::invalid_input(format!(
             "headers: '{name}' is not a valid header name"
         )));
@@ -238,7 +239,7 @@ fn body(
         (_, other) => {
             return Err(AgentError::invalid_input(format!(
                 "body must be a string for body_type text or base64, got {}",
-                kind(other)
+                kind_with_article(other)
             )));
         }
     };
@@ -246,17 +247,6 @@ fn body(
         headers.push(("content-type".into(), content_type.into()));
     }
     Ok(Some(bytes))
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

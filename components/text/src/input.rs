@@ -57,17 +57,7 @@ pub fn at_least_one(
     }
 }
 
-/// The JSON type of a value, for messages.
-pub fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
+pub use runtara_agent::input::kind;
 
 /// A string for a message: quoted, and shortened to its first 60 characters.
 pub fn excerpt(text: &str) -> String {

@@ -13,6 +13,7 @@
 //! The empty path and `$` both name the whole value. Wildcards (`*`) and filters
 //! (`[?(...)]`) are not supported: every path names at most one value.
 
+use runtara_agent::input::kind_with_article;
 use serde_json::Value;
 
 /// One step of a path.
@@ -251,7 +252,7 @@ pub fn set(target: &mut Value, segments: &[Segment], value: Value) -> Result<(),
                 Segment::Index(_) => Value::Array(Vec::new()),
             };
         }
-        let holds = kind_name(current);
+        let holds = kind_with_article(current);
         current = match (segment, current) {
             (Segment::Key(key), Value::Object(map)) => {
                 map.entry(key.clone()).or_insert(Value::Null)
@@ -312,18 +313,6 @@ fn element_slot(
         items.push(Value::Null);
     }
     Ok(&mut items[position])
-}
-
-/// "a number", "a string"... for messages.
-fn kind_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
+use runtara_agent::input::kind_with_article;
 use runtara_dsl::condition::{self, case_matches};
 use runtara_dsl::mapping::{self, resolve_embedded};
 use runtara_dsl::step::{FilterStep, GroupByStep, SwitchStep};
@@ -105,7 +106,10 @@ impl Run<'_> {
             other => Err(WorkflowError::step(
                 step_id,
                 "INVALID_VALUE",
-                format!("config.value must be an array, got {}", kind(&other)),
+                format!(
+                    "config.value must be an array, got {}",
+                    kind_with_article(&other)
+                ),
             )),
         }
     }
@@ -117,16 +121,5 @@ fn group_name(value: Option<&Value>) -> String {
         Some(Value::String(text)) => text.clone(),
         Some(other) => other.to_string(),
         None => "null".to_owned(),
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
