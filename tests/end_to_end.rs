@@ -1,7 +1,13 @@
 //! The vertical slice, end to end: every example in `examples/` is compiled,
 //! composed, validated, and run through both `wasmtime run` and `runtara run`.
+//!
+//! An example with an `api/` folder calls an HTTP API: the loopback test server
+//! serves that folder, its inputs name the server's URL as `${SERVER}`, and the
+//! runners are granted HTTP (`wasmtime run -S http`, `runtara run --allow-host`).
 
 mod common;
+#[path = "common/http_server.rs"]
+mod http_server;
 
 use std::path::{Path, PathBuf};
 
@@ -98,6 +104,10 @@ fn every_example_runs_under_wasmtime_and_runtara_run() {
             );
         }
 
+        let api = example
+            .join("api")
+            .is_dir()
+            .then(|| format!("{}/examples/{name}/api", http_server::url()));
         for (case, input, expected) in cases(&example) {
             let what = format!("{name} ({case})");
 
@@ -105,10 +115,20 @@ fn every_example_runs_under_wasmtime_and_runtara_run() {
             let dir_out = work.path().join(format!("out-{case}"));
             std::fs::create_dir_all(&dir_in).unwrap();
             std::fs::create_dir_all(&dir_out).unwrap();
-            std::fs::copy(&input, dir_in.join("data.json")).unwrap();
+            let mut input_text = std::fs::read_to_string(&input).unwrap();
+            if let Some(api) = &api {
+                input_text = input_text.replace("${SERVER}", api);
+            }
+            let input = dir_in.join("data.json");
+            std::fs::write(&input, input_text).unwrap();
+
+            let mut wasmtime = tool("wasmtime");
+            wasmtime.arg("run");
+            if api.is_some() {
+                wasmtime.arg("-S").arg("http");
+            }
             let stdout = success(
-                tool("wasmtime")
-                    .arg("run")
+                wasmtime
                     .arg("--dir")
                     .arg(format!("{}::/input", dir_in.display()))
                     .arg("--dir")
@@ -130,7 +150,13 @@ fn every_example_runs_under_wasmtime_and_runtara_run() {
                 "{what}: wrong /output/result.json"
             );
 
-            let stdout = success(runtara().arg("run").arg(&app).arg("--input").arg(&input));
+            let mut run = runtara();
+            run.arg("run").arg(&app).arg("--input").arg(&input);
+            if api.is_some() {
+                run.arg("--allow-host")
+                    .arg(http_server::url().trim_start_matches("http://"));
+            }
+            let stdout = success(&mut run);
             assert_eq!(
                 json(&stdout, "runtara run's stdout"),
                 expected,

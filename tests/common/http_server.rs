@@ -12,7 +12,9 @@
 //! - `/slow/<ms>`: waits, then 200 `slow`;
 //! - `/bytes`: 200 `application/octet-stream` with the bytes 0, 1, 2, 255;
 //! - `/text`: 200 `text/plain` `plain text`;
-//! - `/bad-json`: 200 `application/json` with `{nope`.
+//! - `/bad-json`: 200 `application/json` with `{nope`;
+//! - `/examples/<path>` (GET): the file `examples/<path>` of this repository, so an
+//!   example's `api/` folder is served as `python3 -m http.server` serves it to users.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -138,7 +140,28 @@ async fn respond(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, In
         ["bytes"] => reply(200, "application/octet-stream", vec![0u8, 1, 2, 255]),
         ["text"] => reply(200, "text/plain", "plain text"),
         ["bad-json"] => reply(200, "application/json", "{nope"),
+        ["examples", file @ ..] if method == "GET" => example_file(file),
         _ => reply(404, "text/plain", "no such route"),
     };
     Ok(response)
+}
+
+/// The file `examples/<segments...>` of this repository; 404 when it is missing or the
+/// path tries to leave `examples/`.
+fn example_file(segments: &[&str]) -> Response<Full<Bytes>> {
+    if segments
+        .iter()
+        .any(|s| s.is_empty() || *s == "." || *s == "..")
+    {
+        return reply(404, "text/plain", "no such file");
+    }
+    let mut path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    path.extend(segments);
+    match std::fs::read(&path) {
+        Ok(bytes) if path.extension().is_some_and(|e| e == "json") => {
+            reply(200, "application/json", bytes)
+        }
+        Ok(bytes) => reply(200, "text/plain", bytes),
+        Err(_) => reply(404, "text/plain", "no such file"),
+    }
 }
