@@ -4,12 +4,13 @@
 //! (which step runs after which, on which edge) is generated code; every step
 //! body is a call into this crate's [`Run`], which evaluates mappings and
 //! conditions, calls agents through the [`Agents`] seam and reports to the
-//! durability provider through the [`Durable`] seam. On `wasm32` the generated
+//! durability provider through the [`Durable`] seam, which checkpoints every
+//! finished step (a resumed instance replays them instead of running them again). On `wasm32` the generated
 //! crate implements both seams over its WIT imports; natively they are direct
 //! calls. The [`command`] module is the `wasi:cli/run` entry point.
 //!
 //! ```
-//! use runtara_runtime::{Agents, Durable, LogLevel, Run};
+//! use runtara_runtime::{Agents, CheckpointReply, Control, Durable, LogLevel, Run, SleepOutcome};
 //! use runtara_agent::AgentError;
 //! use serde_json::{json, Value};
 //!
@@ -21,11 +22,19 @@
 //! }
 //! struct Quiet;
 //! impl Durable for Quiet {
-//!     fn log(&mut self, _: LogLevel, _: &str, _: &Value) {}
-//!     fn sleep(&mut self, _: std::time::Duration, _: &str, _: &Value) -> Result<(), String> { Ok(()) }
+//!     fn register(&mut self) -> Result<Vec<(String, Value)>, String> { Ok(Vec::new()) }
+//!     fn checkpoint(&mut self, _: &str, _: &Value) -> Result<CheckpointReply, String> {
+//!         Ok(CheckpointReply::default())
+//!     }
+//!     fn poll_control(&mut self) -> Option<Control> { None }
 //!     fn take_signal(&mut self, _: &str) -> Result<Option<Value>, String> { Ok(None) }
+//!     fn sleep(&mut self, _: std::time::Duration, _: &str) -> Result<SleepOutcome, String> {
+//!         Ok(SleepOutcome::Done)
+//!     }
+//!     fn log(&mut self, _: LogLevel, _: &str, _: &Value) {}
 //!     fn completed(&mut self, _: &Value) {}
 //!     fn failed(&mut self, _: &runtara_runtime::WorkflowError) {}
+//!     fn suspended(&mut self) {}
 //! }
 //!
 //! let step = runtara_runtime::embedded(r#"{"id": "echo", "agentId": "utils",
@@ -46,9 +55,9 @@ mod schedule;
 mod seams;
 
 pub use error::{ErrorCategory, WorkflowError};
-pub use run::{GraphFn, Run, StepFailure};
+pub use run::{CANCELLED, GraphFn, PAUSED, Run, SUSPENDED, StepFailure};
 pub use schedule::{Graph, Next, StepFn};
-pub use seams::{Agents, Durable, LogLevel};
+pub use seams::{Agents, CheckpointReply, Control, Durable, LogLevel, SleepOutcome};
 
 pub use runtara_agent::{AgentError, ErrorCategory as AgentErrorCategory};
 pub use runtara_dsl as dsl;

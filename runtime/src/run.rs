@@ -7,10 +7,13 @@ mod collections;
 mod control;
 mod embed;
 mod identity;
+mod journal;
 mod retries;
 mod signal;
 mod subgraphs;
 
+pub(crate) use journal::Decided;
+pub use journal::{CANCELLED, PAUSED, SUSPENDED};
 pub use subgraphs::GraphFn;
 
 use crate::deadline::Deadline;
@@ -37,6 +40,10 @@ pub struct Run<'a> {
     place: String,
     agents: &'a mut dyn Agents,
     durable: &'a mut dyn Durable,
+    /// Finished steps and the stop request, shared with subgraph and child runs.
+    progress: journal::SharedProgress,
+    /// The step entries the running step wrote, for its checkpoint.
+    touched: Vec<String>,
 }
 
 impl<'a> Run<'a> {
@@ -61,6 +68,8 @@ impl<'a> Run<'a> {
             place: String::new(),
             agents,
             durable,
+            progress: Default::default(),
+            touched: Vec::new(),
         }
     }
 
@@ -202,12 +211,10 @@ impl<'a> Run<'a> {
         self.step_entry(step_id).insert("error".into(), record);
     }
 
-    /// Ends the run: tells the durability provider how it ended and passes the result on.
-    pub fn end(self, result: Result<Value, WorkflowError>) -> Result<Value, WorkflowError> {
-        match &result {
-            Ok(output) => self.durable.completed(output),
-            Err(error) => self.durable.failed(error),
-        }
+    /// Ends the run: tells the durability provider how it ended (completed, failed,
+    /// cancelled or suspended) and passes the result on.
+    pub fn end(mut self, result: Result<Value, WorkflowError>) -> Result<Value, WorkflowError> {
+        self.report_end(&result);
         result
     }
 
@@ -221,6 +228,8 @@ impl<'a> Run<'a> {
             place: format!("{}{place}", self.place),
             agents: &mut *self.agents,
             durable: &mut *self.durable,
+            progress: self.progress.clone(),
+            touched: Vec::new(),
         }
     }
 
@@ -245,7 +254,17 @@ impl<'a> Run<'a> {
         self.step_entry(step_id).insert("outputs".into(), outputs);
     }
 
+    /// Puts back a step entry recorded in a checkpoint.
+    fn restore_entry(&mut self, step_id: &str, entry: Value) {
+        if let Some(steps) = self.scope["steps"].as_object_mut() {
+            steps.insert(step_id.to_owned(), entry);
+        }
+    }
+
     fn step_entry(&mut self, step_id: &str) -> &mut Map<String, Value> {
+        if !self.touched.iter().any(|id| id == step_id) {
+            self.touched.push(step_id.to_owned());
+        }
         let steps = self.scope["steps"]
             .as_object_mut()
             .expect("the scope's steps is an object");

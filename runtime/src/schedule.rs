@@ -8,9 +8,14 @@
 //! which kills its own outgoing edges in turn (dead-path elimination): a join
 //! after a Conditional does not wait for the branch that was not taken. Ready
 //! steps run in document order, one at a time (Wasm has one thread).
+//!
+//! Each step runs through the journal (`run/journal.rs`): a step an earlier run
+//! of the instance finished is replayed from its checkpoint, and a step that
+//! finishes now is checkpointed.
 
 use serde_json::Value;
 
+use crate::run::Decided;
 use crate::{Run, WorkflowError};
 
 /// What a step hands back to the scheduler.
@@ -28,6 +33,8 @@ pub type StepFn = fn(&mut Run) -> Result<Next, WorkflowError>;
 pub struct Graph {
     /// The steps, in document order.
     pub steps: &'static [StepFn],
+    /// Their ids, in the same order (a step's checkpoint is named after its id).
+    pub ids: &'static [&'static str],
     /// Every edge as (from, to) step indices, `onError` edges included.
     pub edges: &'static [(usize, usize)],
     /// The entry point's index.
@@ -56,14 +63,14 @@ impl Run<'_> {
         while let Some(step) = state.iter().position(|s| *s == State::Ready) {
             state[step] = State::Done;
             self.check_deadline()?;
-            match (graph.steps[step])(self)? {
-                Next::Done(output) => return Ok(output),
-                Next::Take(targets) => {
+            match self.journaled(graph.ids[step], graph.steps[step])? {
+                Decided::Finish(output) => return Ok(output),
+                Decided::Take(targets) => {
                     let mut dead = Vec::new();
                     decide(
                         graph,
                         step,
-                        targets,
+                        &targets,
                         &mut undecided,
                         &mut taken,
                         &mut state,

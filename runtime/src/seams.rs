@@ -12,24 +12,59 @@ pub trait Agents {
 
 /// How the workflow reports to whoever keeps its state (`runtara:durable/context`).
 pub trait Durable {
-    /// A structured log event; `context` is a JSON object.
-    fn log(&mut self, level: LogLevel, message: &str, context: &Value);
-    /// A durable wait of `duration` at step `checkpoint_id`, with the run's `state`: a
-    /// provider that keeps state may suspend the instance and wake it later; one that
-    /// does not waits in place.
+    /// Called once as the run starts: the checkpoints earlier runs of this instance
+    /// saved, as (id, state), oldest first; none for a new instance.
+    fn register(&mut self) -> Result<Vec<(String, Value)>, String>;
+    /// Saves `state` under `id` after a step finished (an earlier state saved there is
+    /// kept); the reply carries pause and cancel requests.
+    fn checkpoint(&mut self, id: &str, state: &Value) -> Result<CheckpointReply, String>;
+    /// A pending pause or cancel request, asked while the workflow waits between checkpoints.
+    fn poll_control(&mut self) -> Option<Control>;
+    /// The signal addressed to `signal_id` (a WaitForSignal step of this run), if it
+    /// has arrived: its JSON payload. An error means no signal can be received at all.
+    fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String>;
+    /// A durable wait of `duration` at the step `checkpoint_id`, counted from the first
+    /// time that id asked: the provider waits in place, or asks the run to suspend.
     fn sleep(
         &mut self,
         duration: std::time::Duration,
         checkpoint_id: &str,
-        state: &Value,
-    ) -> Result<(), String>;
-    /// The signal addressed to `signal_id` (a WaitForSignal step of this run), if it
-    /// has arrived: its JSON payload. An error means no signal can be received at all.
-    fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String>;
+    ) -> Result<SleepOutcome, String>;
+    /// A structured log event; `context` is a JSON object.
+    fn log(&mut self, level: LogLevel, message: &str, context: &Value);
     /// The workflow finished with `output`.
     fn completed(&mut self, output: &Value);
-    /// The workflow failed with `error`.
+    /// The workflow failed, or was cancelled, with `error`.
     fn failed(&mut self, error: &WorkflowError);
+    /// The workflow stopped itself (paused, or suspended in a durable sleep) to be resumed.
+    fn suspended(&mut self);
+}
+
+/// What a checkpoint tells the workflow besides saving.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckpointReply {
+    /// The state saved earlier under the same id, which was kept.
+    pub existing: Option<Value>,
+    /// Stop here, to be resumed from this checkpoint.
+    pub pause: bool,
+    /// Stop here and end the instance as cancelled.
+    pub cancel: bool,
+}
+
+/// A request to stop that reaches a running workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Pause,
+    Cancel,
+}
+
+/// What a durable sleep asks of the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SleepOutcome {
+    /// The time has passed: go on.
+    Done,
+    /// Stop now; the provider resumes the instance once the time has passed.
+    Suspend,
 }
 
 pub use runtara_dsl::step::LogLevel;

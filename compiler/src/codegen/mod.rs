@@ -310,10 +310,12 @@ impl Generator<'_> {
                     .map(move |to| format!("({from}, {})", step_index(graph, to)))
             })
             .collect();
+        let ids: Vec<String> = graph.steps.keys().map(|id| format!("{id:?}")).collect();
         let _ = writeln!(
             out,
-            "static {graph_static}: Graph = Graph {{\n    steps: &[{}],\n    edges: &[{}],\n    entry: {},\n}};\n",
+            "static {graph_static}: Graph = Graph {{\n    steps: &[{}],\n    ids: &[{}],\n    edges: &[{}],\n    entry: {},\n}};\n",
             steps.join(", "),
+            ids.join(", "),
             edges.join(", "),
             step_index(graph, &graph.entry_point)
         );

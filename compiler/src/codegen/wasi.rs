@@ -98,23 +98,43 @@ mod bindings {
 use bindings::exports::runtara::scenario::workflow;
 use bindings::runtara::durable::context;
 
-{AGENTS}/// Log events, completion and failure go to `runtara:durable/context`.
+{AGENTS}/// Checkpoints, signals, sleeps, log events and the run's end go to `runtara:durable/context`.
 struct WitDurable;
 
 impl runtara_runtime::Durable for WitDurable {
-    fn log(&mut self, level: runtara_runtime::LogLevel, message: &str, context: &Value) {
-        let level = match level {
-            runtara_runtime::LogLevel::Debug => context::LogLevel::Debug,
-            runtara_runtime::LogLevel::Info => context::LogLevel::Info,
-            runtara_runtime::LogLevel::Warn => context::LogLevel::Warn,
-            runtara_runtime::LogLevel::Error => context::LogLevel::Error,
-        };
-        context::log(level, message, &context.to_string());
+    fn register(&mut self) -> Result<Vec<(String, Value)>, String> {
+        context::register()?
+            .into_iter()
+            .map(|saved| {
+                runtara_runtime::serde_json::from_str(&saved.state)
+                    .map(|state| (saved.id.clone(), state))
+                    .map_err(|e| format!("the checkpoint '{}' is not JSON: {e}", saved.id))
+            })
+            .collect()
     }
 
-    fn sleep(&mut self, duration: std::time::Duration, checkpoint_id: &str, state: &Value) -> Result<(), String> {
-        let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-        context::sleep(millis, checkpoint_id, &state.to_string())
+    fn checkpoint(&mut self, id: &str, state: &Value) -> Result<runtara_runtime::CheckpointReply, String> {
+        let result = context::checkpoint(id, &state.to_string())?;
+        let existing = match result.existing_state {
+            Some(text) => Some(
+                runtara_runtime::serde_json::from_str(&text)
+                    .map_err(|e| format!("the checkpoint '{id}' is not JSON: {e}"))?,
+            ),
+            None => None,
+        };
+        Ok(runtara_runtime::CheckpointReply {
+            existing,
+            pause: result.should_pause,
+            cancel: result.should_cancel,
+        })
+    }
+
+    fn poll_control(&mut self) -> Option<runtara_runtime::Control> {
+        match context::poll_signal()?.kind {
+            context::SignalKind::Pause => Some(runtara_runtime::Control::Pause),
+            context::SignalKind::Cancel => Some(runtara_runtime::Control::Cancel),
+            context::SignalKind::Resume => None,
+        }
     }
 
     fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String> {
@@ -126,6 +146,24 @@ impl runtara_runtime::Durable for WitDurable {
         }
     }
 
+    fn sleep(&mut self, duration: std::time::Duration, checkpoint_id: &str) -> Result<runtara_runtime::SleepOutcome, String> {
+        let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        Ok(match context::sleep(millis, checkpoint_id)? {
+            context::SleepOutcome::Done => runtara_runtime::SleepOutcome::Done,
+            context::SleepOutcome::Suspend => runtara_runtime::SleepOutcome::Suspend,
+        })
+    }
+
+    fn log(&mut self, level: runtara_runtime::LogLevel, message: &str, context: &Value) {
+        let level = match level {
+            runtara_runtime::LogLevel::Debug => context::LogLevel::Debug,
+            runtara_runtime::LogLevel::Info => context::LogLevel::Info,
+            runtara_runtime::LogLevel::Warn => context::LogLevel::Warn,
+            runtara_runtime::LogLevel::Error => context::LogLevel::Error,
+        };
+        context::log(level, message, &context.to_string());
+    }
+
     fn completed(&mut self, output: &Value) {
         context::completed(&output.to_string());
     }
@@ -133,12 +171,16 @@ impl runtara_runtime::Durable for WitDurable {
     fn failed(&mut self, error: &WorkflowError) {
         context::failed(&error.to_json().to_string());
     }
+
+    fn suspended(&mut self) {
+        context::suspended();
+    }
 }
 
 fn execute(input: Value) -> Result<Value, WorkflowError> {
     let (mut agents, mut durable) = (WitAgents, WitDurable);
     let mut run = Run::new(input, &VARIABLES, WORKFLOW_ID, &mut agents, &mut durable);
-    let result = drive(&mut run);
+    let result = run.register().and_then(|()| drive(&mut run));
     run.end(result)
 }
 

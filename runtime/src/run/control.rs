@@ -58,10 +58,7 @@ impl Run<'_> {
             .round() as u64;
         let duration = Duration::from_millis(millis);
         if step.durable == Some(true) {
-            let state = self.scope.clone();
-            self.durable
-                .sleep(duration, &step.id, &state)
-                .map_err(|e| WorkflowError::step(&step.id, "DURABLE_SLEEP_FAILED", e))?;
+            self.durable_sleep(&step.id, duration)?;
         } else {
             self.sleep(duration)?;
         }

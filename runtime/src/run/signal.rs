@@ -17,7 +17,7 @@ const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1000);
 impl Run<'_> {
     /// Runs a WaitForSignal step. The signal it waits for is addressed by the step's
     /// place in the run: its id, prefixed inside loops and child workflows (see
-    /// [`Run::signal_id`]). The `onWait` subgraph runs first, with the id as
+    /// [`Run::step_key`]). The `onWait` subgraph runs first, with the id as
     /// `variables._signal_id`, to tell someone how to answer; then the durability
     /// provider is asked every `pollIntervalMs` (default 1000) until the signal
     /// arrives or `timeoutMs` passes (`SIGNAL_TIMEOUT`). Outputs the signal's payload,
@@ -28,7 +28,7 @@ impl Run<'_> {
         on_wait: Option<GraphFn>,
     ) -> Result<(), StepFailure> {
         let timeout = self.wait_timeout(step)?;
-        let signal_id = self.signal_id(&step.id);
+        let signal_id = self.step_key(&step.id);
         if let Some(on_wait) = on_wait {
             let mut scope = self.scope.clone();
             scope["variables"]["_signal_id"] = json!(signal_id);
@@ -72,6 +72,7 @@ impl Run<'_> {
             if let Some(payload) = arrived {
                 break payload;
             }
+            self.heed_control(&step.id)?;
             let next = match timeout {
                 Some(limit) if started.elapsed() >= limit => {
                     let mut error = WorkflowError::step(
@@ -106,13 +107,6 @@ impl Run<'_> {
         };
         self.record_outputs(&step.id, payload);
         Ok(())
-    }
-
-    /// The id a signal for step `step_id` is addressed to: the step id, prefixed by
-    /// where this run is (`split[2].` in iteration 2 of Split `split`, `child.` in
-    /// the child workflow of EmbedWorkflow step `child`).
-    pub fn signal_id(&self, step_id: &str) -> String {
-        format!("{}{step_id}", self.place)
     }
 
     /// The step's `timeoutMs`, resolved; `None` waits as long as the run may.

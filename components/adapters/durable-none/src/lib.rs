@@ -2,9 +2,9 @@
 //!
 //! The composer plugs it into a scenario when no durability provider is asked
 //! for, so the composed component runs anywhere a plain WASI P2 runtime does
-//! (`wasmtime run`). Nothing is kept: a checkpoint never finds an earlier
-//! state, no pause/cancel signal ever arrives, `sleep` waits in place and log
-//! events are dropped (the runtime already writes them to stderr).
+//! (`wasmtime run`). Nothing is kept: a run never finds earlier checkpoints
+//! (every run starts anew), no pause/cancel request ever arrives, `sleep` waits
+//! in place and log events are dropped (the runtime already writes them to stderr).
 //!
 //! Signals addressed to a WaitForSignal step arrive as files in an inbox
 //! directory, `$RUNTARA_SIGNALS_DIR` or else `/signals` (grant one with
@@ -21,7 +21,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use exports::runtara::durable::context::{CheckpointResult, Guest, Json, LogLevel, Signal};
+use exports::runtara::durable::context::{
+    CheckpointResult, Guest, Json, LogLevel, SavedCheckpoint, Signal, SleepOutcome,
+};
 
 wit_bindgen::generate!({
     world: "durable-provider",
@@ -32,6 +34,10 @@ wit_bindgen::generate!({
 struct DurableNone;
 
 impl Guest for DurableNone {
+    fn register() -> Result<Vec<SavedCheckpoint>, String> {
+        Ok(Vec::new())
+    }
+
     fn checkpoint(_id: String, _state: Json) -> Result<CheckpointResult, String> {
         Ok(CheckpointResult {
             existing_state: None,
@@ -70,9 +76,9 @@ impl Guest for DurableNone {
         }
     }
 
-    fn sleep(duration_ms: u64, _checkpoint_id: String, _state: Json) -> Result<(), String> {
+    fn sleep(duration_ms: u64, _checkpoint_id: String) -> Result<SleepOutcome, String> {
         std::thread::sleep(Duration::from_millis(duration_ms));
-        Ok(())
+        Ok(SleepOutcome::Done)
     }
 
     fn log(_level: LogLevel, _message: String, _context: Json) {}

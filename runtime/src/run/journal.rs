@@ -1,0 +1,264 @@
+//! Durable progress: each finished step is checkpointed, and a resumed run replays
+//! the steps earlier runs of the instance finished instead of running them again.
+//!
+//! A step's checkpoint id is its key: its id prefixed by where the run is
+//! (`each[2].fetch` in iteration 2 of Split `each`, `child.fetch` in the child
+//! workflow of EmbedWorkflow `child`). Its state is what the step left in the scope
+//! and which way the run went on:
+//!
+//! ```json
+//! { "steps": { "<step id>": { "outputs": ..., "error": ... } },
+//!   "take": [1, 2] | "finish": <output>,
+//!   "durationMs": 12 }
+//! ```
+//!
+//! Every step's effect on the scope is its own `steps.<id>` entry, so restoring that
+//! entry and following the recorded edges puts a resumed run exactly where the first
+//! one was. The journal also holds the steps this run finished, so a retried Split
+//! iteration or child workflow goes on from the step that failed, whichever provider
+//! keeps (or does not keep) the state.
+//!
+//! Stopping is shared by the whole run: a pause or cancel request (on a checkpoint
+//! reply or while waiting) and a durable sleep that suspends set it, and from then on
+//! no step runs or is checkpointed, whatever error handling the graph has.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+use super::Run;
+use crate::schedule::Next;
+use crate::{Control, ErrorCategory, LogLevel, SleepOutcome, WorkflowError};
+
+/// What the run and its subgraph and child runs share.
+#[derive(Default)]
+pub(crate) struct Progress {
+    /// Checkpoint id -> state, for every step finished in this run or an earlier one.
+    finished: HashMap<String, Value>,
+    /// Why the run is stopping, once it is.
+    stop: Option<WorkflowError>,
+}
+
+pub(crate) type SharedProgress = Rc<RefCell<Progress>>;
+
+/// Which way a step sent the run on, as recorded.
+pub(crate) enum Decided {
+    Take(Vec<usize>),
+    Finish(Value),
+}
+
+impl From<Next> for Decided {
+    fn from(next: Next) -> Self {
+        match next {
+            Next::Take(targets) => Self::Take(targets.to_vec()),
+            Next::Done(output) => Self::Finish(output),
+        }
+    }
+}
+
+/// The codes a stopping run ends with.
+pub const PAUSED: &str = "PAUSED";
+pub const SUSPENDED: &str = "SUSPENDED";
+pub const CANCELLED: &str = "CANCELLED";
+
+impl Run<'_> {
+    /// Registers the run with the durability provider and loads the checkpoints of
+    /// earlier runs of the instance, whose steps are then replayed, not run. Called
+    /// once, before the workflow's first step.
+    pub fn register(&mut self) -> Result<(), WorkflowError> {
+        let saved = self.durable.register().map_err(|e| {
+            let mut error = WorkflowError::workflow(
+                "DURABLE_UNAVAILABLE",
+                format!("the durability provider did not register the run: {e}"),
+            );
+            error.category = ErrorCategory::Transient;
+            error
+        })?;
+        if saved.is_empty() {
+            return Ok(());
+        }
+        let message = format!(
+            "resuming: {} finished step(s) are replayed from their checkpoints",
+            saved.len()
+        );
+        self.progress.borrow_mut().finished.extend(saved);
+        self.log_event(LogLevel::Info, "", &message, &json!({}));
+        Ok(())
+    }
+
+    /// The key of step `step_id` in this run: its id, prefixed by where the run is.
+    /// Checkpoints and signals are addressed by it.
+    pub fn step_key(&self, step_id: &str) -> String {
+        format!("{}{step_id}", self.place)
+    }
+
+    /// The stop error, when the run is stopping.
+    pub(crate) fn stopping(&self) -> Result<(), WorkflowError> {
+        match &self.progress.borrow().stop {
+            Some(stop) => Err(stop.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the run: `code` is [`PAUSED`], [`SUSPENDED`] or [`CANCELLED`].
+    pub(crate) fn stop(&mut self, step_id: &str, code: &str, message: String) -> WorkflowError {
+        let mut error = WorkflowError::step(step_id, code, message);
+        if code != CANCELLED {
+            error.category = ErrorCategory::Transient;
+        }
+        self.progress.borrow_mut().stop.get_or_insert(error).clone()
+    }
+
+    /// Stops the run if a pause or cancel request is pending; asked while waiting.
+    pub(crate) fn heed_control(&mut self, step_id: &str) -> Result<(), WorkflowError> {
+        match self.durable.poll_control() {
+            Some(Control::Pause) => Err(self.stop(step_id, PAUSED, paused(step_id))),
+            Some(Control::Cancel) => Err(self.stop(step_id, CANCELLED, cancelled(step_id))),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `step` unless an earlier run finished it, whose recorded effect is then
+    /// replayed; a step this run finishes is checkpointed.
+    pub(crate) fn journaled(
+        &mut self,
+        step_id: &str,
+        step: impl FnOnce(&mut Self) -> Result<Next, WorkflowError>,
+    ) -> Result<Decided, WorkflowError> {
+        self.stopping()?;
+        let key = self.step_key(step_id);
+        let recorded = self.progress.borrow().finished.get(&key).cloned();
+        if let Some(state) = recorded {
+            return self.replay(&key, state);
+        }
+        self.touched.clear();
+        let started = Instant::now();
+        let result = step(self);
+        // A stop during the step wins over whatever the step's error handling made of it.
+        self.stopping()?;
+        let decided = Decided::from(result?);
+        self.save(step_id, &key, &decided, started)?;
+        Ok(decided)
+    }
+
+    fn replay(&mut self, key: &str, state: Value) -> Result<Decided, WorkflowError> {
+        let corrupt = |what: &str| {
+            WorkflowError::workflow(
+                "CHECKPOINT_CORRUPT",
+                format!("the checkpoint of step '{key}' {what}"),
+            )
+        };
+        if let Some(entries) = state.get("steps").and_then(Value::as_object) {
+            for (id, entry) in entries {
+                self.restore_entry(id, entry.clone());
+            }
+        }
+        if let Some(output) = state.get("finish") {
+            return Ok(Decided::Finish(output.clone()));
+        }
+        let targets = state
+            .get("take")
+            .and_then(Value::as_array)
+            .ok_or_else(|| corrupt("says neither where the run went on nor how it finished"))?;
+        targets
+            .iter()
+            .map(|t| t.as_u64().and_then(|t| usize::try_from(t).ok()))
+            .collect::<Option<Vec<usize>>>()
+            .map(Decided::Take)
+            .ok_or_else(|| corrupt("has an edge that is not a step index"))
+    }
+
+    fn save(
+        &mut self,
+        step_id: &str,
+        key: &str,
+        decided: &Decided,
+        started: Instant,
+    ) -> Result<(), WorkflowError> {
+        let mut entries = Map::new();
+        for id in std::mem::take(&mut self.touched) {
+            if let Some(entry) = self.scope["steps"].get(&id) {
+                entries.insert(id, entry.clone());
+            }
+        }
+        let mut state = json!({
+            "steps": entries,
+            "durationMs": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        });
+        match decided {
+            Decided::Take(targets) => state["take"] = json!(targets),
+            Decided::Finish(output) => state["finish"] = output.clone(),
+        }
+        let reply = self.durable.checkpoint(key, &state).map_err(|e| {
+            let mut error = WorkflowError::step(
+                step_id,
+                "CHECKPOINT_FAILED",
+                format!("step '{key}' finished, but its checkpoint was not saved: {e}"),
+            );
+            error.category = ErrorCategory::Transient;
+            error
+        })?;
+        self.progress
+            .borrow_mut()
+            .finished
+            .insert(key.to_owned(), reply.existing.unwrap_or(state));
+        // A run that is finishing anyway finishes; elsewhere the request stops it here.
+        if matches!(decided, Decided::Finish(_)) {
+            return Ok(());
+        }
+        if reply.cancel {
+            return Err(self.stop(step_id, CANCELLED, cancelled(key)));
+        }
+        if reply.pause {
+            return Err(self.stop(step_id, PAUSED, paused(key)));
+        }
+        Ok(())
+    }
+
+    /// A durable wait at step `step_id`: done when the provider says the time has
+    /// passed, else the run stops, suspended until the provider wakes it.
+    pub(crate) fn durable_sleep(
+        &mut self,
+        step_id: &str,
+        duration: std::time::Duration,
+    ) -> Result<(), WorkflowError> {
+        let key = self.step_key(step_id);
+        let outcome = self
+            .durable
+            .sleep(duration, &key)
+            .map_err(|e| WorkflowError::step(step_id, "DURABLE_SLEEP_FAILED", e))?;
+        match outcome {
+            SleepOutcome::Done => Ok(()),
+            SleepOutcome::Suspend => {
+                let message = format!(
+                    "the instance is suspended in the durable sleep of step '{key}' ({} ms); \
+                     its provider resumes it when the time has passed",
+                    duration.as_millis()
+                );
+                Err(self.stop(step_id, SUSPENDED, message))
+            }
+        }
+    }
+
+    /// Tells the provider how the run ended: completed, failed, cancelled or suspended.
+    pub(super) fn report_end(&mut self, result: &Result<Value, WorkflowError>) {
+        let stop = self.progress.borrow().stop.clone();
+        match (stop, result) {
+            (Some(stop), _) if stop.code == CANCELLED => self.durable.failed(&stop),
+            (Some(_), _) => self.durable.suspended(),
+            (None, Ok(output)) => self.durable.completed(output),
+            (None, Err(error)) => self.durable.failed(error),
+        }
+    }
+}
+
+fn paused(key: &str) -> String {
+    format!("the instance was paused at step '{key}'; resume it to go on from there")
+}
+
+fn cancelled(key: &str) -> String {
+    format!("the instance was cancelled at step '{key}'")
+}
