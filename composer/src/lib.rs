@@ -3,17 +3,20 @@
 //! A compiled scenario imports one `runtara:<agent>/capabilities` interface per
 //! agent it uses, `runtara:durable/context`, and standard WASI. [`compose`]
 //! satisfies every runtara import with wac-graph: agents named by the caller or
-//! found as `<agent>.wasm` in the agent directory, and the `durable-none`
-//! adapter for durability. What remains imported is WASI only, so the result
-//! runs under plain `wasmtime run`.
+//! found as `<agent>.wasm` in the agent directory, and the durability adapter
+//! [`Durability`] asks for. With `durable-none` (the default) what remains
+//! imported is WASI only, so the result runs under plain `wasmtime run`; with
+//! [`Durability::Host`] `runtara:durable/context` stays imported, for the runtara
+//! host to provide (`runtara run --instance`).
 //!
 //! ```no_run
-//! use runtara_composer::{ComposeOptions, compose};
+//! use runtara_composer::{ComposeOptions, Durability, compose};
 //!
 //! let composed = compose(&ComposeOptions {
 //!     scenario: "scenario.wasm".into(),
 //!     agents: vec![],                          // find them in agents_dir
 //!     agents_dir: "target/components".into(),
+//!     durability: Durability::None,
 //! })?;
 //! std::fs::write("app.wasm", &composed.bytes).unwrap();
 //! for plug in &composed.plugs {
@@ -37,6 +40,17 @@ use imports::ImportKind;
 /// The adapter that implements `runtara:durable/context` statelessly.
 pub const DURABLE_NONE: &str = "durable-none";
 
+/// Who provides `runtara:durable/context` to the composed component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// The stateless `durable-none` adapter, plugged in: one-shot runs anywhere.
+    #[default]
+    None,
+    /// Nobody in the composition: the import stays, and the runtara host provides it
+    /// (checkpoints in its state store).
+    Host,
+}
+
 /// What to compose.
 #[derive(Debug, Clone)]
 pub struct ComposeOptions {
@@ -47,6 +61,8 @@ pub struct ComposeOptions {
     pub agents: Vec<PathBuf>,
     /// Where agents (when none are named) and adapters are found.
     pub agents_dir: PathBuf,
+    /// Who provides durability.
+    pub durability: Durability,
 }
 
 /// One import of the scenario and the component that satisfied it.
@@ -105,6 +121,7 @@ pub fn compose(options: &ComposeOptions) -> Result<Composition, ComposeError> {
                 type_only.push(import.clone());
                 continue;
             }
+            ImportKind::Durable if options.durability == Durability::Host => continue,
             ImportKind::Durable => dir_component(
                 &mut graph,
                 &mut from_dir,

@@ -22,6 +22,18 @@ pub enum HostError {
     #[error("{path} still imports {}: plug its agents and a durability adapter first (`runtara compose`)", imports.join(", "))]
     Uncomposed { path: PathBuf, imports: Vec<String> },
 
+    #[error(
+        "the component leaves runtara:durable/context to the host: run it as an instance \
+         (`runtara run --instance ID --state FILE`), or compose it with `--durable none` for one-shot runs"
+    )]
+    NeedsInstance,
+
+    #[error(
+        "the component has its durability adapter built in (composed with `--durable none`), so \
+         it cannot run as an instance: compose it with `--durable host`"
+    )]
+    DurabilityBuiltIn,
+
     #[error("cannot open the directory {path} for the component: {source}")]
     Dir {
         path: PathBuf,

@@ -20,10 +20,12 @@
 //! # Ok(()) }
 //! ```
 
+mod durable;
 mod error;
 mod limits;
 mod outbound;
 mod state;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,9 +33,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, UpdateDeadline};
 
+pub use durable::DurableInstance;
 pub use error::HostError;
 pub use runtara_runtime::{ErrorCategory, WorkflowError};
 use state::HostState;
@@ -42,7 +45,7 @@ mod bindings {
     wasmtime::component::bindgen!({
         path: ["../wit/durable", "../wit/scenario"],
         world: "runtara:scenario/scenario-base",
-        imports: { default: async },
+        imports: { default: async | trappable },
         exports: { default: async },
     });
 }
@@ -61,6 +64,9 @@ pub struct RunOptions {
     pub dirs: Vec<(PathBuf, String)>,
     /// Hosts the component may send HTTP requests to: `host`, `host:port` or `*`.
     pub allowed_hosts: Vec<String>,
+    /// The instance this run is, for a component that leaves `runtara:durable/context`
+    /// to the host (`runtara compose --durable host`); its state is kept in the store.
+    pub durable: Option<DurableInstance>,
 }
 
 impl Default for RunOptions {
@@ -70,6 +76,7 @@ impl Default for RunOptions {
             max_memory_bytes: 512 << 20,
             dirs: Vec::new(),
             allowed_hosts: Vec::new(),
+            durable: None,
         }
     }
 }
@@ -79,8 +86,11 @@ impl Default for RunOptions {
 pub enum Outcome {
     /// The workflow's output.
     Completed(Value),
-    /// The workflow's own structured error.
+    /// The workflow's own structured error (code `CANCELLED` when it was cancelled).
     Failed(WorkflowError),
+    /// The workflow stopped to be resumed later: paused (`PAUSED`) or in a durable
+    /// sleep (`SUSPENDED`); running the same instance again goes on from there.
+    Suspended(WorkflowError),
 }
 
 /// A Wasmtime engine set up for runtara scenarios, and the WASI linker.
@@ -100,6 +110,11 @@ impl Host {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Engine)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .map_err(HostError::Engine)?;
+        bindings::runtara::durable::context::add_to_linker::<_, HasSelf<HostState>>(
+            &mut linker,
+            |state| state,
+        )
+        .map_err(HostError::Engine)?;
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let (stop, ticking) = (ticker_stop.clone(), engine.clone());
@@ -119,7 +134,8 @@ impl Host {
         })
     }
 
-    /// Compiles a component file, refusing one whose runtara imports were not plugged.
+    /// Compiles a component file, refusing one whose agent imports were not plugged
+    /// (`runtara:durable/context` may be left to the host).
     pub fn load(&self, path: &Path) -> Result<Component, HostError> {
         let bytes = std::fs::read(path).map_err(|source| HostError::Read {
             path: path.to_owned(),
@@ -134,7 +150,7 @@ impl Host {
             .component_type()
             .imports(&self.engine)
             .map(|(name, _)| name.to_owned())
-            .filter(|name| !name.starts_with("wasi:"))
+            .filter(|name| !name.starts_with("wasi:") && !is_durable_import(name))
             .collect();
         if !unplugged.is_empty() {
             return Err(HostError::Uncomposed {
@@ -152,6 +168,15 @@ impl Host {
         input: &Value,
         options: &RunOptions,
     ) -> Result<Outcome, HostError> {
+        let leaves_durability_to_host = component
+            .component_type()
+            .imports(&self.engine)
+            .any(|(name, _)| is_durable_import(name));
+        match (leaves_durability_to_host, &options.durable) {
+            (true, None) => return Err(HostError::NeedsInstance),
+            (false, Some(_)) => return Err(HostError::DurabilityBuiltIn),
+            _ => {}
+        }
         let state = HostState::new(options)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
@@ -190,7 +215,15 @@ impl Host {
             Ok(output) => serde_json::from_str(&output)
                 .map(Outcome::Completed)
                 .map_err(|e| HostError::InvalidOutput(e.to_string())),
-            Err(error) => Ok(Outcome::Failed(workflow_error(error))),
+            Err(error) => {
+                let error = workflow_error(error);
+                let stopped = [runtara_runtime::PAUSED, runtara_runtime::SUSPENDED];
+                if stopped.contains(&error.code.as_str()) {
+                    Ok(Outcome::Suspended(error))
+                } else {
+                    Ok(Outcome::Failed(error))
+                }
+            }
         }
     }
 }
@@ -199,6 +232,11 @@ impl Drop for Host {
     fn drop(&mut self) {
         self.ticker_stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// Whether an import is the durability contract (any version).
+fn is_durable_import(name: &str) -> bool {
+    name.starts_with("runtara:durable/context@")
 }
 
 /// The workflow's error as the component returned it, in the runtime's own type.

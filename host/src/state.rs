@@ -1,18 +1,21 @@
 use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::durable::DurableInstance;
 use crate::limits::MemoryLimit;
 use crate::outbound::AllowedHosts;
 use crate::{HostError, RunOptions};
 
 /// What one store holds: WASI state (outgoing HTTP included, for the http agent,
-/// to the allowed hosts) and the memory limiter.
+/// to the allowed hosts), the memory limiter and the durable instance, if any.
 pub struct HostState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     allowed_hosts: AllowedHosts,
     table: ResourceTable,
     pub memory: MemoryLimit,
+    /// The instance, when the host provides `runtara:durable/context`.
+    pub durable: Option<DurableInstance>,
 }
 
 impl HostState {
@@ -21,6 +24,11 @@ impl HostState {
         wasi.inherit_stderr()
             .inherit_stdout()
             .arg("runtara-scenario");
+        if let Some(durable) = &options.durable {
+            // The workflow's `variables._instance_id` and `_tenant_id`.
+            wasi.env("RUNTARA_INSTANCE_ID", &durable.key.instance)
+                .env("RUNTARA_TENANT_ID", &durable.key.tenant);
+        }
         for (host, guest) in &options.dirs {
             wasi.preopened_dir(host, guest, FsPerms::ReadWrite)
                 .map_err(|e| HostError::Dir {
@@ -34,6 +42,7 @@ impl HostState {
             allowed_hosts: AllowedHosts::new(options.allowed_hosts.iter().cloned()),
             table: ResourceTable::new(),
             memory: MemoryLimit::new(options.max_memory_bytes),
+            durable: options.durable.clone(),
         })
     }
 }

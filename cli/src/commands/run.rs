@@ -4,8 +4,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use runtara_host::{Host, Outcome, RunOptions};
-use serde_json::json;
+use runtara_host::store::{InstanceKey, Status, Store};
+use runtara_host::{DurableInstance, Host, Outcome, RunOptions};
+use serde_json::{Value, json};
 
 /// Run a composed scenario component.
 ///
@@ -19,6 +20,14 @@ use serde_json::json;
 /// directories given with `--dir`. A
 /// WaitForSignal step in a one-shot run reads its signals from the directory
 /// granted as `/signals` (`--dir inbox::/signals`; see the README).
+///
+/// Durable runs: a component composed with `--durable host` runs as an instance,
+/// `--instance ID --state FILE`. Every finished step is checkpointed in FILE (a
+/// SQLite database, created when missing); running the same instance again
+/// after a crash skips the steps that finished and goes on from there, on the
+/// input the instance started with. A run that stops to be resumed (paused)
+/// prints `{"suspended": {...}}` on stderr and exits with 3. An instance that
+/// already ended prints its result again.
 #[derive(clap::Args)]
 pub struct Args {
     /// The composed component (`runtara compose` output).
@@ -40,45 +49,115 @@ pub struct Args {
     /// requests to others are refused.
     #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
     allowed_hosts: Vec<String>,
+    /// Run as this durable instance (needs `--state`); the same id resumes it.
+    #[arg(long, value_name = "ID", requires = "state")]
+    instance: Option<String>,
+    /// Where durable instances keep their state: a SQLite file (`state.db`,
+    /// `sqlite://state.db`) or a `postgres://` URL.
+    #[arg(long, value_name = "FILE|URL", requires = "instance")]
+    state: Option<String>,
+    /// The tenant the instance belongs to.
+    #[arg(
+        long,
+        default_value = "default",
+        value_name = "TENANT",
+        requires = "instance"
+    )]
+    tenant: String,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let input = read_input(args.input.as_deref())?;
-    let options = RunOptions {
-        timeout: args.timeout,
-        max_memory_bytes: args.max_memory,
-        dirs: args.dirs,
-        allowed_hosts: args.allowed_hosts,
-    };
+    let input = args.input.as_deref().map(read_input).transpose()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(async {
+    runtime.block_on(async {
+        let (durable, input) = match (&args.instance, &args.state) {
+            (Some(instance), Some(state)) => {
+                let key = InstanceKey::new(&args.tenant, instance);
+                let store = Store::open(state).await?;
+                let input = input.unwrap_or_else(|| json!({}));
+                let (existing, created) = store.create_instance(&key, &input, None).await?;
+                if !created && args.input.is_some() && existing.input != input {
+                    bail!(
+                        "{key} was started with another input; leave out --input to resume it \
+                         on the input it started with"
+                    );
+                }
+                if existing.status.is_final() {
+                    return Ok(ended(
+                        &key,
+                        existing.status,
+                        existing.output,
+                        existing.error,
+                    ));
+                }
+                if !created {
+                    eprintln!("resuming {key} ({})", existing.status.as_str());
+                }
+                (Some(DurableInstance { store, key }), existing.input)
+            }
+            _ => (None, input.unwrap_or_else(|| json!({}))),
+        };
+        let options = RunOptions {
+            timeout: args.timeout,
+            max_memory_bytes: args.max_memory,
+            dirs: args.dirs,
+            allowed_hosts: args.allowed_hosts,
+            durable,
+        };
         let host = Host::new()?;
         let component = host.load(&args.component)?;
-        host.run(&component, &input, &options).await
-    })?;
+        Ok(report(host.run(&component, &input, &options).await?))
+    })
+}
+
+/// Prints how a run ended and returns its exit code.
+fn report(outcome: Outcome) -> ExitCode {
     match outcome {
         Outcome::Completed(output) => {
             println!("{output}");
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
         Outcome::Failed(error) => {
             eprintln!("{}", json!({ "error": error }));
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
+        }
+        Outcome::Suspended(error) => {
+            eprintln!("{}", json!({ "suspended": error }));
+            ExitCode::from(3)
         }
     }
 }
 
-fn read_input(path: Option<&std::path::Path>) -> Result<serde_json::Value> {
+/// The result of an instance that ended before this run, printed as if it had just ended.
+fn ended(
+    key: &InstanceKey,
+    status: Status,
+    output: Option<Value>,
+    error: Option<Value>,
+) -> ExitCode {
+    eprintln!("{key} already ended ({}); its result:", status.as_str());
+    match (status, output) {
+        (Status::Completed, Some(output)) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{}", json!({ "error": error }));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn read_input(path: &std::path::Path) -> Result<Value> {
     let (text, source) = match path {
-        None => return Ok(json!({})),
-        Some(path) if path.as_os_str() == "-" => {
+        path if path.as_os_str() == "-" => {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
                 .context("cannot read the input from stdin")?;
             (text, "stdin".to_owned())
         }
-        Some(path) => (
+        path => (
             std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the input file {}", path.display()))?,
             path.display().to_string(),

@@ -32,7 +32,9 @@
 //! assert_eq!(call("nope", json!({})).unwrap_err().code, "UNKNOWN_CAPABILITY");
 //! ```
 
+pub mod content;
 mod error;
+pub mod glob;
 pub mod input;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -48,7 +50,26 @@ pub const CAPABILITIES_SECTION: &str = "runtara:capabilities";
 /// `description` is the agent's description document (usually
 /// `include_str!("../capabilities.json")`). The `component:` block names the
 /// wit-bindgen `Guest` trait, the generated `runtara:agent/types` module and the
-/// type that implements the trait; it is only looked at on `wasm32`.
+/// type that implements the trait; it is only looked at on `wasm32`. A native-only
+/// agent (one that cannot be a component, like `sftp`) leaves the block out and gets
+/// the native part alone:
+///
+/// ```
+/// use runtara_agent::AgentError;
+/// use serde_json::Value;
+///
+/// fn ping(_: Value) -> Result<Value, AgentError> {
+///     Ok("pong".into())
+/// }
+///
+/// runtara_agent::capabilities! {
+///     description: "{\"agent\":\"ping\",\"capabilities\":[]}",
+///     "ping" => ping,
+/// }
+///
+/// assert_eq!(CAPABILITY_IDS, ["ping"]);
+/// assert_eq!(call("ping", Value::Null).unwrap(), "pong");
+/// ```
 #[macro_export]
 macro_rules! capabilities {
     (
@@ -56,6 +77,16 @@ macro_rules! capabilities {
         component: { guest: $guest:path, types: $types:path, exporter: $exporter:path },
         $( $id:literal => $func:ident ),+ $(,)?
     ) => {
+        $crate::capabilities!(@native $description, $( $id => $func ),+);
+        $crate::capabilities!(@component $guest, $types, $exporter, $( $func ),+);
+    };
+    (
+        description: $description:expr,
+        $( $id:literal => $func:ident ),+ $(,)?
+    ) => {
+        $crate::capabilities!(@native $description, $( $id => $func ),+);
+    };
+    (@native $description:expr, $( $id:literal => $func:ident ),+) => {
         /// This agent's description: capabilities with their JSON Schemas.
         pub const DESCRIPTION: &str = $description;
 
@@ -75,7 +106,8 @@ macro_rules! capabilities {
                 )),
             }
         }
-
+    };
+    (@component $guest:path, $types:path, $exporter:path, $( $func:ident ),+) => {
         #[cfg(target_arch = "wasm32")]
             const _: () = {
                 use $types as wit_types;

@@ -45,18 +45,15 @@
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
 
-mod glob;
 mod paths;
 
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path};
 
-use base64::Engine;
-use base64::alphabet;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use runtara_agent::AgentError;
+use runtara_agent::content::Encoding;
+use runtara_agent::glob;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -102,32 +99,6 @@ pub const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
 /// The most entries one `list-files` call returns.
 pub const MAX_LIST_ENTRIES: usize = 100_000;
 
-/// Base64 as read: the standard alphabet, `=` padding optional.
-const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// How a file's content travels in JSON.
-#[derive(Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-enum Encoding {
-    /// As text: the bytes must be UTF-8.
-    #[default]
-    Utf8,
-    /// As standard base64 with `=` padding (read with or without it).
-    Base64,
-}
-
-impl Encoding {
-    fn name(self) -> &'static str {
-        match self {
-            Encoding::Utf8 => "utf8",
-            Encoding::Base64 => "base64",
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // read-file
 
@@ -154,20 +125,7 @@ fn read_file_in(root: &Root, input: Value) -> Result<Value, AgentError> {
     let actual = root.resolve(READ_FILE, &path)?;
     let bytes = read_bytes(&path, &actual).map_err(|e| root.explain_missing(&path, e))?;
     let size = bytes.len();
-    let content = match encoding {
-        Encoding::Utf8 => String::from_utf8(bytes).map_err(|e| {
-            field_error(
-                READ_FILE,
-                "encoding",
-                format!(
-                    "is utf8, but '{path}' is not UTF-8 text (invalid at byte {}); set \
-                     'encoding' to \"base64\" to read its bytes",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-        })?,
-        Encoding::Base64 => STANDARD.encode(&bytes),
-    };
+    let content = encoding.encode(READ_FILE, &path, bytes)?;
     Ok(json!({
         "path": path,
         "content": content,
@@ -245,7 +203,7 @@ fn write_file_in(root: &Root, input: Value) -> Result<Value, AgentError> {
         create_dirs,
     } = parse(WRITE_FILE, input)?;
     let actual = root.resolve(WRITE_FILE, &path)?;
-    let bytes = content_bytes(content, encoding.unwrap_or_default())?;
+    let bytes = encoding.unwrap_or_default().decode(WRITE_FILE, content)?;
     let create_dirs = create_dirs.unwrap_or(false);
     let io = |e: io::Error| io_error(WRITE_FILE, &path, &e);
     if create_dirs && let Some(parent) = actual.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -271,16 +229,6 @@ fn write_file_in(root: &Root, input: Value) -> Result<Value, AgentError> {
     file.write_all(&bytes).map_err(io)?;
     file.flush().map_err(io)?;
     Ok(json!({ "path": path, "size": bytes.len() }))
-}
-
-/// The bytes `content` holds in `encoding`.
-fn content_bytes(content: String, encoding: Encoding) -> Result<Vec<u8>, AgentError> {
-    match encoding {
-        Encoding::Utf8 => Ok(content.into_bytes()),
-        Encoding::Base64 => BASE64_LENIENT
-            .decode(content.as_bytes())
-            .map_err(|e| field_error(WRITE_FILE, "content", format!("is not valid base64: {e}"))),
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -321,13 +269,7 @@ fn list_files_in(root: &Root, input: Value) -> Result<Value, AgentError> {
         recursive,
         pattern,
     } = parse(LIST_FILES, input)?;
-    if pattern.as_deref().is_some_and(|p| p.contains('/')) {
-        return Err(field_error(
-            LIST_FILES,
-            "pattern",
-            "must not hold '/': it matches file names, not paths",
-        ));
-    }
+    glob::check(LIST_FILES, pattern.as_deref())?;
     let actual = root.resolve(LIST_FILES, &path)?;
     let metadata = fs::metadata(&actual)
         .map_err(|e| root.explain_missing(&path, io_error(LIST_FILES, &path, &e)))?;

@@ -1,5 +1,21 @@
-//! The file-name patterns of `list-files`: `*` matches any run of characters (even
-//! none), `?` exactly one character, and every other character itself, case-sensitively.
+//! The file-name patterns of the agents' `list-files` (`file`, `sftp`): `*` matches any
+//! run of characters (even none), `?` exactly one character, and every other character
+//! itself, case-sensitively.
+
+use crate::AgentError;
+use crate::input::field_error;
+
+/// Refuses a `pattern` input of `capability` that holds `/`: it matches names, not paths.
+pub fn check(capability: &str, pattern: Option<&str>) -> Result<(), AgentError> {
+    if pattern.is_some_and(|p| p.contains('/')) {
+        return Err(field_error(
+            capability,
+            "pattern",
+            "must not hold '/': it matches file names, not paths",
+        ));
+    }
+    Ok(())
+}
 
 /// Whether `name` matches the whole of `pattern`.
 pub fn matches(pattern: &str, name: &str) -> bool {

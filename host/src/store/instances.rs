@@ -1,0 +1,257 @@
+//! Instance rows: input, status, the pending pause/cancel request, and how it ended.
+
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Control, InstanceKey, Store, StoreError, now_ms, parse_json};
+
+/// Where an instance is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Registered, not running yet (or resumed, waiting to run again).
+    Pending,
+    Running,
+    /// Stopped at a pause request; goes on when resumed.
+    Paused,
+    /// Stopped in a durable sleep; woken when `wake_at` has passed.
+    Sleeping,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Sleeping => "sleeping",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "pending" => Self::Pending,
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "sleeping" => Self::Sleeping,
+            "completed" => Self::Completed,
+            "cancelled" => Self::Cancelled,
+            // Only this crate writes the column; anything else is treated as the end.
+            _ => Self::Failed,
+        }
+    }
+
+    /// Whether the instance has ended for good.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// One instance as the store holds it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Instance {
+    #[serde(rename = "instanceId")]
+    pub instance: String,
+    #[serde(rename = "tenantId")]
+    pub tenant: String,
+    /// The composed component the core runs it from (None for `runtara run`).
+    pub component: Option<String>,
+    pub input: Value,
+    pub status: Status,
+    pub output: Option<Value>,
+    pub error: Option<Value>,
+    /// When a sleeping instance is due (ms since the epoch).
+    #[serde(rename = "wakeAt")]
+    pub wake_at: Option<i64>,
+    #[serde(rename = "createdAt")]
+    pub created_at: i64,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: i64,
+}
+
+/// `SELECT <every column> FROM instances <rest>`, as the static SQL sqlx asks for.
+macro_rules! select_instances {
+    ($rest:literal) => {
+        concat!(
+            "SELECT tenant_id, instance_id, component, input, status, output, error, wake_at, ",
+            "created_at, updated_at FROM instances ",
+            $rest
+        )
+    };
+}
+
+fn instance(row: &AnyRow) -> Result<Instance, StoreError> {
+    let optional_json = |column: &str, what| -> Result<Option<Value>, StoreError> {
+        row.try_get::<Option<String>, _>(column)?
+            .map(|text| parse_json(what, &text))
+            .transpose()
+    };
+    Ok(Instance {
+        tenant: row.try_get("tenant_id")?,
+        instance: row.try_get("instance_id")?,
+        component: row.try_get("component")?,
+        input: parse_json("workflow input", &row.try_get::<String, _>("input")?)?,
+        status: Status::parse(&row.try_get::<String, _>("status")?),
+        output: optional_json("output", "workflow output")?,
+        error: optional_json("error", "workflow error")?,
+        wake_at: row.try_get("wake_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    /// Registers a new instance with its input, or returns the existing one (whose
+    /// input is kept: a resumed instance runs on the input it started with).
+    pub async fn create_instance(
+        &self,
+        key: &InstanceKey,
+        input: &Value,
+        component: Option<&str>,
+    ) -> Result<(Instance, bool), StoreError> {
+        let now = now_ms();
+        let inserted = sqlx::query(
+            "INSERT INTO instances (tenant_id, instance_id, component, input, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 'pending', $5, $5)
+             ON CONFLICT (tenant_id, instance_id) DO NOTHING",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(component)
+        .bind(input.to_string())
+        .bind(now)
+        .execute(self.pool())
+        .await?
+        .rows_affected()
+            == 1;
+        let instance = self
+            .instance(key)
+            .await?
+            .ok_or(StoreError::Query(sqlx::Error::RowNotFound))?;
+        Ok((instance, inserted))
+    }
+
+    /// The instance, if this tenant has one with that id.
+    pub async fn instance(&self, key: &InstanceKey) -> Result<Option<Instance>, StoreError> {
+        let row = sqlx::query(select_instances!(
+            "WHERE tenant_id = $1 AND instance_id = $2"
+        ))
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(instance).transpose()
+    }
+
+    /// The tenant's instances, newest first.
+    pub async fn instances(&self, tenant: &str) -> Result<Vec<Instance>, StoreError> {
+        let rows = sqlx::query(select_instances!(
+            "WHERE tenant_id = $1 ORDER BY created_at DESC, instance_id"
+        ))
+        .bind(tenant)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(instance).collect()
+    }
+
+    /// Sets the status, and the output or error of an instance that ended.
+    pub async fn set_status(
+        &self,
+        key: &InstanceKey,
+        status: Status,
+        result: Option<&Value>,
+    ) -> Result<(), StoreError> {
+        let (output, error) = match status {
+            Status::Completed => (result.map(Value::to_string), None),
+            Status::Failed | Status::Cancelled => (None, result.map(Value::to_string)),
+            _ => (None, None),
+        };
+        // An instance that stopped is no longer asked to stop.
+        let clears_control = status != Status::Running;
+        sqlx::query(
+            "UPDATE instances SET status = $3, output = $4, error = $5, updated_at = $6,
+                    control = CASE WHEN $7 = 1 THEN NULL ELSE control END
+             WHERE tenant_id = $1 AND instance_id = $2",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(status.as_str())
+        .bind(output)
+        .bind(error)
+        .bind(now_ms())
+        .bind(i64::from(clears_control))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a stopped instance paused (it was asked to pause) or sleeping until the
+    /// latest durable sleep it is in ends.
+    pub async fn suspend(&self, key: &InstanceKey) -> Result<Status, StoreError> {
+        let paused = self.pending_control(key).await? == Some(Control::Pause);
+        if paused {
+            self.set_status(key, Status::Paused, None).await?;
+            return Ok(Status::Paused);
+        }
+        sqlx::query(
+            "UPDATE instances SET status = 'sleeping', updated_at = $3, control = NULL,
+                    wake_at = (SELECT MAX(wake_at) FROM sleeps
+                               WHERE sleeps.tenant_id = $1 AND sleeps.instance_id = $2)
+             WHERE tenant_id = $1 AND instance_id = $2",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(Status::Sleeping)
+    }
+
+    /// Asks the instance to pause or cancel at its next checkpoint. False when the
+    /// instance does not exist or has ended.
+    pub async fn request_control(
+        &self,
+        key: &InstanceKey,
+        control: Control,
+    ) -> Result<bool, StoreError> {
+        let text = match control {
+            Control::Pause => "pause",
+            Control::Cancel => "cancel",
+        };
+        let updated = sqlx::query(
+            "UPDATE instances SET control = $3, updated_at = $4
+             WHERE tenant_id = $1 AND instance_id = $2
+               AND status NOT IN ('completed', 'failed', 'cancelled')",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(text)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// The pause or cancel request waiting for the instance, if any.
+    pub async fn pending_control(&self, key: &InstanceKey) -> Result<Option<Control>, StoreError> {
+        let control: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT control FROM instances WHERE tenant_id = $1 AND instance_id = $2",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(match control.flatten().as_deref() {
+            Some("pause") => Some(Control::Pause),
+            Some("cancel") => Some(Control::Cancel),
+            _ => None,
+        })
+    }
+}

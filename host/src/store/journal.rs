@@ -1,0 +1,205 @@
+//! What an instance records as it runs: checkpoints, durable sleeps, the signals
+//! addressed to its WaitForSignal steps, and log events; together its step history.
+
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use super::{InstanceKey, Store, StoreError, now_ms, parse_json};
+
+/// One entry of an instance's history: a finished step (its checkpoint) or an event.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HistoryEntry {
+    /// When it was recorded (ms since the epoch).
+    pub at: i64,
+    /// `step` for a finished step, else the event's level (`info`, `warn`, ...).
+    pub kind: String,
+    /// The step's key (e.g. `each[2].fetch`), or the event's message.
+    pub what: String,
+    /// The checkpoint's state (outputs, error, edges, duration), or the event's context.
+    pub details: Value,
+}
+
+impl Store {
+    /// The instance's checkpoints as (id, state), oldest first.
+    pub async fn checkpoints(&self, key: &InstanceKey) -> Result<Vec<(String, Value)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT checkpoint_id, state FROM checkpoints
+             WHERE tenant_id = $1 AND instance_id = $2 ORDER BY seq",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row.try_get("state")?;
+                Ok((
+                    row.try_get("checkpoint_id")?,
+                    parse_json("checkpoint", &state)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Saves a checkpoint unless one is saved under that id already; returns the
+    /// earlier one then.
+    pub async fn save_checkpoint(
+        &self,
+        key: &InstanceKey,
+        id: &str,
+        state: &Value,
+    ) -> Result<Option<Value>, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO checkpoints (tenant_id, instance_id, checkpoint_id, seq, state, created_at)
+             SELECT $1, $2, $3, COALESCE(MAX(seq), 0) + 1, $4, $5 FROM checkpoints
+             WHERE tenant_id = $1 AND instance_id = $2
+             ON CONFLICT (tenant_id, instance_id, checkpoint_id) DO NOTHING",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(id)
+        .bind(state.to_string())
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(None);
+        }
+        let existing: String = sqlx::query_scalar(
+            "SELECT state FROM checkpoints
+             WHERE tenant_id = $1 AND instance_id = $2 AND checkpoint_id = $3",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        parse_json("checkpoint", &existing).map(Some)
+    }
+
+    /// When the durable sleep at `checkpoint_id` ends: `wake_at` if this is its first
+    /// ask, else the time recorded then.
+    pub async fn sleep_until(
+        &self,
+        key: &InstanceKey,
+        checkpoint_id: &str,
+        wake_at: i64,
+    ) -> Result<i64, StoreError> {
+        sqlx::query(
+            "INSERT INTO sleeps (tenant_id, instance_id, checkpoint_id, wake_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_id, instance_id, checkpoint_id) DO NOTHING",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(checkpoint_id)
+        .bind(wake_at)
+        .execute(self.pool())
+        .await?;
+        let recorded: i64 = sqlx::query_scalar(
+            "SELECT wake_at FROM sleeps WHERE tenant_id = $1 AND instance_id = $2 AND checkpoint_id = $3",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(checkpoint_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(recorded)
+    }
+
+    /// Delivers `payload` to the WaitForSignal step `signal_id` of the instance
+    /// (replacing a signal not yet taken).
+    pub async fn send_signal(
+        &self,
+        key: &InstanceKey,
+        signal_id: &str,
+        payload: &Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO signals (tenant_id, instance_id, signal_id, payload, created_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id, instance_id, signal_id)
+             DO UPDATE SET payload = excluded.payload, created_at = excluded.created_at",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(signal_id)
+        .bind(payload.to_string())
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Takes (removes and returns) the signal addressed to `signal_id`, if it arrived.
+    pub async fn take_signal(
+        &self,
+        key: &InstanceKey,
+        signal_id: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        let payload: Option<String> = sqlx::query_scalar(
+            "DELETE FROM signals WHERE tenant_id = $1 AND instance_id = $2 AND signal_id = $3
+             RETURNING payload",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(signal_id)
+        .fetch_optional(self.pool())
+        .await?;
+        payload
+            .map(|text| parse_json("signal payload", &text))
+            .transpose()
+    }
+
+    /// Records a log event of the instance.
+    pub async fn log_event(
+        &self,
+        key: &InstanceKey,
+        level: &str,
+        message: &str,
+        context: &Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO events (tenant_id, instance_id, seq, level, message, context, created_at)
+             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 FROM events
+             WHERE tenant_id = $1 AND instance_id = $2",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(level)
+        .bind(message)
+        .bind(context.to_string())
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The instance's history: finished steps and events, in the order they happened.
+    pub async fn history(&self, key: &InstanceKey) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT created_at, 'step' AS kind, checkpoint_id AS what, state AS details, seq, 0 AS source
+               FROM checkpoints WHERE tenant_id = $1 AND instance_id = $2
+             UNION ALL
+             SELECT created_at, level AS kind, message AS what, context AS details, seq, 1 AS source
+               FROM events WHERE tenant_id = $1 AND instance_id = $2
+             ORDER BY created_at, source, seq",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let details: String = row.try_get("details")?;
+                Ok(HistoryEntry {
+                    at: row.try_get("created_at")?,
+                    kind: row.try_get("kind")?,
+                    what: row.try_get("what")?,
+                    details: parse_json("history entry", &details)
+                        .unwrap_or_else(|_| json!(details)),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,277 @@
+//! Durable runs under `runtara run --instance ID --state FILE`: a run killed with
+//! SIGKILL resumes without redoing finished steps, a durable sleep survives the
+//! crash, and pause and cancel requests stop the instance at its next checkpoint.
+//!
+//! The scenario (`tests/durable/file-steps.json`) appends `first` to a file, sleeps
+//! durably, then appends `second`, so a step that ran twice shows in the file. The
+//! state is a real SQLite file, read and written by the test through the same
+//! store the host uses, as a second process would.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::*;
+use runtara_host::store::{Control, InstanceKey, Status, Store};
+use serde_json::{Value, json};
+
+/// The scenario, compiled and composed with `--durable host` once for all tests.
+fn app() -> &'static Path {
+    static APP: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, app) = APP.get_or_init(|| {
+        let work = tempfile::tempdir().unwrap();
+        let compiled = compile_scenario(&root().join("tests/durable/file-steps.json"), work.path());
+        let app = work.path().join("app.wasm");
+        success(
+            runtara()
+                .arg("compose")
+                .arg(&compiled)
+                .arg("--durable")
+                .arg("host")
+                .arg("-o")
+                .arg(&app),
+        );
+        (work, app)
+    });
+    app
+}
+
+/// A directory granted as `/data` and a state file, per test.
+struct Instance {
+    dir: tempfile::TempDir,
+    key: InstanceKey,
+}
+
+impl Instance {
+    fn new(id: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        Self {
+            dir,
+            key: InstanceKey::new("default", id),
+        }
+    }
+
+    fn state(&self) -> String {
+        self.dir.path().join("state.db").display().to_string()
+    }
+
+    fn run(&self) -> Command {
+        let mut command = runtara();
+        command
+            .arg("run")
+            .arg(app())
+            .arg("--dir")
+            .arg(format!("{}::/data", self.dir.path().join("data").display()))
+            .arg("--instance")
+            .arg(&self.key.instance)
+            .arg("--state")
+            .arg(self.state());
+        command
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("data/log.txt")).unwrap_or_default()
+    }
+
+    fn store<T>(&self, work: impl AsyncFnOnce(Store) -> T) -> T {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let store = Store::open(&self.state()).await.unwrap();
+            work(store).await
+        })
+    }
+
+    /// Registers the instance with `input` (as `runtara run` would) and asks it to stop.
+    fn create_and_request(&self, input: Value, control: Control) {
+        self.store(async |store| {
+            store
+                .create_instance(&self.key, &input, None)
+                .await
+                .unwrap();
+            assert!(store.request_control(&self.key, control).await.unwrap());
+        });
+    }
+
+    fn finished_steps(&self) -> Vec<String> {
+        self.store(async |store| store.checkpoints(&self.key).await.unwrap())
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    }
+}
+
+#[test]
+fn a_killed_run_resumes_without_redoing_finished_steps() {
+    let instance = Instance::new("crash");
+    let input = instance.dir.path().join("in.json");
+    std::fs::write(&input, json!({"waitMs": 3000}).to_string()).unwrap();
+    let first_log = instance.dir.path().join("first-run.log");
+    let mut first = instance
+        .run()
+        .arg("--input")
+        .arg(&input)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&first_log).unwrap())
+        .spawn()
+        .unwrap();
+    // Kill it in its durable sleep: once `first` is checkpointed.
+    let started = Instant::now();
+    while !instance.finished_steps().contains(&"first".to_owned()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the first step never finished; the run said: {}",
+            std::fs::read_to_string(&first_log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    first.kill().unwrap();
+    let status = first.wait().unwrap();
+    assert!(
+        status.code().is_none(),
+        "the run ended before it was killed: {status}"
+    );
+    assert_eq!(instance.log(), "first\n");
+    let wake_at = instance.store(async |store| {
+        let killed = store.instance(&instance.key).await.unwrap().unwrap();
+        assert_eq!(killed.status, Status::Running);
+        // The end of the sleep, as recorded when it began (a later ask keeps it).
+        store
+            .sleep_until(&instance.key, "wait", i64::MAX)
+            .await
+            .unwrap()
+    });
+
+    // The same instance again, without --input: it goes on from its checkpoints.
+    let resumed = output(&mut instance.run());
+    assert!(resumed.status.success(), "{resumed:?}");
+    assert_eq!(
+        json(&String::from_utf8_lossy(&resumed.stdout), "stdout"),
+        json!({"written": 7, "instance": "crash"})
+    );
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(stderr.contains("resuming instance 'crash'"), "{stderr}");
+    assert!(
+        stderr.contains("1 finished step(s) are replayed"),
+        "{stderr}"
+    );
+    assert_eq!(
+        instance.log(),
+        "first\nsecond\n",
+        "a finished step ran twice"
+    );
+    assert_eq!(
+        instance.finished_steps(),
+        ["first", "wait", "second", "done"]
+    );
+
+    let ended = instance.store(async |store| store.instance(&instance.key).await.unwrap().unwrap());
+    assert_eq!(ended.status, Status::Completed);
+    assert!(
+        ended.updated_at >= wake_at,
+        "the resumed run did not wait out the sleep recorded before the crash"
+    );
+
+    // Once ended, running it again prints its result and runs nothing.
+    let again = output(&mut instance.run());
+    assert!(again.status.success());
+    assert_eq!(
+        json(&String::from_utf8_lossy(&again.stdout), "stdout"),
+        json!({"written": 7, "instance": "crash"})
+    );
+    assert_eq!(instance.log(), "first\nsecond\n");
+}
+
+#[test]
+fn a_paused_instance_stops_at_a_checkpoint_and_resumes_from_it() {
+    let instance = Instance::new("pause");
+    instance.create_and_request(json!({"waitMs": 10}), Control::Pause);
+
+    let paused = output(&mut instance.run());
+    assert_eq!(paused.status.code(), Some(3), "{paused:?}");
+    let stderr = String::from_utf8_lossy(&paused.stderr);
+    assert!(
+        stderr.contains(r#""suspended""#) && stderr.contains("PAUSED"),
+        "{stderr}"
+    );
+    assert_eq!(instance.log(), "first\n");
+    assert_eq!(instance.finished_steps(), ["first"]);
+    let status =
+        instance.store(async |store| store.instance(&instance.key).await.unwrap().unwrap().status);
+    assert_eq!(status, Status::Paused);
+
+    let resumed = output(&mut instance.run());
+    assert!(resumed.status.success(), "{resumed:?}");
+    assert_eq!(instance.log(), "first\nsecond\n");
+    let history = instance.store(async |store| store.history(&instance.key).await.unwrap());
+    let steps: Vec<&str> = history
+        .iter()
+        .filter(|entry| entry.kind == "step")
+        .map(|entry| entry.what.as_str())
+        .collect();
+    assert_eq!(steps, ["first", "wait", "second", "done"]);
+}
+
+#[test]
+fn a_cancelled_instance_ends_at_its_next_checkpoint() {
+    let instance = Instance::new("cancel");
+    instance.create_and_request(json!({"waitMs": 10}), Control::Cancel);
+
+    let cancelled = output(&mut instance.run());
+    assert_eq!(cancelled.status.code(), Some(1), "{cancelled:?}");
+    let stderr = String::from_utf8_lossy(&cancelled.stderr);
+    assert!(stderr.contains("CANCELLED"), "{stderr}");
+    assert_eq!(instance.log(), "first\n");
+    let ended = instance.store(async |store| store.instance(&instance.key).await.unwrap().unwrap());
+    assert_eq!(ended.status, Status::Cancelled);
+    assert_eq!(ended.error.unwrap()["code"], "CANCELLED");
+
+    let again = output(&mut instance.run());
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already ended (cancelled)"));
+    assert_eq!(instance.log(), "first\n");
+}
+
+#[test]
+fn durability_and_instances_must_match() {
+    let instance = Instance::new("mismatch");
+    // A component that leaves durability to the host needs an instance...
+    let no_instance = output(runtara().arg("run").arg(app()));
+    assert_eq!(no_instance.status.code(), Some(2), "{no_instance:?}");
+    let stderr = String::from_utf8_lossy(&no_instance.stderr);
+    assert!(stderr.contains("--instance ID --state FILE"), "{stderr}");
+
+    // ...and one with durable-none built in cannot be one.
+    let work = tempfile::tempdir().unwrap();
+    let one_shot = build_app(
+        &root().join("examples/tier-order/scenario.json"),
+        work.path(),
+    );
+    let refused = output(
+        runtara()
+            .arg("run")
+            .arg(&one_shot)
+            .arg("--instance")
+            .arg("x")
+            .arg("--state")
+            .arg(instance.state()),
+    );
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--durable host"));
+
+    // A resumed instance keeps its input.
+    let input = instance.dir.path().join("in.json");
+    std::fs::write(&input, r#"{"waitMs": 1}"#).unwrap();
+    assert!(
+        output(instance.run().arg("--input").arg(&input))
+            .status
+            .success()
+    );
+    std::fs::write(&input, r#"{"waitMs": 2}"#).unwrap();
+    let other = output(instance.run().arg("--input").arg(&input));
+    assert_eq!(other.status.code(), Some(2), "{other:?}");
+    assert!(String::from_utf8_lossy(&other.stderr).contains("was started with another input"));
+}
