@@ -7,6 +7,7 @@
 //! runtara compile scenario.json -o s.wasm      # scenario -> WASI P2 component
 //! runtara compose s.wasm -o app.wasm           # plug agents + durable-none adapter
 //! runtara run app.wasm --input in.json         # run it (or: wasmtime run ...)
+//! runtara serve --database state.db            # the core: durable instances over HTTP
 //! ```
 
 mod commands;
@@ -37,6 +38,7 @@ enum Command {
     Compose(commands::compose::Args),
     Inspect(commands::inspect::Args),
     Run(commands::run::Args),
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Compose(args) => commands::compose::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(code) => code,

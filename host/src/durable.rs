@@ -19,6 +19,9 @@ use runtara_runtime::Control;
 pub struct DurableInstance {
     pub store: Store,
     pub key: InstanceKey,
+    /// A durable sleep with more than this left suspends the instance (for the core to
+    /// wake it); `None` waits in place, whatever the length.
+    pub suspend_sleeps_over: Option<Duration>,
 }
 
 impl HostState {
@@ -47,7 +50,7 @@ fn json(what: &str, text: &str) -> Result<Value, String> {
 
 impl Host for HostState {
     async fn register(&mut self) -> wasmtime::Result<Result<Vec<SavedCheckpoint>, String>> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance { store, key, .. } = self.instance()?.clone();
         let registered = async {
             store.set_status(&key, Status::Running, None).await?;
             store.checkpoints(&key).await
@@ -68,7 +71,7 @@ impl Host for HostState {
         id: String,
         state: String,
     ) -> wasmtime::Result<Result<CheckpointResult, String>> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance { store, key, .. } = self.instance()?.clone();
         let state = match json("checkpoint state", &state) {
             Ok(state) => state,
             Err(e) => return Ok(Err(e)),
@@ -86,7 +89,7 @@ impl Host for HostState {
     }
 
     async fn poll_signal(&mut self) -> wasmtime::Result<Option<Signal>> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance { store, key, .. } = self.instance()?.clone();
         let control = store.pending_control(&key).await.map_err(trap)?;
         Ok(control.map(|control| Signal {
             kind: match control {
@@ -101,28 +104,37 @@ impl Host for HostState {
         &mut self,
         signal_id: String,
     ) -> wasmtime::Result<Result<Option<String>, String>> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance { store, key, .. } = self.instance()?.clone();
         let taken = store.take_signal(&key, &signal_id).await;
         Ok(taken
             .map(|payload| payload.map(|p| p.to_string()))
             .map_err(told))
     }
 
-    /// Waits in place for what is left of the sleep: a restarted instance waits only
-    /// the remainder, because the end of the sleep was recorded when it was first asked.
+    /// Waits in place for what is left of the sleep, or suspends the instance when more
+    /// than `suspend_sleeps_over` is left. Either way a restarted instance waits only
+    /// the remainder: the end of the sleep was recorded when it was first asked.
     async fn sleep(
         &mut self,
         duration_ms: u64,
         checkpoint_id: String,
     ) -> wasmtime::Result<Result<SleepOutcome, String>> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance {
+            store,
+            key,
+            suspend_sleeps_over,
+        } = self.instance()?.clone();
         let wake_at = now_ms().saturating_add(i64::try_from(duration_ms).unwrap_or(i64::MAX));
         let wake_at = match store.sleep_until(&key, &checkpoint_id, wake_at).await {
             Ok(wake_at) => wake_at,
             Err(e) => return Ok(Err(told(e))),
         };
-        let left = u64::try_from(wake_at.saturating_sub(now_ms())).unwrap_or(0);
-        tokio::time::sleep(Duration::from_millis(left)).await;
+        let left =
+            Duration::from_millis(u64::try_from(wake_at.saturating_sub(now_ms())).unwrap_or(0));
+        if suspend_sleeps_over.is_some_and(|limit| left > limit) {
+            return Ok(Ok(SleepOutcome::Suspend));
+        }
+        tokio::time::sleep(left).await;
         Ok(Ok(SleepOutcome::Done))
     }
 
@@ -132,7 +144,7 @@ impl Host for HostState {
         message: String,
         context: String,
     ) -> wasmtime::Result<()> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance { store, key, .. } = self.instance()?.clone();
         let level = match level {
             LogLevel::Debug => "debug",
             LogLevel::Info => "info",
@@ -147,7 +159,7 @@ impl Host for HostState {
     }
 
     async fn completed(&mut self, output: String) -> wasmtime::Result<()> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance { store, key, .. } = self.instance()?.clone();
         let output = serde_json::from_str(&output).unwrap_or(Value::String(output));
         store
             .set_status(&key, Status::Completed, Some(&output))
@@ -156,7 +168,7 @@ impl Host for HostState {
     }
 
     async fn failed(&mut self, error: String) -> wasmtime::Result<()> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance { store, key, .. } = self.instance()?.clone();
         let error = serde_json::from_str(&error).unwrap_or(Value::String(error));
         let status = if error["code"] == runtara_runtime::CANCELLED {
             Status::Cancelled
@@ -170,7 +182,7 @@ impl Host for HostState {
     }
 
     async fn suspended(&mut self) -> wasmtime::Result<()> {
-        let DurableInstance { store, key } = self.instance()?.clone();
+        let DurableInstance { store, key, .. } = self.instance()?.clone();
         store.suspend(&key).await.map(|_| ()).map_err(trap)
     }
 }

@@ -24,6 +24,7 @@ mod durable;
 mod error;
 mod limits;
 mod outbound;
+pub mod serve;
 mod state;
 pub mod store;
 
@@ -134,6 +135,11 @@ impl Host {
         })
     }
 
+    /// The Wasmtime engine components are compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// Compiles a component file, refusing one whose agent imports were not plugged
     /// (`runtara:durable/context` may be left to the host).
     pub fn load(&self, path: &Path) -> Result<Component, HostError> {
@@ -141,9 +147,14 @@ impl Host {
             path: path.to_owned(),
             source,
         })?;
+        self.load_bytes(&bytes, path)
+    }
+
+    /// Compiles a component from its bytes; `name` says where they came from in errors.
+    pub fn load_bytes(&self, bytes: &[u8], name: &Path) -> Result<Component, HostError> {
         let component =
-            Component::from_binary(&self.engine, &bytes).map_err(|source| HostError::Load {
-                path: path.to_owned(),
+            Component::from_binary(&self.engine, bytes).map_err(|source| HostError::Load {
+                path: name.to_owned(),
                 source,
             })?;
         let unplugged: Vec<String> = component
@@ -154,7 +165,7 @@ impl Host {
             .collect();
         if !unplugged.is_empty() {
             return Err(HostError::Uncomposed {
-                path: path.to_owned(),
+                path: name.to_owned(),
                 imports: unplugged,
             });
         }
@@ -235,7 +246,7 @@ impl Drop for Host {
 }
 
 /// Whether an import is the durability contract (any version).
-fn is_durable_import(name: &str) -> bool {
+pub(crate) fn is_durable_import(name: &str) -> bool {
     name.starts_with("runtara:durable/context@")
 }
 

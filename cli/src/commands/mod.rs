@@ -5,6 +5,7 @@ pub mod compile;
 pub mod compose;
 pub mod inspect;
 pub mod run;
+pub mod serve;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -35,20 +35,8 @@ pub struct Args {
     /// The workflow input, a JSON file; `-` reads stdin [default: `{}`].
     #[arg(short, long, value_name = "FILE")]
     input: Option<PathBuf>,
-    /// Stop the workflow after this long, e.g. `30s`, `500ms`, `2m`.
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
-    timeout: Option<Duration>,
-    /// The most memory the component may use, e.g. `512MiB`, `1GiB`, `100MB`.
-    #[arg(long, default_value = "512MiB", value_parser = parse_bytes, value_name = "SIZE")]
-    max_memory: usize,
-    /// Give the component a host directory, as HOST::GUEST (like `wasmtime run --dir`).
-    #[arg(long = "dir", value_parser = parse_dir, value_name = "HOST::GUEST")]
-    dirs: Vec<(PathBuf, String)>,
-    /// Let the component send HTTP requests to this host: `api.example.com`,
-    /// `127.0.0.1:8080` (that port only) or `*` (anywhere). Repeat for more hosts;
-    /// requests to others are refused.
-    #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
-    allowed_hosts: Vec<String>,
+    #[command(flatten)]
+    sandbox: Sandbox,
     /// Run as this durable instance (needs `--state`); the same id resumes it.
     #[arg(long, value_name = "ID", requires = "state")]
     instance: Option<String>,
@@ -93,21 +81,56 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 if !created {
                     eprintln!("resuming {key} ({})", existing.status.as_str());
                 }
-                (Some(DurableInstance { store, key }), existing.input)
+                let durable = DurableInstance {
+                    store,
+                    key,
+                    // No core to wake it: `runtara run` waits out every sleep itself.
+                    suspend_sleeps_over: None,
+                };
+                (Some(durable), existing.input)
             }
             _ => (None, input.unwrap_or_else(|| json!({}))),
         };
         let options = RunOptions {
-            timeout: args.timeout,
-            max_memory_bytes: args.max_memory,
-            dirs: args.dirs,
-            allowed_hosts: args.allowed_hosts,
             durable,
+            ..args.sandbox.options()
         };
         let host = Host::new()?;
         let component = host.load(&args.component)?;
         Ok(report(host.run(&component, &input, &options).await?))
     })
+}
+
+/// What a run may use: time, memory, directories and HTTP hosts (`run` and `serve`).
+#[derive(clap::Args)]
+pub struct Sandbox {
+    /// Stop the workflow after this long, e.g. `30s`, `500ms`, `2m`.
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    timeout: Option<Duration>,
+    /// The most memory the component may use, e.g. `512MiB`, `1GiB`, `100MB`.
+    #[arg(long, default_value = "512MiB", value_parser = parse_bytes, value_name = "SIZE")]
+    max_memory: usize,
+    /// Give the component a host directory, as HOST::GUEST (like `wasmtime run --dir`).
+    #[arg(long = "dir", value_parser = parse_dir, value_name = "HOST::GUEST")]
+    dirs: Vec<(PathBuf, String)>,
+    /// Let the component send HTTP requests to this host: `api.example.com`,
+    /// `127.0.0.1:8080` (that port only) or `*` (anywhere). Repeat for more hosts;
+    /// requests to others are refused.
+    #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
+    allowed_hosts: Vec<String>,
+}
+
+impl Sandbox {
+    /// Run options with these limits and grants, and no durable instance.
+    pub fn options(self) -> RunOptions {
+        RunOptions {
+            timeout: self.timeout,
+            max_memory_bytes: self.max_memory,
+            dirs: self.dirs,
+            allowed_hosts: self.allowed_hosts,
+            durable: None,
+        }
+    }
 }
 
 /// Prints how a run ended and returns its exit code.

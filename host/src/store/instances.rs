@@ -239,6 +239,52 @@ impl Store {
         Ok(updated.rows_affected() == 1)
     }
 
+    /// Takes the instance to run it: true when it was `from` one of the statuses given
+    /// (so that of two callers only one runs it), and it is now `running`.
+    pub async fn claim(&self, key: &InstanceKey, from: &[Status]) -> Result<bool, StoreError> {
+        // Up to three statuses, bound as parameters (a shorter list repeats its first).
+        let status = |i: usize| from.get(i).or(from.first()).map_or("", |s| s.as_str());
+        let updated = sqlx::query(
+            "UPDATE instances SET status = 'running', updated_at = $3
+             WHERE tenant_id = $1 AND instance_id = $2 AND status IN ($4, $5, $6)",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(now_ms())
+        .bind(status(0))
+        .bind(status(1))
+        .bind(status(2))
+        .execute(self.pool())
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Instances the core should run now, of every tenant: `pending` ones, sleeping
+    /// ones whose time has come, and (`include_running`, when the core starts) ones a
+    /// crashed core left running.
+    pub async fn due(&self, include_running: bool) -> Result<Vec<InstanceKey>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT tenant_id, instance_id FROM instances
+             WHERE component IS NOT NULL
+               AND (status = 'pending'
+                    OR (status = 'sleeping' AND wake_at <= $1)
+                    OR (status = 'running' AND $2 = 1))
+             ORDER BY updated_at",
+        )
+        .bind(now_ms())
+        .bind(i64::from(include_running))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(InstanceKey::new(
+                    row.try_get::<String, _>("tenant_id")?,
+                    row.try_get::<String, _>("instance_id")?,
+                ))
+            })
+            .collect()
+    }
+
     /// The pause or cancel request waiting for the instance, if any.
     pub async fn pending_control(&self, key: &InstanceKey) -> Result<Option<Control>, StoreError> {
         let control: Option<Option<String>> = sqlx::query_scalar(

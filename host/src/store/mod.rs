@@ -7,6 +7,7 @@
 //! never see another tenant's instances. JSON travels as text; times are
 //! milliseconds since the Unix epoch.
 
+mod components;
 mod instances;
 mod journal;
 
