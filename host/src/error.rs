@@ -24,7 +24,8 @@ pub enum HostError {
 
     #[error(
         "the component leaves runtara:durable/context to the host: run it as an instance \
-         (`runtara run --instance ID --state FILE`), or compose it with `--durable none` for one-shot runs"
+         (`runtara run --instance ID --state FILE`), or for one-shot runs plug in `durable-none` \
+         (`runtara compose`, whose default is `--durable none`)"
     )]
     NeedsInstance,
 
