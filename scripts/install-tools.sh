@@ -2,7 +2,7 @@
 # Installs what runtara needs on a fresh machine, each thing only when missing:
 # the wasm32-wasip2 Rust target, and from crates.io the wasmtime CLI (pinned to
 # the 48.x family, like the host) and wasm-tools (only the subcommands we use);
-# from Debian, openssh-server (the sftp agent's tests run a real sshd).
+# from Debian, openssh-server and postgresql (tests run a real sshd and PostgreSQL).
 set -euo pipefail
 
 WASMTIME_VERSION=48.0.8
@@ -22,21 +22,29 @@ if ! command -v wasm-tools >/dev/null; then
   cargo install --locked wasm-tools --no-default-features --features validate,print,component
 fi
 
-# The sftp agent's tests (tests/sftp_agent.rs) run against a real OpenSSH server.
-if [[ ! -x /usr/sbin/sshd ]]; then
-  echo "==> apt-get install openssh-server (for the sftp agent's tests)"
-  apt=()
+# Debian packages some tests need, installed with apt-get (as root, or with sudo).
+apt_install() {
+  local package=$1 why=$2
+  echo "==> apt-get install $package ($why)"
+  local apt=()
   if [[ "$(id -u)" == 0 ]]; then
     apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
   elif command -v sudo >/dev/null; then
     apt=(sudo env DEBIAN_FRONTEND=noninteractive apt-get)
   fi
   if [[ ${#apt[@]} == 0 ]] || ! command -v apt-get >/dev/null; then
-    echo "warning: cannot install openssh-server (needs apt-get, and root or sudo): the sftp agent's tests will fail under CI and be skipped elsewhere" >&2
-  elif ! "${apt[@]}" install -y --no-install-recommends openssh-server; then
+    echo "warning: cannot install $package (needs apt-get, and root or sudo), for $why: under CI those tests fail, elsewhere they are skipped" >&2
+  elif ! "${apt[@]}" install -y --no-install-recommends "$package"; then
     # A fresh machine may have no package lists yet.
-    echo "==> apt-get update, then apt-get install openssh-server again"
-    "${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends openssh-server ||
-      echo "warning: installing openssh-server failed: the sftp agent's tests will fail under CI and be skipped elsewhere" >&2
+    echo "==> apt-get update, then apt-get install $package again"
+    "${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends "$package" ||
+      echo "warning: installing $package failed, for $why: under CI those tests fail, elsewhere they are skipped" >&2
   fi
+}
+
+if [[ ! -x /usr/sbin/sshd ]]; then
+  apt_install openssh-server "tests/sftp_agent.rs, which runs a real sshd"
+fi
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  apt_install postgresql "tests/core_service.rs, which runs a real PostgreSQL"
 fi

@@ -3,10 +3,14 @@
 //! paused, resumed and cancelled through its HTTP API; a durable sleep survives a
 //! SIGKILL of the core; and tenants never see each other's instances.
 //!
+//! The last test runs the core on a real PostgreSQL server instead.
+//!
 //! The scenario (`tests/durable/approval.json`) greets, sleeps durably for
 //! `napMs`, then waits for the signal `approve`.
 
 mod common;
+#[path = "common/postgres_server.rs"]
+mod postgres_server;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -359,4 +363,26 @@ fn a_tenant_never_reaches_another_tenants_instances() {
     let (status, _) = core.call("wrong", "acme", "GET", "/instances", None);
     assert_eq!(status, 401);
     assert_eq!(core.instance("private")["status"], "running");
+}
+
+#[test]
+fn the_core_keeps_its_state_in_postgresql_too() {
+    let Some(postgres) = postgres_server::Postgres::start() else {
+        return;
+    };
+    let setup = Setup::new();
+    let options = ["--suspend-sleeps-over", "100ms"];
+    let core = Core::start(&postgres.url, &setup.tokens(), &options);
+    core.start_instance("pg", 1500);
+    let sleeping = core.wait_for_status("pg", "sleeping");
+    core.post("pg", "signals/approve", Some(json!({"approved": true})));
+    core.kill();
+
+    let core = Core::start(&postgres.url, &setup.tokens(), &options);
+    let done = core.wait_for_status("pg", "completed");
+    assert_eq!(done["output"], json!({"name": "Ada", "approved": true}));
+    assert!(done["updatedAt"].as_i64() >= sleeping["wakeAt"].as_i64());
+    assert_eq!(core.steps("pg"), ["hello", "nap", "approve", "done"]);
+    let (status, _) = core.call("globex-token", "globex", "GET", "/instances/pg", None);
+    assert_eq!(status, 404);
 }

@@ -14,7 +14,8 @@ mod journal;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor, SqlSafeStr};
 
 pub use instances::{Instance, Status};
 pub use journal::HistoryEntry;
@@ -65,7 +66,30 @@ pub enum StoreError {
     },
 }
 
-static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The migrations in `host/migrations/`, in order (a new file is added here too).
+fn migrator() -> Migrator {
+    let migration = |version, description: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            description.into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        migration(
+            1,
+            "instances",
+            include_str!("../../migrations/0001_instances.sql"),
+        ),
+        migration(
+            2,
+            "components",
+            include_str!("../../migrations/0002_components.sql"),
+        ),
+    ])
+}
 
 /// A handle on the state store; cheap to clone (it is a connection pool).
 #[derive(Clone, Debug)]
@@ -112,9 +136,10 @@ impl Store {
 /// again. (PostgreSQL serialises migrations with an advisory lock; SQLite does not.)
 async fn migrate(pool: &AnyPool, url: &str) -> Result<(), StoreError> {
     const ATTEMPTS: usize = 3;
+    let migrator = migrator();
     let mut attempt = 1;
     loop {
-        match MIGRATIONS.run(pool).await {
+        match migrator.run(pool).await {
             Ok(()) => return Ok(()),
             Err(_) if attempt < ATTEMPTS => attempt += 1,
             Err(source) => {
