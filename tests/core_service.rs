@@ -26,18 +26,11 @@ fn component() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
         let work = tempfile::tempdir().unwrap();
-        let compiled = compile_scenario(&root().join("tests/durable/approval.json"), work.path());
-        let app = work.path().join("app.wasm");
-        success(
-            runtara()
-                .arg("compose")
-                .arg(&compiled)
-                .arg("--durable")
-                .arg("host")
-                .arg("-o")
-                .arg(&app),
-        );
-        std::fs::read(app).unwrap()
+        std::fs::read(build_durable_app(
+            &root().join("tests/durable/approval.json"),
+            work.path(),
+        ))
+        .unwrap()
     })
 }
 

@@ -23,17 +23,7 @@ fn app() -> &'static Path {
     static APP: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, app) = APP.get_or_init(|| {
         let work = tempfile::tempdir().unwrap();
-        let compiled = compile_scenario(&root().join("tests/durable/file-steps.json"), work.path());
-        let app = work.path().join("app.wasm");
-        success(
-            runtara()
-                .arg("compose")
-                .arg(&compiled)
-                .arg("--durable")
-                .arg("host")
-                .arg("-o")
-                .arg(&app),
-        );
+        let app = build_durable_app(&root().join("tests/durable/file-steps.json"), work.path());
         (work, app)
     });
     app

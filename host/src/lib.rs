@@ -16,6 +16,7 @@
 //! match host.run(&component, &serde_json::json!({"amount": 150}), &RunOptions::default()).await? {
 //!     Outcome::Completed(output) => println!("{output}"),
 //!     Outcome::Failed(error) => eprintln!("{error}"),
+//!     Outcome::Suspended(stop) => eprintln!("to be resumed: {}", stop.message),
 //! }
 //! # Ok(()) }
 //! ```

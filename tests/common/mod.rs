@@ -98,6 +98,23 @@ pub fn build_app(scenario: &Path, work: &Path) -> PathBuf {
     app
 }
 
+/// Compiles a scenario and composes it with `--durable host` (durability left to the
+/// runtara host: `runtara run --instance`, `runtara serve`); returns the component's path.
+pub fn build_durable_app(scenario: &Path, work: &Path) -> PathBuf {
+    let compiled = compile_scenario(scenario, work);
+    let app = work.join("app.wasm");
+    success(
+        runtara()
+            .arg("compose")
+            .arg(&compiled)
+            .arg("--durable")
+            .arg("host")
+            .arg("-o")
+            .arg(&app),
+    );
+    app
+}
+
 /// Parses JSON text, naming what it was on failure.
 pub fn json(text: &str, what: &str) -> serde_json::Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {text}"))

@@ -55,6 +55,22 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
+/// Refuses an empty `path` field, or one holding a NUL character (file systems and
+/// SFTP servers read paths as C strings).
+pub fn check_path(capability: &str, path: &str) -> Result<(), AgentError> {
+    if path.is_empty() {
+        return Err(field_error(capability, "path", "must not be empty"));
+    }
+    if path.contains('\0') {
+        return Err(field_error(
+            capability,
+            "path",
+            "must not hold a NUL character",
+        ));
+    }
+    Ok(())
+}
+
 /// An `INVALID_INPUT` error about the field `field` of `capability`'s input.
 pub fn field_error(capability: &str, field: &str, message: impl std::fmt::Display) -> AgentError {
     AgentError::invalid_input(format!("{capability}: '{field}' {message}"))

@@ -135,16 +135,7 @@ impl Root {
 
 /// Refuses a path that is empty, holds a NUL byte or climbs with `..`.
 fn check_path(capability: &str, path: &str) -> Result<(), AgentError> {
-    if path.is_empty() {
-        return Err(field_error(capability, "path", "must not be empty"));
-    }
-    if path.contains('\0') {
-        return Err(field_error(
-            capability,
-            "path",
-            "must not hold a NUL character",
-        ));
-    }
+    runtara_agent::input::check_path(capability, path)?;
     if Path::new(path)
         .components()
         .any(|c| c == Component::ParentDir)

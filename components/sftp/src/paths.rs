@@ -1,23 +1,7 @@
 //! Paths on the server, as inputs give them: used as given (the server resolves relative
 //! ones against the login's home directory), named as given in outputs and errors.
 
-use runtara_agent::AgentError;
-use runtara_agent::input::field_error;
-
-/// Refuses an empty `path`, or one with a NUL character (SFTP servers read C strings).
-pub fn check(capability: &str, path: &str) -> Result<(), AgentError> {
-    if path.is_empty() {
-        return Err(field_error(capability, "path", "must not be empty"));
-    }
-    if path.contains('\0') {
-        return Err(field_error(
-            capability,
-            "path",
-            "must not hold a NUL character",
-        ));
-    }
-    Ok(())
-}
+pub use runtara_agent::input::check_path as check;
 
 /// Whether `path` names something below a directory: not `/`, `.` or `./` alone.
 pub fn has_name(path: &str) -> bool {
