@@ -11,7 +11,7 @@ use crate::AgentError;
 use crate::input::field_error;
 
 /// Base64 as read: the standard alphabet, `=` padding optional.
-const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
+pub const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );

@@ -1,15 +1,8 @@
 //! Base64 payloads and the encodings of file contents.
 
 use base64::Engine;
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use runtara_agent::content::BASE64_LENIENT as LENIENT;
 use serde::Deserialize;
-
-/// Standard base64 that decodes with or without padding.
-const LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// How a file's content is given or returned.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -39,12 +39,6 @@ fn quoted(message: &str) -> Option<&str> {
     Some(name)
 }
 
-/// An `INVALID_INPUT` error about the field `field` of `capability`'s input.
-pub fn field_error(capability: &str, field: &str, message: impl std::fmt::Display) -> AgentError {
-    AgentError::invalid_input(format!("{capability}: '{field}' {message}"))
-        .with_attribute("field", field)
-}
-
 /// Checks that an optional count, when given, is at least 1.
 pub fn at_least_one(
     capability: &str,
@@ -57,7 +51,7 @@ pub fn at_least_one(
     }
 }
 
-pub use runtara_agent::input::kind;
+pub use runtara_agent::input::{field_error, kind};
 
 /// A string for a message: quoted, and shortened to its first 60 characters.
 pub fn excerpt(text: &str) -> String {
