@@ -17,6 +17,7 @@ components=(
   "runtara-agent-file:file"
   "runtara-agent-datetime:datetime"
   "runtara-durable-none:durable-none"
+  "runtara-durable-http:durable-http"
 )
 
 packages=()

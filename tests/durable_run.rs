@@ -6,8 +6,14 @@
 //! durably, then appends `second`, so a step that ran twice shows in the file. The
 //! state is a real SQLite file, read and written by the test through the same
 //! store the host uses, as a second process would.
+//!
+//! Another (`tests/durable/retried-request.json`) shows a step's retries in the
+//! instance's history: an http request that a loopback server answers with 503
+//! twice, then a long `utils/delay-in-ms`, which waits as a durable sleep.
 
 mod common;
+#[path = "common/http_server.rs"]
+mod http_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -50,10 +56,15 @@ impl Instance {
     }
 
     fn run(&self) -> Command {
+        self.run_app(app())
+    }
+
+    /// `runtara run` of `app` as this instance.
+    fn run_app(&self, app: &Path) -> Command {
         let mut command = runtara();
         command
             .arg("run")
-            .arg(app())
+            .arg(app)
             .arg("--dir")
             .arg(format!("{}::/data", self.dir.path().join("data").display()))
             .arg("--instance")
@@ -251,6 +262,8 @@ fn durability_and_instances_must_match() {
     );
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--durable host"));
+    // Refused before the instance was registered: no state file, no half-made instance.
+    assert!(!Path::new(&instance.state()).exists());
 
     // A resumed instance keeps its input.
     let input = instance.dir.path().join("in.json");
@@ -264,4 +277,81 @@ fn durability_and_instances_must_match() {
     let other = output(instance.run().arg("--input").arg(&input));
     assert_eq!(other.status.code(), Some(2), "{other:?}");
     assert!(String::from_utf8_lossy(&other.stderr).contains("was started with another input"));
+}
+
+#[test]
+fn retries_are_in_the_history_and_the_checkpoint_counts_the_attempts() {
+    let work = tempfile::tempdir().unwrap();
+    let app = build_durable_app(
+        &root().join("tests/durable/retried-request.json"),
+        work.path(),
+    );
+    let instance = Instance::new("retried");
+    let input = instance.dir.path().join("in.json");
+    std::fs::write(&input, json!({"base": http_server::url()}).to_string()).unwrap();
+
+    let run = output(
+        instance
+            .run_app(&app)
+            .arg("--input")
+            .arg(&input)
+            .arg("--allow-host")
+            .arg("127.0.0.1"),
+    );
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(
+        json(&String::from_utf8_lossy(&run.stdout), "stdout"),
+        json!({"status": 200, "body": {"attempt": 3}, "waited": 1000})
+    );
+
+    let (history, slept_until) = instance.store(async |store| {
+        let history = store.history(&instance.key).await.unwrap();
+        let slept_until = store
+            .sleep_until(&instance.key, "pause", i64::MAX)
+            .await
+            .unwrap();
+        (history, slept_until)
+    });
+    let retries: Vec<&Value> = history
+        .iter()
+        .filter(|entry| entry.kind == "warn")
+        .map(|entry| &entry.details)
+        .collect();
+    assert_eq!(retries.len(), 2, "{history:#?}");
+    for (retry, event) in retries.iter().enumerate() {
+        assert_eq!(event["step"], "fetch");
+        assert_eq!(event["context"]["code"], "HTTP_ERROR");
+        assert_eq!(event["context"]["retry"], retry + 1);
+        let message = event["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("retry {} of 3", retry + 1)),
+            "{message}"
+        );
+    }
+    let steps: Vec<(&str, &Value)> = history
+        .iter()
+        .filter(|entry| entry.kind == "step")
+        .map(|entry| (entry.what.as_str(), &entry.details))
+        .collect();
+    let ids: Vec<&str> = steps.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, ["fetch", "pause", "done"]);
+    let fetch = steps[0].1;
+    assert_eq!(fetch["attempts"], 3, "{fetch}");
+    assert_eq!(fetch["steps"]["fetch"]["outputs"]["status_code"], 200);
+    let fetched_at = history.iter().position(|e| e.kind == "step").unwrap();
+    let last_retry_at = history.iter().rposition(|e| e.kind == "warn").unwrap();
+    assert!(
+        last_retry_at < fetched_at,
+        "the retries come before the step's checkpoint: {history:#?}"
+    );
+
+    // The long delay waited through the store's durable sleep, under its step key.
+    let pause = steps[1].1;
+    assert_eq!(pause["steps"]["pause"]["outputs"], 1000);
+    assert_eq!(pause.get("attempts"), None);
+    assert_ne!(
+        slept_until,
+        i64::MAX,
+        "no durable sleep was recorded for 'pause'"
+    );
 }

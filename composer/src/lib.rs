@@ -7,7 +7,8 @@
 //! [`Durability`] asks for. With `durable-none` (the default) what remains
 //! imported is WASI only, so the result runs under plain `wasmtime run`; with
 //! [`Durability::Host`] `runtara:durable/context` stays imported, for the runtara
-//! host to provide (`runtara run --instance`).
+//! host to provide (`runtara run --instance`); with [`Durability::Http`] the
+//! `durable-http` adapter keeps the state in the core service over wasi-http.
 //!
 //! ```no_run
 //! use runtara_composer::{ComposeOptions, Durability, compose};
@@ -39,6 +40,8 @@ use imports::ImportKind;
 
 /// The adapter that implements `runtara:durable/context` statelessly.
 pub const DURABLE_NONE: &str = "durable-none";
+/// The adapter that implements `runtara:durable/context` against the core's HTTP API.
+pub const DURABLE_HTTP: &str = "durable-http";
 
 /// Who provides `runtara:durable/context` to the composed component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,6 +52,20 @@ pub enum Durability {
     /// Nobody in the composition: the import stays, and the runtara host provides it
     /// (checkpoints in its state store).
     Host,
+    /// The `durable-http` adapter, plugged in: checkpoints, signals and sleeps go to
+    /// the core service (`runtara serve`) over wasi-http, from any wasi-http runtime.
+    Http,
+}
+
+impl Durability {
+    /// The adapter component plugged in, if any.
+    fn adapter(self) -> Option<&'static str> {
+        match self {
+            Self::None => Some(DURABLE_NONE),
+            Self::Host => None,
+            Self::Http => Some(DURABLE_HTTP),
+        }
+    }
 }
 
 /// What to compose.
@@ -121,14 +138,16 @@ pub fn compose(options: &ComposeOptions) -> Result<Composition, ComposeError> {
                 type_only.push(import.clone());
                 continue;
             }
-            ImportKind::Durable if options.durability == Durability::Host => continue,
-            ImportKind::Durable => dir_component(
-                &mut graph,
-                &mut from_dir,
-                &options.agents_dir,
-                DURABLE_NONE,
-                import,
-            )?,
+            ImportKind::Durable => match options.durability.adapter() {
+                None => continue,
+                Some(adapter) => dir_component(
+                    &mut graph,
+                    &mut from_dir,
+                    &options.agents_dir,
+                    adapter,
+                    import,
+                )?,
+            },
             ImportKind::Agent { agent } if options.agents.is_empty() => dir_component(
                 &mut graph,
                 &mut from_dir,

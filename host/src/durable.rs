@@ -11,7 +11,7 @@ use crate::bindings::runtara::durable::context::{
     CheckpointResult, Host, LogLevel, SavedCheckpoint, Signal, SignalKind, SleepOutcome,
 };
 use crate::state::HostState;
-use crate::store::{InstanceKey, Status, Store, StoreError, now_ms};
+use crate::store::{InstanceKey, Store, StoreError, json_or_text};
 use runtara_runtime::Control;
 
 /// The instance a run belongs to, and where its state is kept.
@@ -44,18 +44,10 @@ fn trap(error: StoreError) -> wasmtime::Error {
     wasmtime::Error::msg(error.to_string())
 }
 
-fn json(what: &str, text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|e| format!("the {what} is not JSON: {e}"))
-}
-
 impl Host for HostState {
     async fn register(&mut self) -> wasmtime::Result<Result<Vec<SavedCheckpoint>, String>> {
         let DurableInstance { store, key, .. } = self.instance()?.clone();
-        let registered = async {
-            store.set_status(&key, Status::Running, None).await?;
-            store.checkpoints(&key).await
-        };
-        Ok(registered.await.map_err(told).map(|saved| {
+        Ok(store.register(&key).await.map_err(told).map(|saved| {
             saved
                 .into_iter()
                 .map(|(id, state)| SavedCheckpoint {
@@ -72,20 +64,16 @@ impl Host for HostState {
         state: String,
     ) -> wasmtime::Result<Result<CheckpointResult, String>> {
         let DurableInstance { store, key, .. } = self.instance()?.clone();
-        let state = match json("checkpoint state", &state) {
+        let state = match serde_json::from_str::<Value>(&state) {
             Ok(state) => state,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Ok(Err(format!("the checkpoint state is not JSON: {e}"))),
         };
-        let saved = async {
-            let existing = store.save_checkpoint(&key, &id, &state).await?;
-            let control = store.pending_control(&key).await?;
-            Ok::<_, StoreError>(CheckpointResult {
-                existing_state: existing.map(|s| s.to_string()),
-                should_pause: control == Some(Control::Pause),
-                should_cancel: control == Some(Control::Cancel),
-            })
-        };
-        Ok(saved.await.map_err(told))
+        let reply = store.checkpoint(&key, &id, &state).await;
+        Ok(reply.map_err(told).map(|reply| CheckpointResult {
+            existing_state: reply.existing.map(|s| s.to_string()),
+            should_pause: reply.control == Some(Control::Pause),
+            should_cancel: reply.control == Some(Control::Cancel),
+        }))
     }
 
     async fn poll_signal(&mut self) -> wasmtime::Result<Option<Signal>> {
@@ -124,13 +112,10 @@ impl Host for HostState {
             key,
             suspend_sleeps_over,
         } = self.instance()?.clone();
-        let wake_at = now_ms().saturating_add(i64::try_from(duration_ms).unwrap_or(i64::MAX));
-        let wake_at = match store.sleep_until(&key, &checkpoint_id, wake_at).await {
-            Ok(wake_at) => wake_at,
+        let left = match store.durable_sleep(&key, &checkpoint_id, duration_ms).await {
+            Ok(sleep) => sleep.left,
             Err(e) => return Ok(Err(told(e))),
         };
-        let left =
-            Duration::from_millis(u64::try_from(wake_at.saturating_sub(now_ms())).unwrap_or(0));
         if suspend_sleeps_over.is_some_and(|limit| left > limit) {
             return Ok(Ok(SleepOutcome::Suspend));
         }
@@ -151,34 +136,23 @@ impl Host for HostState {
             LogLevel::Warn => "warn",
             LogLevel::Error => "error",
         };
-        let context = serde_json::from_str(&context).unwrap_or(Value::String(context));
         store
-            .log_event(&key, level, &message, &context)
+            .log_event(&key, level, &message, &json_or_text(context))
             .await
             .map_err(trap)
     }
 
     async fn completed(&mut self, output: String) -> wasmtime::Result<()> {
         let DurableInstance { store, key, .. } = self.instance()?.clone();
-        let output = serde_json::from_str(&output).unwrap_or(Value::String(output));
         store
-            .set_status(&key, Status::Completed, Some(&output))
+            .complete(&key, &json_or_text(output))
             .await
             .map_err(trap)
     }
 
     async fn failed(&mut self, error: String) -> wasmtime::Result<()> {
         let DurableInstance { store, key, .. } = self.instance()?.clone();
-        let error = serde_json::from_str(&error).unwrap_or(Value::String(error));
-        let status = if error["code"] == runtara_runtime::CANCELLED {
-            Status::Cancelled
-        } else {
-            Status::Failed
-        };
-        store
-            .set_status(&key, status, Some(&error))
-            .await
-            .map_err(trap)
+        store.fail(&key, &json_or_text(error)).await.map_err(trap)
     }
 
     async fn suspended(&mut self) -> wasmtime::Result<()> {

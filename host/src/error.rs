@@ -30,8 +30,9 @@ pub enum HostError {
     NeedsInstance,
 
     #[error(
-        "the component has its durability adapter built in (composed with `--durable none`), so \
-         it cannot run as an instance: compose it with `--durable host`"
+        "the component has its durability adapter built in (composed with `--durable none` or \
+         `--durable http`), so the host cannot run it as an instance: compose it with \
+         `--durable host`"
     )]
     DurabilityBuiltIn,
 

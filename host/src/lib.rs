@@ -173,6 +173,24 @@ impl Host {
         Ok(component)
     }
 
+    /// Checks that `component` leaves durability to the host exactly when it is run
+    /// as an instance (`as_instance`): composed with `--durable host`, or not.
+    pub fn check_durability(
+        &self,
+        component: &Component,
+        as_instance: bool,
+    ) -> Result<(), HostError> {
+        let leaves_durability_to_host = component
+            .component_type()
+            .imports(&self.engine)
+            .any(|(name, _)| is_durable_import(name));
+        match (leaves_durability_to_host, as_instance) {
+            (true, false) => Err(HostError::NeedsInstance),
+            (false, true) => Err(HostError::DurabilityBuiltIn),
+            _ => Ok(()),
+        }
+    }
+
     /// Runs the workflow of `component` on `input`.
     pub async fn run(
         &self,
@@ -180,15 +198,7 @@ impl Host {
         input: &Value,
         options: &RunOptions,
     ) -> Result<Outcome, HostError> {
-        let leaves_durability_to_host = component
-            .component_type()
-            .imports(&self.engine)
-            .any(|(name, _)| is_durable_import(name));
-        match (leaves_durability_to_host, &options.durable) {
-            (true, None) => return Err(HostError::NeedsInstance),
-            (false, Some(_)) => return Err(HostError::DurabilityBuiltIn),
-            _ => {}
-        }
+        self.check_durability(component, options.durable.is_some())?;
         let state = HostState::new(options)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
@@ -247,7 +257,7 @@ impl Drop for Host {
 }
 
 /// Whether an import is the durability contract (any version).
-pub(crate) fn is_durable_import(name: &str) -> bool {
+fn is_durable_import(name: &str) -> bool {
     name.starts_with("runtara:durable/context@")
 }
 

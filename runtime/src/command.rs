@@ -3,15 +3,20 @@
 //! Reads the input from `$RUNTARA_INPUT_PATH` or `/input/data.json`, runs the
 //! workflow, prints the output on stdout and also writes it to
 //! `$RUNTARA_OUTPUT_PATH`, or to `/output/result.json` when `/output` exists.
-//! A failure prints `{"error": <workflow error>}` as one JSON line on stderr
-//! and exits with status 1.
+//! A run that does not complete prints `{"error": <workflow error>}` as one JSON
+//! line on stderr. A failed or cancelled run exits with status 1. A run that
+//! stopped to be resumed, paused ([`PAUSED`]) or suspended in a durable sleep
+//! ([`SUSPENDED`]), exits with status 3, as `runtara run` does: its error's
+//! message says where it stopped, and running the same instance again goes on
+//! from there. (As a component, WASI 0.2's `exit` tells only success from
+//! failure, so wasmtime reports 1 for both; the error's code tells them apart.)
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use crate::WorkflowError;
+use crate::{PAUSED, SUSPENDED, WorkflowError};
 
 const DEFAULT_INPUT: &str = "/input/data.json";
 const DEFAULT_OUTPUT_DIR: &str = "/output";
@@ -26,8 +31,18 @@ pub fn main(workflow: impl FnOnce(Value) -> Result<Value, WorkflowError>) -> Exi
         }
         Err(error) => {
             eprintln!("{}", json!({ "error": error.to_json() }));
-            ExitCode::from(1)
+            ExitCode::from(exit_status(&error))
         }
+    }
+}
+
+/// The exit status of a run that ended with `error`: 3 when it stopped to be
+/// resumed (paused or suspended), 1 when it failed or was cancelled.
+fn exit_status(error: &WorkflowError) -> u8 {
+    if error.code == PAUSED || error.code == SUSPENDED {
+        3
+    } else {
+        1
     }
 }
 
@@ -72,4 +87,23 @@ fn write_output(output: &Value) -> Result<(), WorkflowError> {
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CANCELLED;
+
+    #[test]
+    fn a_stopped_run_exits_with_3_and_a_failed_or_cancelled_one_with_1() {
+        let ended = |code| exit_status(&WorkflowError::step("wait", code, "..."));
+        assert_eq!(ended(PAUSED), 3);
+        assert_eq!(ended(SUSPENDED), 3);
+        assert_eq!(ended(CANCELLED), 1);
+        assert_eq!(ended("HTTP_ERROR"), 1);
+        assert_eq!(
+            exit_status(&WorkflowError::workflow("INPUT_UNREADABLE", "...")),
+            1
+        );
+    }
 }

@@ -44,6 +44,8 @@ pub struct Run<'a> {
     progress: journal::SharedProgress,
     /// The step entries the running step wrote, for its checkpoint.
     touched: Vec<String>,
+    /// The most attempts one retry loop of the running step made, for its checkpoint.
+    attempts: u32,
 }
 
 impl<'a> Run<'a> {
@@ -70,6 +72,7 @@ impl<'a> Run<'a> {
             durable,
             progress: Default::default(),
             touched: Vec::new(),
+            attempts: 0,
         }
     }
 
@@ -114,11 +117,14 @@ impl<'a> Run<'a> {
     /// Runs an Agent step: resolves its input mapping, calls the capability and retries
     /// transient errors per the step's policy (DSL.md: 3 retries, 1 s doubling). An
     /// attempt that outlasts the step's `timeout` fails with a transient `STEP_TIMEOUT`
-    /// once the call returns (see [`crate::deadline`] for why not sooner).
+    /// once the call returns (see [`crate::deadline`] for why not sooner). A long
+    /// `utils/delay-in-ms` call is a durable wait keyed by the step's key instead of a
+    /// call, with the agent's output (the milliseconds waited).
     pub fn agent(&mut self, step: &AgentStep) -> Result<(), StepFailure> {
         let input = mapping::resolve_map(&step.input_mapping, &self.scope).map_err(|e| {
             WorkflowError::step(&step.id, "MAPPING_ERROR", format!("inputMapping: {e}"))
         })?;
+        let durable_delay = control::durable_agent_delay(step, &input);
         let input = input.to_string();
         let policy = RetryPolicy::from_step(step.max_retries, step.retry_delay);
         let capability = format!("{}/{}", step.agent_id, step.capability_id);
@@ -133,12 +139,21 @@ impl<'a> Run<'a> {
         }
         let output = self.retrying(&step.id, &policy, &capability, |run| {
             let started = std::time::Instant::now();
-            let output = run
-                .agents
-                .call(&step.agent_id, &step.capability_id, &input)
-                .map_err(|error| {
-                    WorkflowError::from_agent(&step.id, &step.agent_id, &step.capability_id, error)
-                })?;
+            let output = match durable_delay {
+                // What the agent would answer after waiting: the milliseconds waited.
+                Some(millis) => run.wait(&step.id, millis, true).map(|()| millis.to_string()),
+                None => run
+                    .agents
+                    .call(&step.agent_id, &step.capability_id, &input)
+                    .map_err(|error| {
+                        WorkflowError::from_agent(
+                            &step.id,
+                            &step.agent_id,
+                            &step.capability_id,
+                            error,
+                        )
+                    }),
+            }?;
             match step.timeout {
                 Some(limit) if started.elapsed().as_millis() > u128::from(limit) => {
                     Err(WorkflowError {
@@ -230,6 +245,7 @@ impl<'a> Run<'a> {
             durable: &mut *self.durable,
             progress: self.progress.clone(),
             touched: Vec::new(),
+            attempts: 0,
         }
     }
 

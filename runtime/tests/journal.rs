@@ -1,7 +1,10 @@
 //! The journal through `Run::drive`: checkpoints after each step, replay on resume,
-//! and pause and cancel requests on checkpoint replies, with an in-memory provider.
+//! pause and cancel requests on checkpoint replies, durable waits of
+//! `utils/delay-in-ms`, and the attempts and handled errors a checkpoint records,
+//! with an in-memory provider.
 
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use runtara_runtime::dsl::step::{AgentStep, FinishStep};
 use runtara_runtime::{
@@ -10,25 +13,38 @@ use runtara_runtime::{
 };
 use serde_json::{Value, json};
 
-/// Counts the agent calls; every capability echoes its input.
+/// Counts the agent calls; every capability echoes its input, after failing with a
+/// transient error the first `failures` calls, and taking `takes` each call.
 #[derive(Default)]
 struct CountingAgents {
     calls: Vec<String>,
+    failures: usize,
+    takes: Duration,
 }
 
 impl Agents for CountingAgents {
     fn call(&mut self, _agent: &str, capability: &str, input: &str) -> Result<String, AgentError> {
         self.calls.push(capability.to_owned());
+        std::thread::sleep(self.takes);
+        if self.calls.len() <= self.failures {
+            return Err(AgentError::transient(
+                "HTTP_ERROR",
+                "503 Service Unavailable",
+            ));
+        }
         Ok(input.to_owned())
     }
 }
 
-/// Keeps checkpoints in memory and answers the next checkpoint with a request.
+/// Keeps checkpoints in memory and answers the next checkpoint with a request; its
+/// durable sleeps are noted, and suspend the run while `suspend_sleeps` is set.
 #[derive(Default)]
 struct MemoryDurable {
     saved: Vec<(String, Value)>,
     request: Option<Control>,
     ended: Option<String>,
+    sleeps: Vec<(Duration, String)>,
+    suspend_sleeps: bool,
 }
 
 impl Durable for MemoryDurable {
@@ -57,8 +73,13 @@ impl Durable for MemoryDurable {
     fn take_signal(&mut self, _: &str) -> Result<Option<Value>, String> {
         Ok(None)
     }
-    fn sleep(&mut self, _: std::time::Duration, _: &str) -> Result<SleepOutcome, String> {
-        Ok(SleepOutcome::Done)
+    fn sleep(&mut self, duration: Duration, checkpoint_id: &str) -> Result<SleepOutcome, String> {
+        self.sleeps.push((duration, checkpoint_id.to_owned()));
+        Ok(if self.suspend_sleeps {
+            SleepOutcome::Suspend
+        } else {
+            SleepOutcome::Done
+        })
     }
     fn log(&mut self, _: LogLevel, _: &str, _: &Value) {}
     fn completed(&mut self, _: &Value) {
@@ -183,4 +204,199 @@ fn a_corrupt_checkpoint_is_a_clear_error() {
     let error = run(&mut CountingAgents::default(), &mut durable).unwrap_err();
     assert_eq!(error.code, "CHECKPOINT_CORRUPT");
     assert!(error.message.contains("'fetch'"), "{}", error.message);
+}
+
+/// A graph of one step, then a Finish step that outputs the scope's `steps`.
+macro_rules! one_step_then_finish {
+    ($step:ident, $id:literal) => {
+        Graph {
+            steps: &[$step, finish_one_step],
+            ids: &[$id, "done"],
+            edges: &[(0, 1)],
+            entry: 0,
+        }
+    };
+}
+
+static DONE_WITH_OUTPUTS: LazyLock<FinishStep> = LazyLock::new(|| {
+    embedded(
+        r#"{"id": "done", "inputMapping": {"outputs": {"valueType": "reference", "value": "steps"}}}"#,
+    )
+});
+
+fn finish_one_step(run: &mut Run) -> Result<Next, WorkflowError> {
+    Ok(Next::Done(run.finish(&DONE_WITH_OUTPUTS)?))
+}
+
+fn run_graph(
+    graph: &Graph,
+    agents: &mut CountingAgents,
+    durable: &mut MemoryDurable,
+) -> Result<Value, WorkflowError> {
+    let mut run = Run::new(json!({}), &Default::default(), "w", agents, durable);
+    let result = run.register().and_then(|()| run.drive(graph));
+    run.end(result)
+}
+
+static LONG_DELAY: LazyLock<AgentStep> = LazyLock::new(|| {
+    embedded(
+        r#"{"id": "wait", "agentId": "utils", "capabilityId": "delay-in-ms",
+            "inputMapping": {"delay_value": {"valueType": "immediate", "value": 5000}}}"#,
+    )
+});
+static SHORT_DELAY: LazyLock<AgentStep> = LazyLock::new(|| {
+    embedded(
+        r#"{"id": "wait", "agentId": "utils", "capabilityId": "delay-in-ms",
+            "inputMapping": {"delay_value": {"valueType": "immediate", "value": 10}}}"#,
+    )
+});
+
+fn long_delay(run: &mut Run) -> Result<Next, WorkflowError> {
+    run.agent(&LONG_DELAY)?;
+    Ok(Next::Take(&[1]))
+}
+fn short_delay(run: &mut Run) -> Result<Next, WorkflowError> {
+    run.agent(&SHORT_DELAY)?;
+    Ok(Next::Take(&[1]))
+}
+
+#[test]
+fn a_long_agent_delay_is_a_durable_sleep_keyed_by_the_step_not_an_agent_call() {
+    static GRAPH: Graph = one_step_then_finish!(long_delay, "wait");
+    let mut durable = MemoryDurable {
+        suspend_sleeps: true,
+        ..Default::default()
+    };
+    let mut agents = CountingAgents::default();
+    let error = run_graph(&GRAPH, &mut agents, &mut durable).unwrap_err();
+    assert_eq!(error.code, runtara_runtime::SUSPENDED);
+    assert_eq!(durable.ended.as_deref(), Some("suspended"));
+    assert_eq!(
+        durable.sleeps,
+        [(Duration::from_millis(5000), "wait".to_owned())]
+    );
+    assert!(durable.saved.is_empty(), "a suspended step is not finished");
+
+    // Resumed once the time has passed: the same step key asks again (the provider
+    // waits only the rest), and the output is what the agent would have returned.
+    durable.suspend_sleeps = false;
+    let output = run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    assert_eq!(output, json!({"outputs": {"wait": {"outputs": 5000}}}));
+    assert_eq!(durable.sleeps.len(), 2);
+    assert_eq!(durable.sleeps[1].1, "wait");
+    assert_eq!(durable.saved[0].1["steps"]["wait"]["outputs"], json!(5000));
+    assert!(
+        agents.calls.is_empty(),
+        "the agent was called: {:?}",
+        agents.calls
+    );
+
+    // A crash after the wait's checkpoint: the replay does not sleep again.
+    durable.saved.truncate(1);
+    let output = run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    assert_eq!(output, json!({"outputs": {"wait": {"outputs": 5000}}}));
+    assert_eq!(durable.sleeps.len(), 2, "the replayed wait slept again");
+    assert!(agents.calls.is_empty());
+}
+
+#[test]
+fn a_short_agent_delay_calls_the_agent() {
+    static GRAPH: Graph = one_step_then_finish!(short_delay, "wait");
+    let (mut agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
+    run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    assert_eq!(agents.calls, ["delay-in-ms"]);
+    assert!(durable.sleeps.is_empty());
+}
+
+static FLAKY: LazyLock<AgentStep> = LazyLock::new(|| {
+    embedded(
+        r#"{"id": "flaky", "agentId": "http", "capabilityId": "http-request",
+            "maxRetries": 3, "retryDelay": 1, "inputMapping": {}}"#,
+    )
+});
+
+fn flaky(run: &mut Run) -> Result<Next, WorkflowError> {
+    run.agent(&FLAKY)?;
+    Ok(Next::Take(&[1]))
+}
+
+#[test]
+fn a_checkpoint_records_how_many_attempts_a_retried_step_took() {
+    static GRAPH: Graph = one_step_then_finish!(flaky, "flaky");
+    let mut agents = CountingAgents {
+        failures: 2,
+        ..Default::default()
+    };
+    let mut durable = MemoryDurable::default();
+    let output = run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    // The scope, and so the workflow's output, does not carry the attempts.
+    assert_eq!(output, json!({"outputs": {"flaky": {"outputs": {}}}}));
+    assert_eq!(agents.calls.len(), 3);
+    let (id, state) = &durable.saved[0];
+    assert_eq!(id, "flaky");
+    assert_eq!(state["attempts"], json!(3));
+    assert_eq!(state["steps"]["flaky"], json!({"outputs": {}}));
+
+    // One attempt is the rule, and is not written down.
+    let (mut agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
+    run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    assert_eq!(durable.saved[0].1.get("attempts"), None);
+}
+
+static TIMED: LazyLock<AgentStep> = LazyLock::new(|| {
+    embedded(
+        r#"{"id": "timed", "agentId": "utils", "capabilityId": "slow",
+            "timeout": 5, "maxRetries": 1, "retryDelay": 1, "inputMapping": {}}"#,
+    )
+});
+static HANDLED: LazyLock<FinishStep> = LazyLock::new(|| {
+    embedded(
+        r#"{"id": "handled", "inputMapping": {"code": {"valueType": "reference", "value": "steps.timed.error.code"}}}"#,
+    )
+});
+
+/// As the compiler generates a step with an `onError` edge (to step 1 here).
+fn timed(run: &mut Run) -> Result<Next, WorkflowError> {
+    match run.agent(&TIMED) {
+        Ok(()) => Ok(Next::Take(&[])),
+        Err(error) => {
+            run.record_error(&error);
+            Ok(Next::Take(&[1]))
+        }
+    }
+}
+fn handled(run: &mut Run) -> Result<Next, WorkflowError> {
+    Ok(Next::Done(run.finish(&HANDLED)?))
+}
+
+static TIMED_GRAPH: Graph = Graph {
+    steps: &[timed, handled],
+    ids: &["timed", "handled"],
+    edges: &[(0, 1)],
+    entry: 0,
+};
+
+#[test]
+fn a_timeout_handled_by_on_error_is_in_the_checkpoint_with_the_attempts() {
+    let mut agents = CountingAgents {
+        takes: Duration::from_millis(20),
+        ..Default::default()
+    };
+    let mut durable = MemoryDurable::default();
+    let output = run_graph(&TIMED_GRAPH, &mut agents, &mut durable).unwrap();
+    assert_eq!(output, json!({"code": "STEP_TIMEOUT"}));
+    assert_eq!(agents.calls.len(), 2);
+    let (id, state) = &durable.saved[0];
+    assert_eq!(id, "timed");
+    assert_eq!(state["attempts"], json!(2));
+    assert_eq!(state["take"], json!([1]));
+    let error = &state["steps"]["timed"]["error"];
+    assert_eq!(error["code"], "STEP_TIMEOUT");
+    assert_eq!(error["category"], "transient");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("longer than the step's timeout of 5 ms")),
+        "{error}"
+    );
 }

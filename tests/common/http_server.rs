@@ -10,15 +10,20 @@
 //! - `/redirect/<code>?to=<target>`: that status with `location: <target>`;
 //! - `/loop`: 302 back to `/loop`, forever;
 //! - `/slow/<ms>`: waits, then 200 `slow`;
+//! - `/flaky/<name>/<failures>`: the first `<failures>` requests to that path get
+//!   503 `status 503` (without `retry-after`, so the step's own backoff applies),
+//!   later ones 200 JSON `{ "attempt": <n> }` (name it per test: the count is the
+//!   server's, for its whole life);
 //! - `/bytes`: 200 `application/octet-stream` with the bytes 0, 1, 2, 255;
 //! - `/text`: 200 `text/plain` `plain text`;
 //! - `/bad-json`: 200 `application/json` with `{nope`;
 //! - `/examples/<path>` (GET): the file `examples/<path>` of this repository, so an
 //!   example's `api/` folder is served as `python3 -m http.server` serves it to users.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
@@ -137,6 +142,15 @@ async fn respond(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, In
             tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(1000))).await;
             reply(200, "text/plain", "slow")
         }
+        ["flaky", _, failures] => {
+            let attempt = count_request(&path);
+            if attempt <= failures.parse().unwrap_or(0) {
+                reply(503, "text/plain", "status 503")
+            } else {
+                let body = serde_json::json!({ "attempt": attempt });
+                reply(200, "application/json", body.to_string())
+            }
+        }
         ["bytes"] => reply(200, "application/octet-stream", vec![0u8, 1, 2, 255]),
         ["text"] => reply(200, "text/plain", "plain text"),
         ["bad-json"] => reply(200, "application/json", "{nope"),
@@ -144,6 +158,18 @@ async fn respond(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, In
         _ => reply(404, "text/plain", "no such route"),
     };
     Ok(response)
+}
+
+/// How many requests `path` has had, this one included.
+fn count_request(path: &str) -> u32 {
+    static COUNTS: OnceLock<Mutex<HashMap<String, u32>>> = OnceLock::new();
+    let mut counts = COUNTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let count = counts.entry(path.to_owned()).or_default();
+    *count += 1;
+    *count
 }
 
 /// The file `examples/<segments...>` of this repository; 404 when it is missing or the

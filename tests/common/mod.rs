@@ -101,6 +101,12 @@ pub fn build_app(scenario: &Path, work: &Path) -> PathBuf {
 /// Compiles a scenario and composes it with `--durable host` (durability left to the
 /// runtara host: `runtara run --instance`, `runtara serve`); returns the component's path.
 pub fn build_durable_app(scenario: &Path, work: &Path) -> PathBuf {
+    build_app_durable_with(scenario, work, "host")
+}
+
+/// Compiles a scenario and composes it with `--durable <provider>`; returns the
+/// component's path.
+pub fn build_app_durable_with(scenario: &Path, work: &Path, provider: &str) -> PathBuf {
     let compiled = compile_scenario(scenario, work);
     let app = work.join("app.wasm");
     success(
@@ -108,7 +114,7 @@ pub fn build_durable_app(scenario: &Path, work: &Path) -> PathBuf {
             .arg("compose")
             .arg(&compiled)
             .arg("--durable")
-            .arg("host")
+            .arg(provider)
             .arg("-o")
             .arg(&app),
     );

@@ -16,7 +16,13 @@ use super::AgentsDir;
 /// runs under `wasmtime run` or `runtara run`. With `--durable host` it stays
 /// imported instead, for `runtara run --instance ID --state FILE`, which keeps
 /// checkpoints so that a run that crashed or paused resumes where it stopped.
+/// With `--durable http` the `durable-http` adapter keeps the instance's state
+/// in the core service (`runtara serve`) over wasi-http, so a plain wasi-http
+/// runtime runs it durably; run it again with the same instance id to resume it.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example, durable against the core service:\n  runtara compose scenario.wasm --durable http -o app.wasm\n  wasmtime run -S http --env RUNTARA_HTTP_URL=http://127.0.0.1:7420 \\\n    --env RUNTARA_INSTANCE_ID=order-42 --env RUNTARA_TENANT_ID=acme \\\n    --env RUNTARA_TOKEN=secret --dir in::/input app.wasm"
+)]
 pub struct Args {
     /// The compiled scenario component.
     scenario: PathBuf,
@@ -26,7 +32,8 @@ pub struct Args {
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
     /// Who provides durability: `none` (the stateless adapter, one-shot runs
-    /// anywhere) or `host` (the runtara host keeps checkpoints: `runtara run --instance`).
+    /// anywhere), `host` (the runtara host keeps checkpoints: `runtara run
+    /// --instance`) or `http` (the durable-http adapter, against `runtara serve`).
     #[arg(long, value_enum, default_value = "none", value_name = "PROVIDER")]
     durable: DurableArg,
     #[command(flatten)]
@@ -37,6 +44,7 @@ pub struct Args {
 enum DurableArg {
     None,
     Host,
+    Http,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -47,6 +55,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         durability: match args.durable {
             DurableArg::None => Durability::None,
             DurableArg::Host => Durability::Host,
+            DurableArg::Http => Durability::Http,
         },
     })
     .with_context(|| format!("cannot compose {}", args.scenario.display()))?;

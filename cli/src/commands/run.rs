@@ -58,6 +58,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let input = args.input.as_deref().map(read_input).transpose()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        let host = Host::new()?;
+        let component = host.load(&args.component)?;
+        // Checked before the instance is registered, so that a refusal leaves no row.
+        host.check_durability(&component, args.instance.is_some())?;
         let (durable, input) = match (&args.instance, &args.state) {
             (Some(instance), Some(state)) => {
                 let key = InstanceKey::new(&args.tenant, instance);
@@ -95,8 +99,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
             durable,
             ..args.sandbox.options()
         };
-        let host = Host::new()?;
-        let component = host.load(&args.component)?;
         Ok(report(host.run(&component, &input, &options).await?))
     })
 }

@@ -10,6 +10,9 @@
 //! | `POST /instances/{id}/pause`, `/resume`, `/cancel` | stop at the next checkpoint, go on, end |
 //! | `POST /instances/{id}/signals/{signal_id}` | answer a WaitForSignal step (body: the payload) |
 //!
+//! The instance routes that the `durable-http` adapter calls, for a component run
+//! elsewhere (`wasmtime run -S http`), are in [`super::adapter_api`].
+//!
 //! Every request names its tenant (`X-Runtara-Tenant-Id`) and carries a token
 //! allowed for it (`Authorization: Bearer`); an instance of another tenant does
 //! not exist for it. Errors are `{"error": {"code", "message"}}`.
@@ -17,7 +20,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -26,15 +29,16 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::adapter_api;
 use super::auth::{Refusal, Tokens};
 use super::core::Core;
-use crate::store::{Control, InstanceKey, Status, StoreError};
+use crate::store::{Control, Instance, InstanceKey, Status, StoreError};
 
 /// The largest component the API accepts.
 const MAX_COMPONENT_BYTES: usize = 256 << 20;
 
-struct Api {
-    core: Arc<Core>,
+pub(super) struct Api {
+    pub(super) core: Arc<Core>,
     tokens: Tokens,
 }
 
@@ -49,20 +53,24 @@ pub fn router(core: Arc<Core>, tokens: Tokens) -> Router {
         .route("/api/v1/instances/{id}/pause", post(pause))
         .route("/api/v1/instances/{id}/resume", post(resume))
         .route("/api/v1/instances/{id}/cancel", post(cancel))
-        .route("/api/v1/instances/{id}/signals/{signal_id}", post(signal))
+        .route(
+            "/api/v1/instances/{id}/signals/{signal_id}",
+            post(signal).delete(adapter_api::take_signal),
+        )
+        .merge(adapter_api::routes())
         .layer(DefaultBodyLimit::max(MAX_COMPONENT_BYTES))
         .with_state(api)
 }
 
 /// An error response.
-struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -70,7 +78,7 @@ impl ApiError {
         }
     }
 
-    fn no_instance(key: &InstanceKey) -> Self {
+    pub(super) fn no_instance(key: &InstanceKey) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
@@ -97,7 +105,7 @@ impl IntoResponse for ApiError {
 }
 
 /// The tenant a request acts for, once its token was checked.
-struct Tenant(String);
+pub(super) struct Tenant(pub(super) String);
 
 impl FromRequestParts<Arc<Api>> for Tenant {
     type Rejection = ApiError;
@@ -128,14 +136,51 @@ impl FromRequestParts<Arc<Api>> for Tenant {
 }
 
 impl Tenant {
-    fn key(&self, instance: String) -> InstanceKey {
+    pub(super) fn key(&self, instance: String) -> InstanceKey {
         InstanceKey::new(self.0.clone(), instance)
     }
 }
 
-type Reply = Result<(StatusCode, Json<Value>), ApiError>;
+pub(super) type Reply = Result<(StatusCode, Json<Value>), ApiError>;
 
-async fn upload(State(api): State<Arc<Api>>, tenant: Tenant, body: Bytes) -> Reply {
+/// A request body read whole; one that cannot be (cut short, too large) is refused
+/// in the API's error shape before anything is done.
+pub(super) struct Body(pub(super) Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(request, state)
+            .await
+            .map(Body)
+            .map_err(|rejection| {
+                ApiError::new(
+                    rejection.status(),
+                    "UNREADABLE_BODY",
+                    format!("cannot read the request body: {}", rejection.body_text()),
+                )
+            })
+    }
+}
+
+impl Body {
+    /// The body as JSON of type `T`; `expected` shows the shape in the error.
+    pub(super) fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        expected: &str,
+    ) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.0).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                format!("expected {expected}: {e}"),
+            )
+        })
+    }
+}
+
+async fn upload(State(api): State<Arc<Api>>, tenant: Tenant, Body(body): Body) -> Reply {
     api.core.check_component(&body).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -157,14 +202,9 @@ struct StartRequest {
     instance_id: Option<String>,
 }
 
-async fn start(State(api): State<Arc<Api>>, tenant: Tenant, body: Bytes) -> Reply {
-    let request: StartRequest = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            format!("expected {{\"component\": \"sha256:...\", \"input\": {{...}}, \"instanceId\"?: \"...\"}}: {e}"),
-        )
-    })?;
+async fn start(State(api): State<Arc<Api>>, tenant: Tenant, body: Body) -> Reply {
+    let request: StartRequest =
+        body.json(r#"{"component": "sha256:...", "input": {...}, "instanceId"?: "..."}"#)?;
     let store = api.core.store();
     if store
         .component(&tenant.0, &request.component)
@@ -230,28 +270,27 @@ async fn history(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Str
     Ok((StatusCode::OK, Json(json!({ "history": history }))))
 }
 
-/// The instance's status; 404 when the tenant has none by that id, 409 once it ended.
-async fn live_status(api: &Api, key: &InstanceKey) -> Result<Status, ApiError> {
-    let status = api
+/// The instance; 404 when the tenant has none by that id, 409 once it ended.
+pub(super) async fn live_instance(api: &Api, key: &InstanceKey) -> Result<Instance, ApiError> {
+    let instance = api
         .core
         .store()
         .instance(key)
         .await?
-        .ok_or_else(|| ApiError::no_instance(key))?
-        .status;
-    if status.is_final() {
+        .ok_or_else(|| ApiError::no_instance(key))?;
+    if instance.status.is_final() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "INSTANCE_ENDED",
-            format!("{key} has ended ({})", status.as_str()),
+            format!("{key} has ended ({})", instance.status.as_str()),
         ));
     }
-    Ok(status)
+    Ok(instance)
 }
 
 async fn pause(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
     let key = tenant.key(id);
-    live_status(&api, &key).await?;
+    live_instance(&api, &key).await?;
     api.core
         .store()
         .request_control(&key, Control::Pause)
@@ -264,7 +303,8 @@ async fn pause(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Strin
 
 async fn resume(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
     let key = tenant.key(id);
-    if live_status(&api, &key).await? != Status::Paused {
+    let instance = live_instance(&api, &key).await?;
+    if instance.status != Status::Paused {
         return Ok((
             StatusCode::OK,
             Json(json!({ "instanceId": key.instance, "resumed": false })),
@@ -274,6 +314,17 @@ async fn resume(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Stri
         .store()
         .set_status(&key, Status::Pending, None)
         .await?;
+    if instance.component.is_none() {
+        // Run by an adapter elsewhere: it goes on when its component runs again.
+        return Ok((
+            StatusCode::OK,
+            Json(json!({
+                "instanceId": key.instance,
+                "resumed": true,
+                "note": "this instance runs outside the core (durable-http): run its component again to continue",
+            })),
+        ));
+    }
     api.core.start(key.clone(), &[Status::Pending]).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -283,9 +334,10 @@ async fn resume(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Stri
 
 async fn cancel(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
     let key = tenant.key(id);
-    live_status(&api, &key).await?;
+    let instance = live_instance(&api, &key).await?;
     let store = api.core.store();
-    if api.core.is_running(&key) {
+    let runs_elsewhere = instance.component.is_none() && instance.status == Status::Running;
+    if api.core.is_running(&key) || runs_elsewhere {
         store.request_control(&key, Control::Cancel).await?;
         return Ok((
             StatusCode::ACCEPTED,
@@ -311,10 +363,10 @@ async fn signal(
     State(api): State<Arc<Api>>,
     tenant: Tenant,
     Path((id, signal_id)): Path<(String, String)>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Reply {
     let key = tenant.key(id);
-    live_status(&api, &key).await?;
+    live_instance(&api, &key).await?;
     let payload: Value = if body.is_empty() {
         Value::Null
     } else {

@@ -59,15 +59,7 @@ impl Core {
         let component = self
             .host
             .load_bytes(bytes, Path::new("the uploaded component"))?;
-        let imports_durability = component
-            .component_type()
-            .imports(self.host.engine())
-            .any(|(name, _)| crate::is_durable_import(name));
-        if imports_durability {
-            Ok(())
-        } else {
-            Err(HostError::DurabilityBuiltIn)
-        }
+        self.host.check_durability(&component, true)
     }
 
     /// Whether this core is running the instance now.

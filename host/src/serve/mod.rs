@@ -1,6 +1,7 @@
 //! The core service behind `runtara serve`: the state store, the executor that
 //! runs instances ([`Core`]) and the HTTP API ([`router`]) with its tokens.
 
+mod adapter_api;
 mod api;
 mod auth;
 mod core;

@@ -8,6 +8,7 @@
 //! milliseconds since the Unix epoch.
 
 mod components;
+mod context;
 mod instances;
 mod journal;
 
@@ -17,6 +18,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, SqlSafeStr};
 
+pub use context::{CheckpointReply, SleepLeft, json_or_text};
 pub use instances::{Instance, Status};
 pub use journal::HistoryEntry;
 pub use runtara_runtime::Control;

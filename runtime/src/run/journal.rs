@@ -9,14 +9,20 @@
 //! ```json
 //! { "steps": { "<step id>": { "outputs": ..., "error": ... } },
 //!   "take": [1, 2] | "finish": <output>,
-//!   "durationMs": 12 }
+//!   "durationMs": 12,
+//!   "attempts": 3 }
 //! ```
 //!
 //! Every step's effect on the scope is its own `steps.<id>` entry, so restoring that
 //! entry and following the recorded edges puts a resumed run exactly where the first
-//! one was. The journal also holds the steps this run finished, so a retried Split
-//! iteration or child workflow goes on from the step that failed, whichever provider
-//! keeps (or does not keep) the state.
+//! one was. `attempts` is history only, never put back in the scope: present when the
+//! step's retry loop (an Agent's or EmbedWorkflow's call, a Split's iterations) made
+//! more than one attempt, the most any one loop made. A failure handled by the step's
+//! `onError` edge (a timeout, say) is in its entry as `error`.
+//!
+//! The journal also holds the steps this run finished, so a retried Split iteration
+//! or child workflow goes on from the step that failed, whichever provider keeps (or
+//! does not keep) the state.
 //!
 //! Stopping is shared by the whole run: a pause or cancel request (on a checkpoint
 //! reply or while waiting) and a durable sleep that suspends set it, and from then on
@@ -135,6 +141,7 @@ impl Run<'_> {
             return self.replay(&key, state);
         }
         self.touched.clear();
+        self.attempts = 0;
         let started = Instant::now();
         let result = step(self);
         // A stop during the step wins over whatever the step's error handling made of it.
@@ -192,6 +199,10 @@ impl Run<'_> {
             Decided::Take(targets) => state["take"] = json!(targets),
             Decided::Finish(output) => state["finish"] = output.clone(),
         }
+        let attempts = std::mem::take(&mut self.attempts);
+        if attempts > 1 {
+            state["attempts"] = json!(attempts);
+        }
         let reply = self.durable.checkpoint(key, &state).map_err(|e| {
             let mut error = WorkflowError::step(
                 step_id,
@@ -216,6 +227,11 @@ impl Run<'_> {
             return Err(self.stop(step_id, PAUSED, paused(key)));
         }
         Ok(())
+    }
+
+    /// Notes that a retry loop of the running step made `attempts` attempts.
+    pub(super) fn note_attempts(&mut self, attempts: u32) {
+        self.attempts = self.attempts.max(attempts);
     }
 
     /// A durable wait at step `step_id`: done when the provider says the time has

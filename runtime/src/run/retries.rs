@@ -10,7 +10,9 @@ impl Run<'_> {
     /// Runs `attempt` until it succeeds, fails with a permanent error or `policy`'s
     /// retries are used up, waiting the policy's backoff between attempts (longer when
     /// the error carries a `retryAfterMs` hint). Each retry is logged as a warning of
-    /// step `step_id` naming `what` failed.
+    /// step `step_id` naming `what` failed, and the attempts made are noted for the
+    /// step's checkpoint. A run that is stopping (paused, suspended, cancelled) is
+    /// never retried.
     pub(super) fn retrying<T>(
         &mut self,
         step_id: &str,
@@ -20,10 +22,15 @@ impl Run<'_> {
     ) -> Result<T, WorkflowError> {
         let mut retry = 0;
         loop {
-            let error = match attempt(self) {
+            let result = attempt(self);
+            self.note_attempts(retry + 1);
+            let error = match result {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
+            if self.stopping().is_err() {
+                return Err(error);
+            }
             retry += 1;
             let hint = error.attributes.get("retryAfterMs").and_then(Value::as_u64);
             let wait = match error.category {

@@ -1,0 +1,89 @@
+//! What the calls of `runtara:durable/context` do to an instance's state. Two
+//! providers share them: the host's own (`crate::durable`, for components run by
+//! `runtara run --instance` and by the core) and the core's instance routes, which
+//! the `durable-http` adapter calls from a component run elsewhere.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{Control, InstanceKey, Status, Store, StoreError, now_ms};
+
+/// The answer to a checkpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointReply {
+    /// The state saved earlier under the same id (kept), if any.
+    pub existing: Option<Value>,
+    /// A pause or cancel request waiting for the instance.
+    pub control: Option<Control>,
+}
+
+/// Where a durable sleep stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SleepLeft {
+    /// When the sleep ends (ms since the epoch), as recorded when it was first asked.
+    pub wake_at: i64,
+    /// What is left of it now.
+    pub left: Duration,
+}
+
+impl Store {
+    /// A run of the instance starts: it is `running`, and gets the checkpoints earlier
+    /// runs saved, oldest first.
+    pub async fn register(&self, key: &InstanceKey) -> Result<Vec<(String, Value)>, StoreError> {
+        self.set_status(key, Status::Running, None).await?;
+        self.checkpoints(key).await
+    }
+
+    /// Saves a finished step's state (unless one is saved under `id` already) and
+    /// answers with the earlier state and any pause or cancel request.
+    pub async fn checkpoint(
+        &self,
+        key: &InstanceKey,
+        id: &str,
+        state: &Value,
+    ) -> Result<CheckpointReply, StoreError> {
+        let existing = self.save_checkpoint(key, id, state).await?;
+        let control = self.pending_control(key).await?;
+        Ok(CheckpointReply { existing, control })
+    }
+
+    /// A durable sleep of `duration_ms` at `checkpoint_id`: the end is recorded the
+    /// first time it is asked, so a resumed instance waits only what is left.
+    pub async fn durable_sleep(
+        &self,
+        key: &InstanceKey,
+        checkpoint_id: &str,
+        duration_ms: u64,
+    ) -> Result<SleepLeft, StoreError> {
+        let wake_at = now_ms().saturating_add(i64::try_from(duration_ms).unwrap_or(i64::MAX));
+        let wake_at = self.sleep_until(key, checkpoint_id, wake_at).await?;
+        let left_ms = u64::try_from(wake_at.saturating_sub(now_ms())).unwrap_or(0);
+        Ok(SleepLeft {
+            wake_at,
+            left: Duration::from_millis(left_ms),
+        })
+    }
+
+    /// The workflow ended with `output`.
+    pub async fn complete(&self, key: &InstanceKey, output: &Value) -> Result<(), StoreError> {
+        self.set_status(key, Status::Completed, Some(output)).await
+    }
+
+    /// The workflow failed with `error`: `cancelled` when the error says it was
+    /// cancelled, else `failed`.
+    pub async fn fail(&self, key: &InstanceKey, error: &Value) -> Result<(), StoreError> {
+        let status = if error["code"] == runtara_runtime::CANCELLED {
+            Status::Cancelled
+        } else {
+            Status::Failed
+        };
+        self.set_status(key, status, Some(error)).await
+    }
+}
+
+/// JSON text a workflow handed over, or the text itself as a JSON string when it is
+/// not JSON (an output or event context is kept either way).
+pub fn json_or_text(text: String) -> Value {
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}

@@ -1,0 +1,346 @@
+//! The `durable-http` adapter: a scenario composed with `--durable http` runs
+//! under plain `wasmtime run -S http` and keeps its state in a real `runtara
+//! serve` process on loopback. A run killed with SIGKILL (and the core restarted
+//! meanwhile) resumes without redoing finished steps; pause, resume and cancel
+//! sent through the management API stop and continue it; and the instance routes
+//! the adapter calls refuse bad requests without writing anything.
+//!
+//! Scenarios: `tests/durable/file-steps.json` appends `first` to a file, sleeps
+//! durably, then appends `second` (a step run twice shows in the file);
+//! `tests/durable/approval.json` greets, sleeps, then waits for the signal `approve`.
+
+mod common;
+#[path = "common/core_process.rs"]
+mod core_process;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::*;
+use core_process::{Core, Setup};
+use runtara_host::store::{InstanceKey, Store};
+use serde_json::{Value, json};
+
+/// A scenario of `tests/durable/`, compiled and composed with `--durable http` once.
+fn app(scenario: &str) -> PathBuf {
+    static APPS: OnceLock<std::sync::Mutex<Vec<(String, tempfile::TempDir, PathBuf)>>> =
+        OnceLock::new();
+    let mut apps = APPS.get_or_init(Default::default).lock().unwrap();
+    if let Some((_, _, app)) = apps.iter().find(|(name, _, _)| name == scenario) {
+        return app.clone();
+    }
+    let work = tempfile::tempdir().unwrap();
+    let source = root().join(format!("tests/durable/{scenario}.json"));
+    let app = build_app_durable_with(&source, work.path(), "http");
+    apps.push((scenario.to_owned(), work, app.clone()));
+    app
+}
+
+/// One instance's directories: `/input` holding `data.json`, and `/data`.
+struct Run {
+    dir: tempfile::TempDir,
+    instance: String,
+}
+
+impl Run {
+    fn new(instance: &str, input: Value) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["input", "data"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        std::fs::write(dir.path().join("input/data.json"), input.to_string()).unwrap();
+        Self {
+            dir,
+            instance: instance.to_owned(),
+        }
+    }
+
+    /// `wasmtime run -S http` of `app` as this instance of tenant acme, with `token`.
+    fn wasmtime(&self, app: &Path, core: &Core, token: &str) -> Command {
+        let mut command = tool("wasmtime");
+        command.arg("run").arg("-S").arg("http");
+        for (name, value) in [
+            ("RUNTARA_HTTP_URL", core.url.as_str()),
+            ("RUNTARA_INSTANCE_ID", &self.instance),
+            ("RUNTARA_TENANT_ID", "acme"),
+            ("RUNTARA_TOKEN", token),
+        ] {
+            command.arg("--env").arg(format!("{name}={value}"));
+        }
+        for sub in ["input", "data"] {
+            command
+                .arg("--dir")
+                .arg(format!("{}::/{sub}", self.dir.path().join(sub).display()));
+        }
+        command.arg(app);
+        command
+    }
+
+    /// Starts the run in the background, its stderr kept in a file.
+    fn spawn(&self, app: &Path, core: &Core) -> Child {
+        let stderr = std::fs::File::create(self.dir.path().join("stderr.log")).unwrap();
+        self.wasmtime(app, core, "acme-token")
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("wasmtime starts")
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("data/log.txt")).unwrap_or_default()
+    }
+
+    /// Waits for a background run to end; returns its exit code and stdout.
+    fn finish(&self, mut child: Child) -> (Option<i32>, String) {
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "the run never ended; it said:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut stdout = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut stdout)
+            .unwrap();
+        (child.wait().unwrap().code(), stdout)
+    }
+}
+
+/// Runs `work` on the core's state store, opened as a second process would.
+fn with_store<T>(setup: &Setup, work: impl AsyncFnOnce(Store) -> T) -> T {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::open(&setup.database()).await.unwrap();
+        work(store).await
+    })
+}
+
+#[test]
+fn a_killed_run_resumes_through_the_adapter_across_a_core_restart() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let run = Run::new("crash", json!({"waitMs": 4000}));
+    let app = app("file-steps");
+
+    let mut first = run.spawn(&app, &core);
+    core.wait_for_step("crash", "first");
+    // The durable sleep is asked right after `first` is checkpointed; kill it in there.
+    std::thread::sleep(Duration::from_millis(1000));
+    first.kill().unwrap();
+    assert!(
+        first.wait().unwrap().code().is_none(),
+        "the run ended before it was killed:\n{}",
+        run.stderr()
+    );
+    assert_eq!(run.log(), "first\n");
+    assert_eq!(core.instance("crash")["status"], "running");
+    core.kill();
+    let key = InstanceKey::new("acme", "crash");
+    // When the sleep ends, as recorded when it began (a later ask keeps it).
+    let wake_at = with_store(&setup, async |store| {
+        store.sleep_until(&key, "wait", i64::MAX).await.unwrap()
+    });
+    assert_ne!(
+        wake_at,
+        i64::MAX,
+        "the run was killed before its sleep began"
+    );
+
+    let core = setup.core(&[]);
+    let (code, stdout) = run.finish(run.spawn(&app, &core));
+    assert_eq!(code, Some(0), "the resumed run failed:\n{}", run.stderr());
+    let expected = json!({"written": 7, "instance": "crash"});
+    assert_eq!(json(&stdout, "stdout"), expected);
+    assert_eq!(run.log(), "first\nsecond\n", "a finished step ran twice");
+
+    let ended = core.instance("crash");
+    assert_eq!(ended["status"], "completed", "{ended}");
+    assert_eq!(ended["output"], expected);
+    assert!(
+        ended["updatedAt"].as_i64().unwrap() >= wake_at,
+        "the resumed run did not wait out the sleep recorded before the crash"
+    );
+    assert_eq!(core.steps("crash"), ["first", "wait", "second", "done"]);
+
+    // An ended instance takes no more runs: the adapter's register is refused.
+    let again = output(&mut run.wasmtime(&app, &core, "acme-token"));
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("INSTANCE_ENDED"), "{stderr}");
+    assert_eq!(run.log(), "first\nsecond\n");
+}
+
+#[test]
+fn pause_resume_and_cancel_reach_a_run_under_wasmtime() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let app = app("approval");
+
+    let paused = Run::new("paused", json!({"name": "Ada", "napMs": 10}));
+    let child = paused.spawn(&app, &core);
+    core.wait_for_step("paused", "nap");
+    assert_eq!(core.post("paused", "pause", None).0, 202);
+    let (code, _) = paused.finish(child);
+    // WASI 0.2's exit tells only success from failure: the error's code says paused.
+    assert_eq!(code, Some(1), "{}", paused.stderr());
+    assert!(
+        paused.stderr().contains(r#""code":"PAUSED""#),
+        "{}",
+        paused.stderr()
+    );
+    core.wait_for_status("paused", "paused");
+
+    let (status, resumed) = core.post("paused", "resume", None);
+    assert_eq!(status, 200, "{resumed}");
+    assert_eq!(resumed["resumed"], true);
+    assert_eq!(core.instance("paused")["status"], "pending");
+    let child = paused.spawn(&app, &core);
+    core.wait_for_status("paused", "running");
+    let (status, _) = core.post("paused", "signals/approve", Some(json!({"approved": true})));
+    assert_eq!(status, 202);
+    let (code, stdout) = paused.finish(child);
+    assert_eq!(code, Some(0), "{}", paused.stderr());
+    let output = json!({"name": "Ada", "approved": true});
+    assert_eq!(json(&stdout, "stdout"), output);
+    assert_eq!(
+        core.wait_for_status("paused", "completed")["output"],
+        output
+    );
+    // The second run replayed `hello` and `nap` instead of running them again.
+    assert_eq!(core.steps("paused"), ["hello", "nap", "approve", "done"]);
+
+    let cancelled = Run::new("cancelled", json!({"name": "Ada", "napMs": 10}));
+    let child = cancelled.spawn(&app, &core);
+    core.wait_for_step("cancelled", "nap");
+    let (status, reply) = core.post("cancelled", "cancel", None);
+    assert_eq!(status, 202, "{reply}");
+    let (code, _) = cancelled.finish(child);
+    assert_eq!(code, Some(1), "{}", cancelled.stderr());
+    let ended = core.wait_for_status("cancelled", "cancelled");
+    assert_eq!(ended["error"]["code"], "CANCELLED");
+    assert_eq!(core.steps("cancelled"), ["hello", "nap"]);
+}
+
+#[test]
+fn a_run_with_a_wrong_token_fails_with_the_cores_answer() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let run = Run::new("refused", json!({"name": "Ada", "napMs": 10}));
+    let refused = output(&mut run.wasmtime(&app("approval"), &core, "not-a-token"));
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("401") && stderr.contains("UNAUTHENTICATED"),
+        "{stderr}"
+    );
+    let (status, _) = core.call("acme-token", "acme", "GET", "/instances/refused", None);
+    assert_eq!(status, 404, "a refused run left an instance behind");
+}
+
+/// A checkpoint request as the adapter sends it.
+fn checkpoint(core: &Core, token: &str, tenant: &str, id: &str, body: &str) -> (u16, Value) {
+    core.call(
+        token,
+        tenant,
+        "POST",
+        &format!("/instances/{id}/checkpoint"),
+        Some(body.as_bytes().to_vec()),
+    )
+}
+
+#[test]
+fn the_adapter_routes_refuse_bad_requests_and_write_nothing() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let good = r#"{"checkpointId": "first", "state": {"steps": {}}}"#;
+
+    // An unknown instance: register it first.
+    let (status, refused) = checkpoint(&core, "acme-token", "acme", "ghost", good);
+    assert_eq!(status, 404, "{refused}");
+    assert_eq!(refused["error"]["code"], "NOT_FOUND");
+
+    let (status, registered) = core.post("live", "register", None);
+    assert_eq!(status, 200, "{registered}");
+    assert_eq!(registered["checkpoints"], json!([]));
+
+    // No token, a wrong one, or one not allowed for the tenant.
+    assert_eq!(checkpoint(&core, "", "acme", "live", good).0, 401);
+    assert_eq!(checkpoint(&core, "wrong", "acme", "live", good).0, 401);
+    assert_eq!(
+        checkpoint(&core, "globex-token", "acme", "live", good).0,
+        403
+    );
+    // For another tenant the instance does not exist.
+    assert_eq!(
+        checkpoint(&core, "globex-token", "globex", "live", good).0,
+        404
+    );
+
+    // A corrupt state, a body that is not JSON, unknown fields.
+    for body in [
+        r#"{"checkpointId": "first", "state": "not an object"}"#,
+        r#"{"checkpointId": "first", "state": {"steps": "#,
+        r#"{"checkpointId": "first", "state": {}, "extra": 1}"#,
+        "",
+    ] {
+        let (status, refused) = checkpoint(&core, "acme-token", "acme", "live", body);
+        assert_eq!(status, 400, "{body}: {refused}");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{refused}"
+        );
+    }
+
+    // A request cut short: it announces more body than it sends, then hangs up.
+    let address = core.url.trim_start_matches("http://");
+    let mut socket = TcpStream::connect(address).unwrap();
+    write!(
+        socket,
+        "POST /api/v1/instances/live/checkpoint HTTP/1.1\r\nhost: {address}\r\n\
+         authorization: Bearer acme-token\r\nx-runtara-tenant-id: acme\r\n\
+         content-type: application/json\r\ncontent-length: 200\r\n\r\n{}",
+        &good[..20]
+    )
+    .unwrap();
+    socket.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut reply = String::new();
+    let _ = socket.read_to_string(&mut reply);
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 400"),
+        "{reply}"
+    );
+
+    // None of it was written: still no checkpoint, and a good one is the first.
+    assert_eq!(core.steps("live"), Vec::<String>::new());
+    let (status, saved) = checkpoint(&core, "acme-token", "acme", "live", good);
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(
+        saved,
+        json!({"existingState": null, "shouldPause": false, "shouldCancel": false})
+    );
+    assert_eq!(core.steps("live"), ["first"]);
+
+    // An instance that ended takes no more calls.
+    let (status, _) = core.post("live", "completed", Some(json!({"output": {"ok": true}})));
+    assert_eq!(status, 204);
+    let (status, refused) = checkpoint(&core, "acme-token", "acme", "live", good);
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "INSTANCE_ENDED");
+    assert_eq!(core.instance("live")["output"], json!({"ok": true}));
+}
