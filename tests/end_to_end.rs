@@ -1,5 +1,6 @@
 //! The vertical slice, end to end: every example in `examples/` is compiled,
-//! composed, validated, and run through both `wasmtime run` and `runtara run`.
+//! composed, validated, and run through both `wasmtime run` and `runtara run`,
+//! and compiled to a native binary that must give the same outputs.
 //!
 //! An example with an `api/` folder calls an HTTP API: the loopback test server
 //! serves that folder, its inputs name the server's URL as `${SERVER}`, and the
@@ -10,6 +11,7 @@ mod common;
 mod http_server;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use common::*;
 use serde_json::Value;
@@ -167,6 +169,50 @@ fn every_example_runs_under_wasmtime_and_runtara_run() {
 }
 
 #[test]
+fn every_example_runs_as_a_native_binary_with_the_same_outputs() {
+    for example in examples() {
+        let name = example.file_name().unwrap().to_string_lossy().into_owned();
+        let work = tempfile::tempdir().unwrap();
+        let binary = work.path().join(&name);
+        success(
+            runtara()
+                .arg("compile")
+                .arg(example.join("scenario.json"))
+                .arg("--target")
+                .arg("native")
+                .arg("-o")
+                .arg(&binary),
+        );
+        let api = example
+            .join("api")
+            .is_dir()
+            .then(|| format!("{}/examples/{name}/api", http_server::url()));
+        for (case, input, expected) in cases(&example) {
+            let mut input_text = std::fs::read_to_string(&input).unwrap();
+            if let Some(api) = &api {
+                input_text = input_text.replace("${SERVER}", api);
+            }
+            let input = work.path().join(format!("input-{case}.json"));
+            std::fs::write(&input, input_text).unwrap();
+            // Both ways in: a file, and stdin.
+            let stdout = success(Command::new(&binary).arg("--input").arg(&input));
+            assert_eq!(
+                json(&stdout, "the native binary's stdout"),
+                expected,
+                "{name} ({case}): the native binary printed another output than the component"
+            );
+            let stdin = std::fs::File::open(&input).unwrap();
+            let stdout = success(Command::new(&binary).stdin(stdin));
+            assert_eq!(
+                json(&stdout, "stdout"),
+                expected,
+                "{name} ({case}) from stdin"
+            );
+        }
+    }
+}
+
+#[test]
 fn compiled_scenario_imports_exactly_its_agents_and_durable_context() {
     let work = tempfile::tempdir().unwrap();
     let compiled = compile_scenario(
@@ -229,6 +275,7 @@ fn a_second_compile_builds_only_the_scenario_crate() {
         cache_dir: cache_dir(),
         source_dir: root(),
         children: Vec::new(),
+        target: runtara_compiler::CompilationTarget::Wasi,
     };
     // The first compile may build the runtime (or find it cached by another test).
     runtara_compiler::compile(

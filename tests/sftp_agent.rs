@@ -4,7 +4,10 @@
 //! apart (a missing file, a refused key, a wrong host key, a closed port, a missing
 //! fingerprint) come back with their codes and categories. Each call is one SSH
 //! connection; each test starts a server of its own, so the tests run in parallel.
+//! The last test runs the agent in a scenario compiled to a native binary, the
+//! only kind of build that has it.
 
+mod common;
 #[path = "common/sftp_server.rs"]
 mod sftp_server;
 
@@ -369,4 +372,56 @@ fn a_call_from_inside_a_tokio_runtime_works() {
         .unwrap()
         .unwrap_or_else(|e| panic!("download-file failed: {e}\n{}", server.log()));
     assert_eq!(read["content"], "from a runtime");
+}
+
+#[test]
+fn a_scenario_compiled_natively_calls_the_native_only_agent() {
+    let scenario = common::root().join("tests/native/sftp-upload.json");
+    let work = tempfile::tempdir().unwrap();
+
+    // A component cannot have it: the compile says so.
+    let refused = common::output(
+        common::runtara()
+            .arg("compile")
+            .arg(&scenario)
+            .arg("-o")
+            .arg(work.path().join("s.wasm")),
+    );
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("sftp"), "{stderr}");
+
+    let Some(server) = SftpServer::start() else {
+        return;
+    };
+    let binary = work.path().join("sftp-upload");
+    common::success(
+        common::runtara()
+            .arg("compile")
+            .arg(&scenario)
+            .arg("--target")
+            .arg("native")
+            .arg("-o")
+            .arg(&binary),
+    );
+    let input = work.path().join("input.json");
+    let path = server.remote("native/note.txt");
+    let data =
+        json!({ "connection": server.connection(), "path": path, "content": "from a binary\n" });
+    fs::write(&input, data.to_string()).unwrap();
+    let stdout = common::success(
+        std::process::Command::new(&binary)
+            .arg("--input")
+            .arg(&input),
+    );
+    let output = common::json(&stdout, "stdout");
+    assert_eq!(output["uploaded"], 14, "{output}");
+    assert_eq!(
+        output["downloaded"]["content"], "from a binary\n",
+        "{output}"
+    );
+    assert_eq!(
+        fs::read_to_string(server.files().join("native/note.txt")).unwrap(),
+        "from a binary\n"
+    );
 }

@@ -45,11 +45,12 @@ struct Diagnostic {
     rendered: Option<String>,
 }
 
-/// Builds the crate at `crate_dir` in release mode for `target`, into `target_dir`.
+/// Builds the crate at `crate_dir` in release mode for `target` (this machine when
+/// `None`), into `target_dir`.
 pub fn build(
     crate_dir: &Path,
     target_dir: &Path,
-    target: &str,
+    target: Option<&str>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<BuildOutcome, CompileError> {
     let program = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -62,7 +63,12 @@ pub fn build(
             "--color",
             "never",
         ])
-        .args(["--target", target])
+        .args(
+            target
+                .map(|target| ["--target", target])
+                .into_iter()
+                .flatten(),
+        )
         .arg("--manifest-path")
         .arg(crate_dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target_dir)

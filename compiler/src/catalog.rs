@@ -143,6 +143,42 @@ impl AgentDirectory {
         Ok(Self { agents })
     }
 
+    /// Adds the agents of a runtara source tree that have no component (native-only
+    /// agents, like sftp), from their crate's `components/<agent>/capabilities.json`,
+    /// for a native build, which links agent crates rather than components.
+    pub fn add_native_only(&mut self, source_dir: &Path) -> Result<(), CatalogError> {
+        let components = source_dir.join("components");
+        let entries = std::fs::read_dir(&components).map_err(|source| CatalogError::ReadDir {
+            dir: components.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| CatalogError::ReadDir {
+                dir: components.clone(),
+                source,
+            })?;
+            let path = entry.path().join("capabilities.json");
+            if !path.is_file() {
+                continue;
+            }
+            let text = std::fs::read(&path).map_err(|source| CatalogError::ReadFile {
+                path: path.clone(),
+                source,
+            })?;
+            let description: AgentDescription =
+                serde_json::from_slice(&text).map_err(|source| {
+                    CatalogError::InvalidDescription {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+            self.agents
+                .entry(description.agent.clone())
+                .or_insert((path, description));
+        }
+        Ok(())
+    }
+
     /// The agent with this id, and the file it came from.
     pub fn get(&self, agent: &str) -> Option<(&Path, &AgentDescription)> {
         self.agents
@@ -158,12 +194,13 @@ impl AgentDirectory {
 
 impl AgentCatalog for AgentDirectory {
     fn lookup(&self, agent_id: &str, capability_id: &str) -> CapabilityLookup {
-        if let Some((_, reason)) = NATIVE_ONLY.iter().find(|(id, _)| *id == agent_id) {
-            return CapabilityLookup::NotInTarget {
-                reason: (*reason).to_owned(),
-            };
-        }
         let Some((_, description)) = self.get(agent_id) else {
+            // Native builds add native-only agents (`add_native_only`); components cannot have them.
+            if let Some((_, reason)) = NATIVE_ONLY.iter().find(|(id, _)| *id == agent_id) {
+                return CapabilityLookup::NotInTarget {
+                    reason: (*reason).to_owned(),
+                };
+            }
             return CapabilityLookup::UnknownAgent {
                 known_agents: self.agent_ids(),
             };
@@ -190,6 +227,7 @@ impl AgentCatalog for AgentDirectory {
 /// Agents that exist only as native crates, and why a component cannot have them.
 const NATIVE_ONLY: &[(&str, &str)] = &[(
     "sftp",
-    "it exists only for native builds (a WASI component cannot open SSH connections); \
-     move the transfer behind an HTTP service the http agent can call",
+    "it exists only for native builds (a WASI component cannot open SSH connections): \
+     compile with `--target native`, or move the transfer behind an HTTP service the http \
+     agent can call",
 )];

@@ -43,6 +43,11 @@ pub enum CompileError {
     )]
     SourceDirMissing { dir: PathBuf },
 
+    #[error(
+        "the agent '{agent}' has no crate in {looked_in} to link into a native binary; native builds link the agent crates of a runtara source tree (RUNTARA_SOURCE_DIR)"
+    )]
+    NoNativeAgent { agent: String, looked_in: PathBuf },
+
     #[error("{what} {path}: {source}")]
     Io {
         what: &'static str,

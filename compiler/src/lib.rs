@@ -1,11 +1,12 @@
-//! Scenario JSON -> generated Rust -> a WASI Preview 2 component.
+//! Scenario JSON -> generated Rust -> a WASI Preview 2 component, or a native binary.
 //!
 //! [`compile`] parses and validates the scenario (agents and their schemas are
 //! read from the agent components in `agents_dir`), generates a small crate
-//! (see [`codegen`]) and builds it with cargo for `wasm32-wasip2` against
-//! `runtara-runtime`. The runtime and its dependencies are built once into
-//! `cache_dir` and reused: compiling another scenario only compiles its own
-//! crate.
+//! (see [`codegen`]) and builds it with cargo against `runtara-runtime`: for
+//! `wasm32-wasip2` ([`CompilationTarget::Wasi`]), or for this machine with the
+//! agent crates linked in ([`CompilationTarget::Native`]). The runtime and its
+//! dependencies are built once into `cache_dir` and reused: compiling another
+//! scenario only compiles its own crate.
 //!
 //! ```no_run
 //! use runtara_compiler::{CompileOptions, compile};
@@ -17,6 +18,7 @@
 //!     cache_dir: runtara_compiler::default_cache_dir(),
 //!     source_dir: runtara_compiler::default_source_dir(),
 //!     children: vec![],
+//!     target: runtara_compiler::CompilationTarget::Wasi,
 //! };
 //! let report = compile(&options, &mut |progress| eprintln!("{progress}"))?;
 //! println!("wrote {} importing {:?}", report.output.display(), report.agents);
@@ -38,12 +40,23 @@ pub use codegen::AgentImport;
 pub use error::CompileError;
 pub use workspace::scenario_name;
 
+/// What a scenario is compiled into. The workflow code is the same for each; only
+/// how agents and durability are reached differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompilationTarget {
+    /// A WASI Preview 2 component that imports its agents and `runtara:durable/context`.
+    #[default]
+    Wasi,
+    /// An executable for this machine, the agent crates linked in (`runtara-native`).
+    Native,
+}
+
 /// What to compile, where to, and where the tools' inputs are.
 #[derive(Debug, Clone)]
 pub struct CompileOptions {
     /// The scenario JSON file.
     pub scenario: PathBuf,
-    /// Where to write the component.
+    /// Where to write the component (or the binary).
     pub output: PathBuf,
     /// Where the agent components are (`<agent>.wasm`); their descriptions drive validation.
     pub agents_dir: PathBuf,
@@ -54,6 +67,8 @@ pub struct CompileOptions {
     /// Child scenarios, as (`childWorkflowId`, file), that EmbedWorkflow steps run;
     /// they are compiled into the same component.
     pub children: Vec<(String, PathBuf)>,
+    /// A component or a native binary.
+    pub target: CompilationTarget,
 }
 
 /// What a compile did.
@@ -188,7 +203,7 @@ fn calls_agents(graph: &runtara_dsl::ExecutionGraph) -> bool {
     })
 }
 
-/// Compiles a scenario into a component; see the crate documentation.
+/// Compiles a scenario into a component or a binary; see the crate documentation.
 pub fn compile(
     options: &CompileOptions,
     progress: &mut dyn FnMut(Progress),
@@ -202,7 +217,10 @@ pub fn compile(
     let all: Vec<&runtara_dsl::Scenario> = std::iter::once(&main)
         .chain(children.iter().map(|(_, _, scenario, _)| scenario))
         .collect();
-    let agents = load_agents(&options.agents_dir, &all)?;
+    let mut agents = load_agents(&options.agents_dir, &all)?;
+    if options.target == CompilationTarget::Native {
+        agents.add_native_only(&options.source_dir)?;
+    }
     validate(&options.scenario, &main, &agents)?;
     for (_, path, scenario, _) in &children {
         validate(path, scenario, &agents)?;
@@ -223,7 +241,7 @@ pub fn compile(
             document,
         })
         .collect();
-    let generated = codegen::generate(&main, &children, &|agent| {
+    let generated = codegen::generate(&main, &children, options.target, &|agent| {
         agents
             .get(agent)
             .map(|(_, description)| description.version.clone())
@@ -233,7 +251,10 @@ pub fn compile(
     let outcome = cargo_build::build(
         &crate_dir,
         &workspace::target_dir(&options.cache_dir),
-        cargo_build::WASM_TARGET,
+        match options.target {
+            CompilationTarget::Wasi => Some(cargo_build::WASM_TARGET),
+            CompilationTarget::Native => None,
+        },
         progress,
     )?;
     if let Some(parent) = options
@@ -248,7 +269,7 @@ pub fn compile(
         })?;
     }
     std::fs::copy(&outcome.artifact, &options.output).map_err(|source| CompileError::Io {
-        what: "cannot write the component to",
+        what: "cannot write the compiled scenario to",
         path: options.output.clone(),
         source,
     })?;

@@ -24,7 +24,13 @@ const DEFAULT_OUTPUT_DIR: &str = "/output";
 /// Runs `workflow` as a command; see the module documentation.
 pub fn main(workflow: impl FnOnce(Value) -> Result<Value, WorkflowError>) -> ExitCode {
     let result = read_input().and_then(workflow);
-    match result.and_then(|output| write_output(&output).map(|()| output)) {
+    report(result.and_then(|output| write_output(&output).map(|()| output)))
+}
+
+/// Prints how a run ended, the output on stdout or the error as one JSON line on
+/// stderr, and returns the exit status (also for native scenario binaries).
+pub fn report(result: Result<Value, WorkflowError>) -> ExitCode {
+    match result {
         Ok(output) => {
             println!("{output}");
             ExitCode::SUCCESS
@@ -59,13 +65,15 @@ fn read_input() -> Result<Value, WorkflowError> {
         };
         WorkflowError::workflow("INPUT_UNREADABLE", format!("cannot read the workflow input {}: {e} {how}", path.display()))
     })?;
-    serde_json::from_str(&text).map_err(|e| {
+    parse_input(&text, &path.display().to_string())
+}
+
+/// The workflow input `text` read from `source`, parsed.
+pub fn parse_input(text: &str, source: &str) -> Result<Value, WorkflowError> {
+    serde_json::from_str(text).map_err(|e| {
         WorkflowError::workflow(
             "INPUT_INVALID_JSON",
-            format!(
-                "the workflow input {} is not valid JSON: {e}",
-                path.display()
-            ),
+            format!("the workflow input {source} is not valid JSON: {e}"),
         )
     })
 }

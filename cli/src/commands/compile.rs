@@ -4,24 +4,33 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use runtara_compiler::{CompileOptions, Progress};
+use runtara_compiler::{CompilationTarget, CompileOptions, Progress};
 
 use super::AgentsDir;
 
-/// Compile a scenario into a WASI Preview 2 component.
+/// Compile a scenario into a WASI Preview 2 component, or a native binary.
 ///
 /// Checks the scenario (as `runtara check` does), generates a Rust crate for it
 /// and builds it for `wasm32-wasip2`. The runtime is built once into the cache
 /// directory and reused, so later compiles only build the scenario's own code.
 /// The component imports the agents the scenario uses and
 /// `runtara:durable/context`; plug them with `runtara compose`.
+///
+/// With `--target native` the same workflow code is built into an executable
+/// for this machine, the agent crates linked in: `./bin --input in.json`
+/// prints the output (stdin when `--input` is left out).
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario JSON file.
     scenario: PathBuf,
-    /// Where to write the component [default: the scenario's name with .wasm, in the current directory].
+    /// Where to write the component or binary [default: the scenario's name, with
+    /// .wasm for a component, in the current directory].
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// What to build: `wasi` (a WASI Preview 2 component) or `native` (an
+    /// executable for this machine, agents linked in).
+    #[arg(long, value_enum, default_value = "wasi", value_name = "TARGET")]
+    target: TargetArg,
     #[command(flatten)]
     agents: AgentsDir,
     /// Where generated crates and build artifacts are cached.
@@ -37,10 +46,20 @@ pub struct Args {
     source_dir: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TargetArg {
+    Wasi,
+    Native,
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
+    let target = match args.target {
+        TargetArg::Wasi => CompilationTarget::Wasi,
+        TargetArg::Native => CompilationTarget::Native,
+    };
     let output = args
         .output
-        .unwrap_or_else(|| default_output(&args.scenario));
+        .unwrap_or_else(|| default_output(&args.scenario, target));
     let options = CompileOptions {
         scenario: args.scenario.clone(),
         output,
@@ -52,6 +71,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .source_dir
             .unwrap_or_else(runtara_compiler::default_source_dir),
         children: args.children,
+        target,
     };
     let started = Instant::now();
     let spinner = ProgressBar::new_spinner().with_style(
@@ -63,7 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let result = runtara_compiler::compile(&options, &mut |progress| match progress {
         Progress::Checked => spinner.set_message("generating Rust"),
         Progress::Generated(_) => {
-            spinner.set_message("building the component (the first build also builds the runtime)")
+            spinner.set_message("building (the first build also builds the runtime)")
         }
         Progress::Compiled(name) => spinner.set_message(format!("compiled {name}")),
     });
@@ -75,7 +95,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .map(|a| format!("{}@{}", a.agent, a.version))
         .collect();
     eprintln!(
-        "compiled {} -> {} in {:.1}s (imports: {})",
+        "compiled {} -> {} in {:.1}s (agents: {})",
         args.scenario.display(),
         report.output.display(),
         started.elapsed().as_secs_f64(),
@@ -88,12 +108,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `<scenario name>.wasm` in the current directory.
-fn default_output(scenario: &std::path::Path) -> PathBuf {
-    PathBuf::from(format!(
-        "{}.wasm",
-        runtara_compiler::scenario_name(scenario)
-    ))
+/// `<scenario name>.wasm` (a component) or `<scenario name>` (a binary) in the
+/// current directory.
+fn default_output(scenario: &std::path::Path, target: CompilationTarget) -> PathBuf {
+    let name = runtara_compiler::scenario_name(scenario);
+    match target {
+        CompilationTarget::Wasi => PathBuf::from(format!("{name}.wasm")),
+        CompilationTarget::Native => PathBuf::from(name),
+    }
 }
 
 fn parse_child(text: &str) -> Result<(String, PathBuf), String> {

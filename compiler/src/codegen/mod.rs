@@ -4,10 +4,13 @@
 //! step's control flow (which step follows, on which edge), the step itself
 //! embedded as the JSON the user wrote, one drive function per graph (the
 //! scenario's and each Split or While subgraph), and glue that reaches agents
-//! and the durability provider through the scenario's WIT imports. Everything a
-//! step does lives in `runtara-runtime`, which is built once and cached.
+//! and the durability provider: through the scenario's WIT imports ([`wasi`]),
+//! or natively through the agent crates and `runtara-native` ([`native`]).
+//! Everything a step does lives in `runtara-runtime`, which is built once and
+//! cached.
 
 mod graph;
+mod native;
 mod wasi;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +20,7 @@ use serde_json::Value;
 
 use runtara_dsl::{ExecutionGraph, Scenario, Step};
 
-use crate::CompileError;
+use crate::{CompilationTarget, CompileError};
 use graph::{Flow, Successors};
 
 /// An agent a scenario imports: its id (also its WIT package name) and WIT package version.
@@ -32,8 +35,8 @@ pub struct AgentImport {
 pub struct GeneratedScenario {
     /// `src/main.rs`.
     pub main_rs: String,
-    /// `wit/world.wit`: the scenario's own world.
-    pub world_wit: String,
+    /// `wit/world.wit`: the scenario's own world (a component only).
+    pub world_wit: Option<String>,
     /// The agents the scenario calls, each imported once.
     pub agents: Vec<AgentImport>,
 }
@@ -52,6 +55,7 @@ pub struct ScenarioSource<'a> {
 pub fn generate(
     main: &ScenarioSource,
     children: &[ScenarioSource],
+    target: CompilationTarget,
     agent_version: &dyn Fn(&str) -> Option<String>,
 ) -> Result<GeneratedScenario, CompileError> {
     refuse_embedding_cycles(main, children)?;
@@ -88,17 +92,42 @@ pub fn generate(
         ..
     } = generator;
     let calls: Vec<(String, String)> = calls.into_iter().collect();
-    out.push_str(&wasi::glue(&calls));
     let agents: Vec<AgentImport> = agents
         .into_iter()
         .map(|(agent, version)| AgentImport { agent, version })
         .collect();
+    out.push_str(EXECUTE);
+    let world_wit = match target {
+        CompilationTarget::Wasi => {
+            out.push_str(&wasi::glue(&calls));
+            Some(wasi::world(&agents))
+        }
+        CompilationTarget::Native => {
+            out.push_str(&native::glue(&agents));
+            None
+        }
+    };
     Ok(GeneratedScenario {
-        world_wit: wasi::world(&agents),
+        world_wit,
         main_rs: out,
         agents,
     })
 }
+
+/// The workflow over whatever reaches agents and durability, for every target.
+const EXECUTE: &str = r#"
+/// Runs the workflow on `input`: resumes from the provider's checkpoints, drives the
+/// graph, and tells the provider how it ended.
+fn execute(
+    input: Value,
+    agents: &mut dyn runtara_runtime::Agents,
+    durable: &mut dyn runtara_runtime::Durable,
+) -> Result<Value, WorkflowError> {
+    let mut run = Run::new(input, &VARIABLES, WORKFLOW_ID, agents, durable);
+    let result = run.register().and_then(|()| drive(&mut run));
+    run.end(result)
+}
+"#;
 
 /// Names in the generated code of one graph: the scenario's graph has the empty
 /// prefix, the subgraph of step 3 of it `s3_`, a subgraph inside that `s3_s0_`,

@@ -177,11 +177,9 @@ impl runtara_runtime::Durable for WitDurable {
     }
 }
 
-fn execute(input: Value) -> Result<Value, WorkflowError> {
-    let (mut agents, mut durable) = (WitAgents, WitDurable);
-    let mut run = Run::new(input, &VARIABLES, WORKFLOW_ID, &mut agents, &mut durable);
-    let result = run.register().and_then(|()| drive(&mut run));
-    run.end(result)
+/// The workflow, over the WIT imports.
+fn execute_here(input: Value) -> Result<Value, WorkflowError> {
+    execute(input, &mut WitAgents, &mut WitDurable)
 }
 
 struct Scenario;
@@ -190,7 +188,7 @@ impl workflow::Guest for Scenario {
     fn run(input: String) -> Result<String, workflow::WorkflowError> {
         let result = runtara_runtime::serde_json::from_str(&input)
             .map_err(|e| WorkflowError::workflow("INPUT_INVALID_JSON", format!("the workflow input is not valid JSON: {e}")))
-            .and_then(execute);
+            .and_then(execute_here);
         match result {
             Ok(output) => Ok(output.to_string()),
             Err(error) => Err(workflow::WorkflowError {
@@ -210,6 +208,6 @@ impl workflow::Guest for Scenario {
 bindings::export!(Scenario with_types_in bindings);
 
 fn main() -> std::process::ExitCode {
-    runtara_runtime::command::main(execute)
+    runtara_runtime::command::main(execute_here)
 }
 "#;
