@@ -1,6 +1,7 @@
-//! Durable runs under `runtara run --instance ID --state FILE`: a run killed with
-//! SIGKILL resumes without redoing finished steps, a durable sleep survives the
-//! crash, and pause and cancel requests stop the instance at its next checkpoint.
+//! Durable runs under `runtara run --instance ID --state FILE`, and of the same
+//! scenario compiled to a native binary with `RUNTARA_STATE_FILE`: a run killed
+//! with SIGKILL resumes without redoing finished steps, a durable sleep survives
+//! the crash, and pause and cancel requests stop the instance at its next checkpoint.
 //!
 //! The scenario (`tests/durable/file-steps.json`) appends `first` to a file, sleeps
 //! durably, then appends `second`, so a step that ran twice shows in the file. The
@@ -35,19 +36,53 @@ fn app() -> &'static Path {
     app
 }
 
+/// The scenario compiled to a native binary once for all tests.
+fn native_binary() -> &'static Path {
+    static BINARY: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, binary) = BINARY.get_or_init(|| {
+        let work = tempfile::tempdir().unwrap();
+        let binary = work.path().join("file-steps");
+        success(
+            runtara()
+                .arg("compile")
+                .arg(root().join("tests/durable/file-steps.json"))
+                .arg("--target")
+                .arg("native")
+                .arg("-o")
+                .arg(&binary),
+        );
+        (work, binary)
+    });
+    binary
+}
+
+/// What runs the instance: `runtara run` of the component composed with
+/// `--durable host`, or the native binary with `RUNTARA_STATE_FILE`.
+#[derive(Clone, Copy)]
+enum Runner {
+    Host,
+    Native,
+}
+
 /// A directory granted as `/data` and a state file, per test.
 struct Instance {
     dir: tempfile::TempDir,
     key: InstanceKey,
+    runner: Runner,
 }
 
 impl Instance {
     fn new(id: &str) -> Self {
+        Self::run_by(id, Runner::Host)
+    }
+
+    fn run_by(id: &str, runner: Runner) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("data")).unwrap();
         Self {
             dir,
             key: InstanceKey::new("default", id),
+            runner,
         }
     }
 
@@ -56,7 +91,19 @@ impl Instance {
     }
 
     fn run(&self) -> Command {
-        self.run_app(app())
+        match self.runner {
+            Runner::Host => self.run_app(app()),
+            Runner::Native => {
+                let mut command = Command::new(native_binary());
+                command
+                    .env("RUNTARA_STATE_FILE", self.state())
+                    .env("RUNTARA_INSTANCE_ID", &self.key.instance)
+                    // `/data/log.txt` is `<dir>/data/log.txt`.
+                    .env("RUNTARA_FILE_ROOT", self.dir.path())
+                    .stdin(Stdio::null());
+                command
+            }
+        }
     }
 
     /// `runtara run` of `app` as this instance.
@@ -107,7 +154,16 @@ impl Instance {
 
 #[test]
 fn a_killed_run_resumes_without_redoing_finished_steps() {
-    let instance = Instance::new("crash");
+    killed_and_resumed(Runner::Host);
+}
+
+#[test]
+fn a_killed_native_binary_resumes_from_its_state_file() {
+    killed_and_resumed(Runner::Native);
+}
+
+fn killed_and_resumed(runner: Runner) {
+    let instance = Instance::run_by("crash", runner);
     let input = instance.dir.path().join("in.json");
     std::fs::write(&input, json!({"waitMs": 3000}).to_string()).unwrap();
     let first_log = instance.dir.path().join("first-run.log");
@@ -188,16 +244,25 @@ fn a_killed_run_resumes_without_redoing_finished_steps() {
 
 #[test]
 fn a_paused_instance_stops_at_a_checkpoint_and_resumes_from_it() {
-    let instance = Instance::new("pause");
+    paused_and_resumed(Runner::Host);
+}
+
+#[test]
+fn a_paused_native_binary_stops_at_a_checkpoint_and_resumes_from_it() {
+    paused_and_resumed(Runner::Native);
+}
+
+fn paused_and_resumed(runner: Runner) {
+    let instance = Instance::run_by("pause", runner);
     instance.create_and_request(json!({"waitMs": 10}), Control::Pause);
 
     let paused = output(&mut instance.run());
     assert_eq!(paused.status.code(), Some(3), "{paused:?}");
     let stderr = String::from_utf8_lossy(&paused.stderr);
-    assert!(
-        stderr.contains(r#""suspended""#) && stderr.contains("PAUSED"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("PAUSED"), "{stderr}");
+    if matches!(runner, Runner::Host) {
+        assert!(stderr.contains(r#""suspended""#), "{stderr}");
+    }
     assert_eq!(instance.log(), "first\n");
     assert_eq!(instance.finished_steps(), ["first"]);
     let status =
@@ -218,7 +283,16 @@ fn a_paused_instance_stops_at_a_checkpoint_and_resumes_from_it() {
 
 #[test]
 fn a_cancelled_instance_ends_at_its_next_checkpoint() {
-    let instance = Instance::new("cancel");
+    cancelled(Runner::Host);
+}
+
+#[test]
+fn a_cancelled_native_binary_ends_at_its_next_checkpoint() {
+    cancelled(Runner::Native);
+}
+
+fn cancelled(runner: Runner) {
+    let instance = Instance::run_by("cancel", runner);
     instance.create_and_request(json!({"waitMs": 10}), Control::Cancel);
 
     let cancelled = output(&mut instance.run());

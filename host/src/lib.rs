@@ -27,7 +27,6 @@ mod limits;
 mod outbound;
 pub mod serve;
 mod state;
-pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,6 +40,9 @@ use wasmtime::{Config, Engine, Store, UpdateDeadline};
 pub use durable::DurableInstance;
 pub use error::HostError;
 pub use runtara_runtime::{ErrorCategory, WorkflowError};
+/// The state store, re-exported (it is its own crate so that native binaries link it
+/// without Wasmtime).
+pub use runtara_store as store;
 use state::HostState;
 
 mod bindings {

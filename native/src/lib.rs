@@ -8,8 +8,12 @@
 //! workflow error as one JSON line `{"error": ...}` on stderr, with exit status 1
 //! (failed, cancelled) or 3 (paused or suspended, to be resumed).
 //!
-//! Providers: [`Stateless`] keeps nothing, like the `durable-none` adapter.
+//! Providers: with `RUNTARA_STATE_FILE` (and `RUNTARA_INSTANCE_ID`) the run is
+//! that instance, kept in an embedded SQLite file ([`StateFile`]): run again with
+//! the same id, it goes on from its last checkpoint on the input it started with.
+//! Without, [`Stateless`] keeps nothing, like the `durable-none` adapter.
 
+mod state_file;
 mod stateless;
 
 use std::io::Read;
@@ -17,9 +21,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
-use runtara_runtime::serde_json::Value;
+use runtara_runtime::serde_json::{Value, json};
 use runtara_runtime::{Durable, WorkflowError, command};
+use runtara_store::{InstanceKey, RunStart, Status};
 
+pub use state_file::StateFile;
 pub use stateless::Stateless;
 
 /// The workflow a generated binary runs: its input and a provider, to its result.
@@ -28,14 +34,18 @@ pub type Workflow = fn(Value, &mut dyn Durable) -> Result<Value, WorkflowError>;
 /// The command line; its description names the workflow (see [`main`]).
 #[derive(Parser)]
 #[command(after_help = "Environment:\n  \
-        RUNTARA_INSTANCE_ID, RUNTARA_TENANT_ID  the workflow's variables._instance_id and _tenant_id\n  \
+        RUNTARA_STATE_FILE                      keep the run as a durable instance in this SQLite\n                                          \
+        file (needs RUNTARA_INSTANCE_ID); the same id resumes it\n  \
+        RUNTARA_INSTANCE_ID, RUNTARA_TENANT_ID  the instance (and the workflow's variables._instance_id\n                                          \
+        and _tenant_id; tenant `default` when unset)\n  \
         RUNTARA_SIGNALS_DIR                     where WaitForSignal steps find their signals,\n                                          \
         as <signal id>.json files\n  \
         RUNTARA_FILE_ROOT                       the directory file steps work in: `/data/x.csv`\n                                          \
         is <root>/data/x.csv (default: the current directory)\n\n\
         Exit status: 0 completed, 1 failed or cancelled, 2 bad usage, 3 paused or suspended.")]
 struct Args {
-    /// The workflow input, a JSON file; `-` or none reads stdin.
+    /// The workflow input, a JSON file; `-` or none reads stdin (none resumes an
+    /// instance of the state file on the input it started with).
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
 }
@@ -52,8 +62,76 @@ pub fn main(workflow_id: &str, workflow: Workflow) -> ExitCode {
         Ok(args) => args,
         Err(error) => error.exit(),
     };
-    let result = read_input(args.input).and_then(|input| workflow(input, &mut Stateless));
-    command::report(result)
+    match std::env::var("RUNTARA_STATE_FILE") {
+        Ok(path) if !path.is_empty() => run_instance(&path, args.input, workflow),
+        _ => command::report(
+            read_input(args.input).and_then(|input| workflow(input, &mut Stateless)),
+        ),
+    }
+}
+
+/// Runs the workflow as the instance `RUNTARA_INSTANCE_ID` of the state file at `path`.
+fn run_instance(path: &str, input: Option<PathBuf>, workflow: Workflow) -> ExitCode {
+    let Some(instance) = std::env::var("RUNTARA_INSTANCE_ID")
+        .ok()
+        .filter(|id| !id.is_empty())
+    else {
+        eprintln!(
+            "RUNTARA_STATE_FILE is set, so the run is a durable instance: name it with RUNTARA_INSTANCE_ID"
+        );
+        return ExitCode::from(2);
+    };
+    let tenant = std::env::var("RUNTARA_TENANT_ID").unwrap_or_else(|_| "default".to_owned());
+    let mut state = match StateFile::open(path, InstanceKey::new(tenant, instance)) {
+        Ok(state) => state,
+        Err(error) => return fail_to_start(&error),
+    };
+    // Without --input, an instance that exists resumes on its own input; a new one reads stdin.
+    let input = match input {
+        None if state.exists().unwrap_or(false) => None,
+        given => match read_input(given) {
+            Ok(input) => Some(input),
+            Err(error) => return command::report(Err(error)),
+        },
+    };
+    let input = match state.start(input.as_ref()) {
+        Ok(RunStart::New { input }) => input,
+        Ok(RunStart::Resumed { input, status }) => {
+            eprintln!("resuming {} ({})", state.key(), status.as_str());
+            input
+        }
+        Ok(RunStart::Ended(instance)) => {
+            eprintln!(
+                "{} already ended ({}); its result:",
+                state.key(),
+                instance.status.as_str()
+            );
+            return match (instance.output, instance.error) {
+                (Some(output), _) if instance.status == Status::Completed => {
+                    println!("{output}");
+                    ExitCode::SUCCESS
+                }
+                (_, error) => {
+                    eprintln!("{}", json!({ "error": error }));
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Ok(RunStart::OtherInput) => {
+            return fail_to_start(&format!(
+                "{} was started with another input; leave out --input to resume it on the input it started with",
+                state.key()
+            ));
+        }
+        Err(error) => return fail_to_start(&error),
+    };
+    command::report(workflow(input, &mut state))
+}
+
+/// The instance could not start: says why, exits 2.
+fn fail_to_start(error: &str) -> ExitCode {
+    eprintln!("cannot run the instance: {error}");
+    ExitCode::from(2)
 }
 
 fn read_input(path: Option<PathBuf>) -> Result<Value, WorkflowError> {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use runtara_host::store::{InstanceKey, Status, Store};
+use runtara_host::store::{InstanceKey, RunStart, Status, Store};
 use runtara_host::{DurableInstance, Host, Outcome, RunOptions};
 use serde_json::{Value, json};
 
@@ -66,32 +66,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
             (Some(instance), Some(state)) => {
                 let key = InstanceKey::new(&args.tenant, instance);
                 let store = Store::open(state).await?;
-                let input = input.unwrap_or_else(|| json!({}));
-                let (existing, created) = store.create_instance(&key, &input, None).await?;
-                if !created && args.input.is_some() && existing.input != input {
-                    bail!(
+                let input = match store.start_run(&key, input.as_ref()).await? {
+                    RunStart::New { input } => input,
+                    RunStart::Resumed { input, status } => {
+                        eprintln!("resuming {key} ({})", status.as_str());
+                        input
+                    }
+                    RunStart::Ended(instance) => {
+                        return Ok(ended(
+                            &key,
+                            instance.status,
+                            instance.output,
+                            instance.error,
+                        ));
+                    }
+                    RunStart::OtherInput => bail!(
                         "{key} was started with another input; leave out --input to resume it \
                          on the input it started with"
-                    );
-                }
-                if existing.status.is_final() {
-                    return Ok(ended(
-                        &key,
-                        existing.status,
-                        existing.output,
-                        existing.error,
-                    ));
-                }
-                if !created {
-                    eprintln!("resuming {key} ({})", existing.status.as_str());
-                }
+                    ),
+                };
                 let durable = DurableInstance {
                     store,
                     key,
                     // No core to wake it: `runtara run` waits out every sleep itself.
                     suspend_sleeps_over: None,
                 };
-                (Some(durable), existing.input)
+                (Some(durable), input)
             }
             _ => (None, input.unwrap_or_else(|| json!({}))),
         };

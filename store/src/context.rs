@@ -1,13 +1,14 @@
-//! What the calls of `runtara:durable/context` do to an instance's state. Two
-//! providers share them: the host's own (`crate::durable`, for components run by
-//! `runtara run --instance` and by the core) and the core's instance routes, which
-//! the `durable-http` adapter calls from a component run elsewhere.
+//! What the calls of `runtara:durable/context` do to an instance's state, and how
+//! a run of an instance starts. The providers share them: the host's own (for
+//! components run by `runtara run --instance` and by the core), the core's
+//! instance routes (which the `durable-http` adapter calls from a component run
+//! elsewhere), and native binaries with a state file.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{Control, InstanceKey, Status, Store, StoreError, now_ms};
+use super::{Control, Instance, InstanceKey, Status, Store, StoreError, now_ms};
 
 /// The answer to a checkpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +28,48 @@ pub struct SleepLeft {
     pub left: Duration,
 }
 
+/// How a run of an instance starts ([`Store::start_run`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunStart {
+    /// A new instance, registered with this input.
+    New { input: Value },
+    /// An instance that ran before (and stopped, or crashed): it goes on, on the
+    /// input it started with.
+    Resumed { input: Value, status: Status },
+    /// The instance has ended; nothing runs.
+    Ended(Box<Instance>),
+    /// The instance exists with another input than the one given.
+    OtherInput,
+}
+
 impl Store {
+    /// Registers the instance with `input` (`{}` when none is given) or finds it: a
+    /// run that was given an input must give the one the instance started with.
+    pub async fn start_run(
+        &self,
+        key: &InstanceKey,
+        input: Option<&Value>,
+    ) -> Result<RunStart, StoreError> {
+        let empty = Value::Object(Default::default());
+        let (instance, created) = self
+            .create_instance(key, input.unwrap_or(&empty), None)
+            .await?;
+        Ok(if created {
+            RunStart::New {
+                input: instance.input,
+            }
+        } else if input.is_some_and(|input| *input != instance.input) {
+            RunStart::OtherInput
+        } else if instance.status.is_final() {
+            RunStart::Ended(Box::new(instance))
+        } else {
+            RunStart::Resumed {
+                input: instance.input,
+                status: instance.status,
+            }
+        })
+    }
+
     /// A run of the instance starts: it is `running`, and gets the checkpoints earlier
     /// runs saved, oldest first.
     pub async fn register(&self, key: &InstanceKey) -> Result<Vec<(String, Value)>, StoreError> {

@@ -2,7 +2,7 @@
 //! PostgreSQL (when several core processes share one database).
 //!
 //! Both go through sqlx's `Any` driver with the same portable SQL and the same
-//! migrations (`host/migrations/`), applied when the store is opened. Rows are
+//! migrations (`store/migrations/`), applied when the store is opened. Rows are
 //! keyed by (tenant, instance): every query names both, so one tenant's calls
 //! never see another tenant's instances. JSON travels as text; times are
 //! milliseconds since the Unix epoch.
@@ -18,7 +18,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, SqlSafeStr};
 
-pub use context::{CheckpointReply, SleepLeft, json_or_text};
+pub use context::{CheckpointReply, RunStart, SleepLeft, json_or_text};
 pub use instances::{Instance, Status};
 pub use journal::HistoryEntry;
 pub use runtara_runtime::Control;
@@ -68,7 +68,7 @@ pub enum StoreError {
     },
 }
 
-/// The migrations in `host/migrations/`, in order (a new file is added here too).
+/// The migrations in `store/migrations/`, in order (a new file is added here too).
 fn migrator() -> Migrator {
     let migration = |version, description: &'static str, sql: &'static str| {
         Migration::new(
@@ -83,12 +83,12 @@ fn migrator() -> Migrator {
         migration(
             1,
             "instances",
-            include_str!("../../migrations/0001_instances.sql"),
+            include_str!("../migrations/0001_instances.sql"),
         ),
         migration(
             2,
             "components",
-            include_str!("../../migrations/0002_components.sql"),
+            include_str!("../migrations/0002_components.sql"),
         ),
     ])
 }
