@@ -12,17 +12,20 @@
 mod common;
 #[path = "common/core_process.rs"]
 mod core_process;
+#[path = "common/outside_run.rs"]
+mod outside_run;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use core_process::{Core, Setup};
-use runtara_host::store::{InstanceKey, Store};
+use outside_run::Run;
+use runtara_host::store::InstanceKey;
 use serde_json::{Value, json};
 
 /// A scenario of `tests/durable/`, compiled and composed with `--durable http` once.
@@ -40,93 +43,25 @@ fn app(scenario: &str) -> PathBuf {
     app
 }
 
-/// One instance's directories: `/input` holding `data.json`, and `/data`.
-struct Run {
-    dir: tempfile::TempDir,
-    instance: String,
-}
-
-impl Run {
-    fn new(instance: &str, input: Value) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["input", "data"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        std::fs::write(dir.path().join("input/data.json"), input.to_string()).unwrap();
-        Self {
-            dir,
-            instance: instance.to_owned(),
-        }
+/// `wasmtime run -S http` of `app` as the instance of `run`, of tenant acme, with `token`.
+fn wasmtime(run: &Run, app: &Path, core: &Core, token: &str) -> Command {
+    let mut command = tool("wasmtime");
+    command.arg("run").arg("-S").arg("http");
+    for (name, value) in [
+        ("RUNTARA_HTTP_URL", core.url.as_str()),
+        ("RUNTARA_INSTANCE_ID", &run.instance),
+        ("RUNTARA_TENANT_ID", "acme"),
+        ("RUNTARA_TOKEN", token),
+    ] {
+        command.arg("--env").arg(format!("{name}={value}"));
     }
-
-    /// `wasmtime run -S http` of `app` as this instance of tenant acme, with `token`.
-    fn wasmtime(&self, app: &Path, core: &Core, token: &str) -> Command {
-        let mut command = tool("wasmtime");
-        command.arg("run").arg("-S").arg("http");
-        for (name, value) in [
-            ("RUNTARA_HTTP_URL", core.url.as_str()),
-            ("RUNTARA_INSTANCE_ID", &self.instance),
-            ("RUNTARA_TENANT_ID", "acme"),
-            ("RUNTARA_TOKEN", token),
-        ] {
-            command.arg("--env").arg(format!("{name}={value}"));
-        }
-        for sub in ["input", "data"] {
-            command
-                .arg("--dir")
-                .arg(format!("{}::/{sub}", self.dir.path().join(sub).display()));
-        }
-        command.arg(app);
+    for sub in ["input", "data"] {
         command
+            .arg("--dir")
+            .arg(format!("{}::/{sub}", run.dir.path().join(sub).display()));
     }
-
-    /// Starts the run in the background, its stderr kept in a file.
-    fn spawn(&self, app: &Path, core: &Core) -> Child {
-        let stderr = std::fs::File::create(self.dir.path().join("stderr.log")).unwrap();
-        self.wasmtime(app, core, "acme-token")
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("wasmtime starts")
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("data/log.txt")).unwrap_or_default()
-    }
-
-    /// Waits for a background run to end; returns its exit code and stdout.
-    fn finish(&self, mut child: Child) -> (Option<i32>, String) {
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            assert!(
-                started.elapsed() < Duration::from_secs(90),
-                "the run never ended; it said:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let mut stdout = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut stdout)
-            .unwrap();
-        (child.wait().unwrap().code(), stdout)
-    }
-}
-
-/// Runs `work` on the core's state store, opened as a second process would.
-fn with_store<T>(setup: &Setup, work: impl AsyncFnOnce(Store) -> T) -> T {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let store = Store::open(&setup.database()).await.unwrap();
-        work(store).await
-    })
+    command.arg(app);
+    command
 }
 
 #[test]
@@ -136,7 +71,7 @@ fn a_killed_run_resumes_through_the_adapter_across_a_core_restart() {
     let run = Run::new("crash", json!({"waitMs": 4000}));
     let app = app("file-steps");
 
-    let mut first = run.spawn(&app, &core);
+    let mut first = run.start(wasmtime(&run, &app, &core, "acme-token"));
     core.wait_for_step("crash", "first");
     // The durable sleep is asked right after `first` is checkpointed; kill it in there.
     std::thread::sleep(Duration::from_millis(1000));
@@ -151,9 +86,8 @@ fn a_killed_run_resumes_through_the_adapter_across_a_core_restart() {
     core.kill();
     let key = InstanceKey::new("acme", "crash");
     // When the sleep ends, as recorded when it began (a later ask keeps it).
-    let wake_at = with_store(&setup, async |store| {
-        store.sleep_until(&key, "wait", i64::MAX).await.unwrap()
-    });
+    let wake_at =
+        setup.store(async |store| store.sleep_until(&key, "wait", i64::MAX).await.unwrap());
     assert_ne!(
         wake_at,
         i64::MAX,
@@ -161,7 +95,7 @@ fn a_killed_run_resumes_through_the_adapter_across_a_core_restart() {
     );
 
     let core = setup.core(&[]);
-    let (code, stdout) = run.finish(run.spawn(&app, &core));
+    let (code, stdout) = run.finish(run.start(wasmtime(&run, &app, &core, "acme-token")));
     assert_eq!(code, Some(0), "the resumed run failed:\n{}", run.stderr());
     let expected = json!({"written": 7, "instance": "crash"});
     assert_eq!(json(&stdout, "stdout"), expected);
@@ -177,7 +111,7 @@ fn a_killed_run_resumes_through_the_adapter_across_a_core_restart() {
     assert_eq!(core.steps("crash"), ["first", "wait", "second", "done"]);
 
     // An ended instance takes no more runs: the adapter's register is refused.
-    let again = output(&mut run.wasmtime(&app, &core, "acme-token"));
+    let again = output(&mut wasmtime(&run, &app, &core, "acme-token"));
     assert_eq!(again.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("INSTANCE_ENDED"), "{stderr}");
@@ -191,7 +125,7 @@ fn pause_resume_and_cancel_reach_a_run_under_wasmtime() {
     let app = app("approval");
 
     let paused = Run::new("paused", json!({"name": "Ada", "napMs": 10}));
-    let child = paused.spawn(&app, &core);
+    let child = paused.start(wasmtime(&paused, &app, &core, "acme-token"));
     core.wait_for_step("paused", "nap");
     assert_eq!(core.post("paused", "pause", None).0, 202);
     let (code, _) = paused.finish(child);
@@ -208,7 +142,7 @@ fn pause_resume_and_cancel_reach_a_run_under_wasmtime() {
     assert_eq!(status, 200, "{resumed}");
     assert_eq!(resumed["resumed"], true);
     assert_eq!(core.instance("paused")["status"], "pending");
-    let child = paused.spawn(&app, &core);
+    let child = paused.start(wasmtime(&paused, &app, &core, "acme-token"));
     core.wait_for_status("paused", "running");
     let (status, _) = core.post("paused", "signals/approve", Some(json!({"approved": true})));
     assert_eq!(status, 202);
@@ -224,7 +158,7 @@ fn pause_resume_and_cancel_reach_a_run_under_wasmtime() {
     assert_eq!(core.steps("paused"), ["hello", "nap", "approve", "done"]);
 
     let cancelled = Run::new("cancelled", json!({"name": "Ada", "napMs": 10}));
-    let child = cancelled.spawn(&app, &core);
+    let child = cancelled.start(wasmtime(&cancelled, &app, &core, "acme-token"));
     core.wait_for_step("cancelled", "nap");
     let (status, reply) = core.post("cancelled", "cancel", None);
     assert_eq!(status, 202, "{reply}");
@@ -240,7 +174,7 @@ fn a_run_with_a_wrong_token_fails_with_the_cores_answer() {
     let setup = Setup::new();
     let core = setup.core(&[]);
     let run = Run::new("refused", json!({"name": "Ada", "napMs": 10}));
-    let refused = output(&mut run.wasmtime(&app("approval"), &core, "not-a-token"));
+    let refused = output(&mut wasmtime(&run, &app("approval"), &core, "not-a-token"));
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(

@@ -11,8 +11,13 @@
 //! Providers: with `RUNTARA_STATE_FILE` (and `RUNTARA_INSTANCE_ID`) the run is
 //! that instance, kept in an embedded SQLite file ([`StateFile`]): run again with
 //! the same id, it goes on from its last checkpoint on the input it started with.
-//! Without, [`Stateless`] keeps nothing, like the `durable-none` adapter.
+//! With `RUNTARA_QUIC_ADDR` the instance is kept by the core service
+//! (`runtara serve --quic`), reached over QUIC ([`Quic`]); the core does not keep
+//! the input of an instance run elsewhere, so every run reads it, and a run with
+//! the same id goes on from its last checkpoint. Without either, [`Stateless`]
+//! keeps nothing, like the `durable-none` adapter.
 
+mod quic;
 mod state_file;
 mod stateless;
 
@@ -25,6 +30,7 @@ use runtara_runtime::serde_json::{Value, json};
 use runtara_runtime::{Durable, WorkflowError, command};
 use runtara_store::{InstanceKey, RunStart, Status};
 
+pub use quic::{Quic, QuicConfig};
 pub use state_file::StateFile;
 pub use stateless::Stateless;
 
@@ -36,6 +42,12 @@ pub type Workflow = fn(Value, &mut dyn Durable) -> Result<Value, WorkflowError>;
 #[command(after_help = "Environment:\n  \
         RUNTARA_STATE_FILE                      keep the run as a durable instance in this SQLite\n                                          \
         file (needs RUNTARA_INSTANCE_ID); the same id resumes it\n  \
+        RUNTARA_QUIC_ADDR                       keep the run as a durable instance in the runtara core\n                                          \
+        service at this host:port, over QUIC (needs\n                                          \
+        RUNTARA_QUIC_CERT, RUNTARA_INSTANCE_ID, RUNTARA_TOKEN);\n                                          \
+        the same id resumes it\n  \
+        RUNTARA_QUIC_CERT                       the core's certificate (PEM), the only one trusted\n  \
+        RUNTARA_TOKEN                           the bearer token for the core\n  \
         RUNTARA_INSTANCE_ID, RUNTARA_TENANT_ID  the instance (and the workflow's variables._instance_id\n                                          \
         and _tenant_id; tenant `default` when unset)\n  \
         RUNTARA_SIGNALS_DIR                     where WaitForSignal steps find their signals,\n                                          \
@@ -62,11 +74,36 @@ pub fn main(workflow_id: &str, workflow: Workflow) -> ExitCode {
         Ok(args) => args,
         Err(error) => error.exit(),
     };
-    match std::env::var("RUNTARA_STATE_FILE") {
-        Ok(path) if !path.is_empty() => run_instance(&path, args.input, workflow),
-        _ => command::report(
+    let var = |name| std::env::var(name).ok().filter(|value| !value.is_empty());
+    match (var("RUNTARA_STATE_FILE"), var("RUNTARA_QUIC_ADDR")) {
+        (Some(_), Some(_)) => fail_to_start(
+            "both RUNTARA_STATE_FILE and RUNTARA_QUIC_ADDR are set: keep the instance in a \
+             state file or in the core, not both",
+        ),
+        (Some(path), None) => run_instance(&path, args.input, workflow),
+        (None, Some(address)) => run_in_core(address, args.input, workflow),
+        (None, None) => command::report(
             read_input(args.input).and_then(|input| workflow(input, &mut Stateless)),
         ),
+    }
+}
+
+/// Runs the workflow as an instance kept by the core service at `address`.
+fn run_in_core(address: String, input: Option<PathBuf>, workflow: Workflow) -> ExitCode {
+    let config = match QuicConfig::from_env(address) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    let input = match read_input(input) {
+        Ok(input) => input,
+        Err(error) => return command::report(Err(error)),
+    };
+    match Quic::connect(config) {
+        Ok(mut core) => command::report(workflow(input, &mut core)),
+        Err(error) => fail_to_start(&error),
     }
 }
 

@@ -51,6 +51,23 @@ impl Core {
         Self { child, url, stderr }
     }
 
+    /// The address of the QUIC endpoint (`--quic`), from the line the core prints
+    /// once it listens there.
+    pub fn quic_addr(&self) -> String {
+        let started = Instant::now();
+        loop {
+            let said = self.stderr.lock().unwrap().clone();
+            if let Some(address) = said.split("quic listening on ").nth(1) {
+                return address.split_whitespace().next().unwrap_or("").to_owned();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "runtara serve did not listen on QUIC: {said}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -193,6 +210,17 @@ impl Setup {
 
     pub fn tokens(&self) -> PathBuf {
         self.dir.path().join("tokens")
+    }
+
+    /// Runs `work` on the core's state store, opened as a second process would.
+    pub fn store<T>(&self, work: impl AsyncFnOnce(runtara_host::store::Store) -> T) -> T {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let store = runtara_host::store::Store::open(&self.database())
+                .await
+                .unwrap();
+            work(store).await
+        })
     }
 
     pub fn core(&self, extra: &[&str]) -> Core {

@@ -22,6 +22,9 @@ use super::run::Sandbox;
 /// Routes, under /api/v1: PUT /components (the .wasm as body), POST /instances
 /// ({"component": "sha256:...", "input": {...}}), GET /instances[/{id}[/history]],
 /// POST /instances/{id}/pause|resume|cancel, POST /instances/{id}/signals/{signal_id}.
+/// Workflows that run elsewhere keep their instance here too: components composed
+/// with `--durable http` over the same HTTP API, and native binaries over QUIC
+/// (`--quic ADDR`; they trust the certificate in `--quic-cert`).
 #[derive(clap::Args)]
 #[command(
     after_help = "Example:\n  RUNTARA_TOKEN=secret runtara serve --listen 127.0.0.1:7420 --database state.db\n  curl -H 'Authorization: Bearer secret' -H 'X-Runtara-Tenant-Id: acme' \\\n       -X PUT --data-binary @app.wasm http://127.0.0.1:7420/api/v1/components"
@@ -34,6 +37,18 @@ pub struct Args {
     /// `postgres://user:password@host/db` URL.
     #[arg(long, default_value = "runtara-state.db", value_name = "FILE|URL")]
     database: String,
+    /// Also answer native binaries' instance calls over QUIC on this address
+    /// (`RUNTARA_QUIC_ADDR` on their side).
+    #[arg(long, value_name = "ADDR")]
+    quic: Option<std::net::SocketAddr>,
+    /// The QUIC endpoint's certificate (PEM), which native binaries trust
+    /// (`RUNTARA_QUIC_CERT`); a self-signed one for `localhost` is made here when
+    /// neither it nor the key exists.
+    #[arg(long, default_value = "runtara-quic.pem", value_name = "FILE")]
+    quic_cert: PathBuf,
+    /// The QUIC certificate's private key (PEM).
+    #[arg(long, default_value = "runtara-quic.key", value_name = "FILE")]
+    quic_key: PathBuf,
     /// A tokens file: `<token> <tenant>[,<tenant>...]` or `<token> *` per line.
     #[arg(long, value_name = "FILE")]
     tokens: Option<PathBuf>,
@@ -71,10 +86,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "runtara serve: listening on http://{address} (state: {})",
             args.database
         );
+        let quic = match args.quic {
+            Some(addr) => {
+                let endpoint =
+                    runtara_host::serve::quic_endpoint(addr, &args.quic_cert, &args.quic_key)?;
+                let bound = endpoint
+                    .local_addr()
+                    .context("cannot read the bound QUIC address")?;
+                eprintln!(
+                    "runtara serve: quic listening on {bound} (certificate: {})",
+                    args.quic_cert.display()
+                );
+                Some(endpoint)
+            }
+            None => None,
+        };
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        runtara_host::serve::serve(listener, core, tokens, shutdown)
+        runtara_host::serve::serve(listener, quic, core, tokens, shutdown)
             .await
             .context("the HTTP server failed")?;
         Ok(ExitCode::SUCCESS)

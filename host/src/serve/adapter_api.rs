@@ -14,248 +14,91 @@
 //! | `POST /completed` `{"output"}`, `/failed` `{"error"}` | how it ended | 204 |
 //! | `POST /suspended` | `suspended` | `{"status": "paused" \| "sleeping"}` |
 //!
-//! `register` creates the instance when the tenant has none by that id (its input
-//! stays unknown to the core: the component reads it itself). The other routes
-//! need an instance registered so, still live: an instance the core runs from an
-//! uploaded component takes no adapter calls. A request that cannot be read or
-//! parsed whole is refused before anything is written.
+//! What each call does is in [`super::calls`], shared with the QUIC endpoint. A
+//! request that cannot be read or parsed whole is refused before anything is
+//! written.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use runtara_protocol::Call;
+use serde_json::Value;
 
-use super::api::{Api, ApiError, Body, Reply, Tenant, live_instance};
-use crate::store::{Control, InstanceKey};
+use super::api::{Api, ApiError, Body, Tenant};
+use super::calls;
 
 /// The routes, but `DELETE /signals/{signal_id}` ([`take_signal`]), which shares its
 /// path with a management route.
 pub(super) fn routes() -> Router<Arc<Api>> {
-    Router::new()
-        .route("/api/v1/instances/{id}/register", post(register))
-        .route("/api/v1/instances/{id}/checkpoint", post(checkpoint))
-        .route("/api/v1/instances/{id}/signals", get(poll_signal))
-        .route("/api/v1/instances/{id}/durable-sleep", post(durable_sleep))
-        .route("/api/v1/instances/{id}/log", post(log))
-        .route("/api/v1/instances/{id}/completed", post(completed))
-        .route("/api/v1/instances/{id}/failed", post(failed))
-        .route("/api/v1/instances/{id}/suspended", post(suspended))
-}
-
-/// The longest instance id `register` accepts.
-const MAX_INSTANCE_ID_BYTES: usize = 256;
-
-fn ok(body: Value) -> Reply {
-    Ok((StatusCode::OK, Json(body)))
-}
-
-/// The reply of a call that answers nothing.
-type Done = Result<StatusCode, ApiError>;
-
-/// The live instance that an adapter registered; other instances refuse its calls.
-async fn adapter_instance(api: &Api, key: &InstanceKey) -> Result<(), ApiError> {
-    let instance = live_instance(api, key).await?;
-    if instance.component.is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "RUN_BY_CORE",
-            format!("{key} runs in the core from an uploaded component; it takes no adapter calls"),
-        ));
+    let mut router = Router::new().route("/api/v1/instances/{id}/signals", get(poll_signal));
+    for call in [
+        "register",
+        "checkpoint",
+        "durable-sleep",
+        "log",
+        "completed",
+        "failed",
+        "suspended",
+    ] {
+        router = router.route(&format!("/api/v1/instances/{{id}}/{call}"), posted(call));
     }
-    Ok(())
+    router
 }
 
-async fn register(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
-    if id.is_empty() || id.len() > MAX_INSTANCE_ID_BYTES {
-        return Err(ApiError::new(
+/// `POST /{call}`: the body holds the call's fields (none for `register` and
+/// `suspended`).
+fn posted(call: &'static str) -> MethodRouter<Arc<Api>> {
+    post(
+        move |State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>, body: Body| async move {
+            let call = parse_call(call, &body)?;
+            answer(&api, tenant, id, call).await
+        },
+    )
+}
+
+/// The call named by the route, with the fields its body holds.
+fn parse_call(name: &str, body: &Body) -> Result<Call, ApiError> {
+    let mut fields = if body.0.is_empty() {
+        serde_json::Map::new()
+    } else {
+        body.json::<serde_json::Map<String, Value>>("a JSON object")?
+    };
+    fields.insert("call".into(), Value::String(name.into()));
+    serde_json::from_value(Value::Object(fields)).map_err(|e| {
+        ApiError::new(
             StatusCode::BAD_REQUEST,
-            "INVALID_INSTANCE_ID",
-            format!("an instance id has 1 to {MAX_INSTANCE_ID_BYTES} bytes"),
-        ));
-    }
-    let key = tenant.key(id);
-    let store = api.core.store();
-    store.create_instance(&key, &Value::Null, None).await?;
-    adapter_instance(&api, &key).await?;
-    let checkpoints: Vec<Value> = store
-        .register(&key)
-        .await?
-        .into_iter()
-        .map(|(id, state)| json!({ "id": id, "state": state }))
-        .collect();
-    ok(json!({ "checkpoints": checkpoints }))
+            "INVALID_REQUEST",
+            format!("the body of `{name}`: {e}"),
+        )
+    })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct CheckpointRequest {
-    checkpoint_id: String,
-    state: Value,
-}
-
-async fn checkpoint(
+async fn poll_signal(
     State(api): State<Arc<Api>>,
     tenant: Tenant,
     Path(id): Path<String>,
-    body: Body,
-) -> Reply {
-    let request: CheckpointRequest = body.json(r#"{"checkpointId": "...", "state": {...}}"#)?;
-    if !request.state.is_object() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "INVALID_STATE",
-            "a checkpoint's state is a JSON object (what the workflow runtime saves)",
-        ));
-    }
-    let key = tenant.key(id);
-    adapter_instance(&api, &key).await?;
-    let reply = api
-        .core
-        .store()
-        .checkpoint(&key, &request.checkpoint_id, &request.state)
-        .await?;
-    ok(json!({
-        "existingState": reply.existing,
-        "shouldPause": reply.control == Some(Control::Pause),
-        "shouldCancel": reply.control == Some(Control::Cancel),
-    }))
-}
-
-async fn poll_signal(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
-    let key = tenant.key(id);
-    adapter_instance(&api, &key).await?;
-    let signal = match api.core.store().pending_control(&key).await? {
-        Some(Control::Pause) => json!({ "kind": "pause", "payload": null }),
-        Some(Control::Cancel) => json!({ "kind": "cancel", "payload": null }),
-        None => Value::Null,
-    };
-    ok(json!({ "signal": signal }))
+) -> Result<Response, ApiError> {
+    answer(&api, tenant, id, Call::PollSignal).await
 }
 
 pub(super) async fn take_signal(
     State(api): State<Arc<Api>>,
     tenant: Tenant,
     Path((id, signal_id)): Path<(String, String)>,
-) -> Reply {
-    let key = tenant.key(id);
-    adapter_instance(&api, &key).await?;
-    let payload = api.core.store().take_signal(&key, &signal_id).await?;
-    ok(json!({ "arrived": payload.is_some(), "payload": payload }))
+) -> Result<Response, ApiError> {
+    answer(&api, tenant, id, Call::TakeSignal { signal_id }).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct SleepRequest {
-    checkpoint_id: String,
-    duration_ms: u64,
-}
-
-async fn durable_sleep(
-    State(api): State<Arc<Api>>,
-    tenant: Tenant,
-    Path(id): Path<String>,
-    body: Body,
-) -> Reply {
-    let request: SleepRequest = body.json(r#"{"checkpointId": "...", "durationMs": 5000}"#)?;
-    let key = tenant.key(id);
-    adapter_instance(&api, &key).await?;
-    let sleep = api
-        .core
-        .store()
-        .durable_sleep(&key, &request.checkpoint_id, request.duration_ms)
-        .await?;
-    ok(json!({
-        "wakeAt": sleep.wake_at,
-        "remainingMs": u64::try_from(sleep.left.as_millis()).unwrap_or(u64::MAX),
-    }))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Level {
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LogRequest {
-    level: Level,
-    message: String,
-    #[serde(default)]
-    context: Value,
-}
-
-async fn log(
-    State(api): State<Arc<Api>>,
-    tenant: Tenant,
-    Path(id): Path<String>,
-    body: Body,
-) -> Done {
-    let request: LogRequest =
-        body.json(r#"{"level": "debug|info|warn|error", "message": "...", "context": {...}}"#)?;
-    let key = tenant.key(id);
-    adapter_instance(&api, &key).await?;
-    let level = match request.level {
-        Level::Debug => "debug",
-        Level::Info => "info",
-        Level::Warn => "warn",
-        Level::Error => "error",
-    };
-    api.core
-        .store()
-        .log_event(&key, level, &request.message, &request.context)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CompletedRequest {
-    output: Value,
-}
-
-async fn completed(
-    State(api): State<Arc<Api>>,
-    tenant: Tenant,
-    Path(id): Path<String>,
-    body: Body,
-) -> Done {
-    let request: CompletedRequest = body.json(r#"{"output": ...}"#)?;
-    let key = tenant.key(id);
-    adapter_instance(&api, &key).await?;
-    api.core.store().complete(&key, &request.output).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FailedRequest {
-    error: Value,
-}
-
-async fn failed(
-    State(api): State<Arc<Api>>,
-    tenant: Tenant,
-    Path(id): Path<String>,
-    body: Body,
-) -> Done {
-    let request: FailedRequest = body.json(r#"{"error": {"code": "...", "message": "..."}}"#)?;
-    let key = tenant.key(id);
-    adapter_instance(&api, &key).await?;
-    api.core.store().fail(&key, &request.error).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn suspended(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
-    let key = tenant.key(id);
-    adapter_instance(&api, &key).await?;
-    let status = api.core.store().suspend(&key).await?;
-    ok(json!({ "status": status }))
+/// Does the call; a call that answers nothing gets 204.
+async fn answer(api: &Api, tenant: Tenant, id: String, call: Call) -> Result<Response, ApiError> {
+    let reply = calls::handle(&api.core, &tenant.key(id), call).await?;
+    Ok(if reply.is_null() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (StatusCode::OK, Json(reply)).into_response()
+    })
 }

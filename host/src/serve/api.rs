@@ -87,6 +87,40 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A request whose token or tenant was refused.
+    pub(super) fn refused(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Unauthenticated => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "send a known token as `Authorization: Bearer <token>`",
+            ),
+            Refusal::NoTenant => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "NO_TENANT",
+                "name the tenant in the X-Runtara-Tenant-Id header",
+            ),
+            Refusal::Forbidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "this token is not allowed for that tenant",
+            ),
+        }
+    }
+}
+
+/// The same refusal, as the QUIC endpoint sends it.
+impl From<ApiError> for runtara_protocol::CallError {
+    fn from(error: ApiError) -> Self {
+        Self {
+            status: error.status.as_u16(),
+            code: error.code.to_owned(),
+            message: error.message,
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         Self::new(
@@ -115,23 +149,7 @@ impl FromRequestParts<Arc<Api>> for Tenant {
         api.tokens
             .authorize(header("authorization"), header("x-runtara-tenant-id"))
             .map(Tenant)
-            .map_err(|refusal| match refusal {
-                Refusal::Unauthenticated => ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "UNAUTHENTICATED",
-                    "send a known token as `Authorization: Bearer <token>`",
-                ),
-                Refusal::NoTenant => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "NO_TENANT",
-                    "name the tenant in the X-Runtara-Tenant-Id header",
-                ),
-                Refusal::Forbidden => ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "FORBIDDEN",
-                    "this token is not allowed for that tenant",
-                ),
-            })
+            .map_err(ApiError::refused)
     }
 }
 
@@ -271,9 +289,8 @@ async fn history(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Str
 }
 
 /// The instance; 404 when the tenant has none by that id, 409 once it ended.
-pub(super) async fn live_instance(api: &Api, key: &InstanceKey) -> Result<Instance, ApiError> {
-    let instance = api
-        .core
+pub(super) async fn live_instance(core: &Core, key: &InstanceKey) -> Result<Instance, ApiError> {
+    let instance = core
         .store()
         .instance(key)
         .await?
@@ -290,7 +307,7 @@ pub(super) async fn live_instance(api: &Api, key: &InstanceKey) -> Result<Instan
 
 async fn pause(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
     let key = tenant.key(id);
-    live_instance(&api, &key).await?;
+    live_instance(&api.core, &key).await?;
     api.core
         .store()
         .request_control(&key, Control::Pause)
@@ -303,7 +320,7 @@ async fn pause(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Strin
 
 async fn resume(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
     let key = tenant.key(id);
-    let instance = live_instance(&api, &key).await?;
+    let instance = live_instance(&api.core, &key).await?;
     if instance.status != Status::Paused {
         return Ok((
             StatusCode::OK,
@@ -321,7 +338,7 @@ async fn resume(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Stri
             Json(json!({
                 "instanceId": key.instance,
                 "resumed": true,
-                "note": "this instance runs outside the core (durable-http): run its component again to continue",
+                "note": "this instance runs outside the core (a durable-http component or a native binary): run it again to continue",
             })),
         ));
     }
@@ -334,7 +351,7 @@ async fn resume(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Stri
 
 async fn cancel(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
     let key = tenant.key(id);
-    let instance = live_instance(&api, &key).await?;
+    let instance = live_instance(&api.core, &key).await?;
     let store = api.core.store();
     let runs_elsewhere = instance.component.is_none() && instance.status == Status::Running;
     if api.core.is_running(&key) || runs_elsewhere {
@@ -366,7 +383,7 @@ async fn signal(
     Body(body): Body,
 ) -> Reply {
     let key = tenant.key(id);
-    live_instance(&api, &key).await?;
+    live_instance(&api.core, &key).await?;
     let payload: Value = if body.is_empty() {
         Value::Null
     } else {

@@ -1,0 +1,182 @@
+//! The core's QUIC endpoint, for native binaries: the same instance calls as the
+//! HTTP routes the `durable-http` adapter uses ([`super::calls`]), with less
+//! overhead per call. One bidirectional stream per call: the client writes a
+//! [`QuicRequest`] (token, tenant, instance and call, as JSON) and finishes its
+//! side; the core answers with a [`QuicReply`] and finishes. A stream that is
+//! reset or cut before its request is whole does nothing.
+//!
+//! TLS 1.3 with a certificate for `localhost`: given as PEM files, or generated
+//! (self-signed) and written to those paths when neither exists, so clients can
+//! trust exactly that certificate (`RUNTARA_QUIC_CERT`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use quinn::crypto::rustls::QuicServerConfig;
+use runtara_protocol::{
+    CallError, MAX_MESSAGE_BYTES, QUIC_ALPN, QUIC_SERVER_NAME, QuicReply, QuicRequest,
+};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use super::api::ApiError;
+use super::auth::Tokens;
+use super::calls;
+use super::core::Core;
+use crate::store::InstanceKey;
+
+/// Why the QUIC endpoint could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum QuicError {
+    #[error("cannot read the QUIC certificate or key {path}: {message}")]
+    Pem { path: PathBuf, message: String },
+    #[error("give both --quic-cert and --quic-key, or neither exists yet: {missing} is missing")]
+    HalfPair { missing: PathBuf },
+    #[error("cannot write the generated QUIC certificate {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot set up TLS for QUIC: {0}")]
+    Tls(String),
+    #[error("cannot open the QUIC endpoint on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the endpoint on `addr` with the certificate at `cert` and its key at `key`
+/// (generated there when neither exists).
+pub fn endpoint(addr: SocketAddr, cert: &Path, key: &Path) -> Result<quinn::Endpoint, QuicError> {
+    let (chain, key) = certificate(cert, key)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| QuicError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| QuicError::Tls(e.to_string()))?;
+    tls.alpn_protocols = vec![QUIC_ALPN.to_vec()];
+    let crypto = QuicServerConfig::try_from(tls).map_err(|e| QuicError::Tls(e.to_string()))?;
+    let config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    quinn::Endpoint::server(config, addr).map_err(|source| QuicError::Bind { addr, source })
+}
+
+/// The certificate chain and key from the PEM files, generating both first when
+/// neither exists.
+fn certificate(
+    cert: &Path,
+    key: &Path,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), QuicError> {
+    match (cert.exists(), key.exists()) {
+        (false, false) => generate(cert, key)?,
+        (true, false) => {
+            return Err(QuicError::HalfPair {
+                missing: key.into(),
+            });
+        }
+        (false, true) => {
+            return Err(QuicError::HalfPair {
+                missing: cert.into(),
+            });
+        }
+        (true, true) => {}
+    }
+    let pem = |path: &Path, message: String| QuicError::Pem {
+        path: path.into(),
+        message,
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| pem(cert, e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| pem(cert, e.to_string()))?;
+    if chain.is_empty() {
+        return Err(pem(cert, "it holds no certificate".into()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| pem(key, e.to_string()))?;
+    Ok((chain, key))
+}
+
+/// A self-signed certificate for [`QUIC_SERVER_NAME`], written as PEM; the key is
+/// readable by its owner only.
+fn generate(cert: &Path, key: &Path) -> Result<(), QuicError> {
+    let generated = rcgen::generate_simple_self_signed(vec![QUIC_SERVER_NAME.to_owned()])
+        .map_err(|e| QuicError::Tls(e.to_string()))?;
+    let write = |path: &Path, text: String| {
+        std::fs::write(path, text).map_err(|source| QuicError::Write {
+            path: path.into(),
+            source,
+        })
+    };
+    write(key, generated.signing_key.serialize_pem())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o600)).map_err(
+            |source| QuicError::Write {
+                path: key.into(),
+                source,
+            },
+        )?;
+    }
+    write(cert, generated.cert.pem())
+}
+
+/// Answers calls on `endpoint` until it is closed.
+pub async fn serve(endpoint: quinn::Endpoint, core: Arc<Core>, tokens: Arc<Tokens>) {
+    while let Some(incoming) = endpoint.accept().await {
+        let (core, tokens) = (core.clone(), tokens.clone());
+        tokio::spawn(async move {
+            let Ok(connection) = incoming.await else {
+                return;
+            };
+            // Each stream is one call; the connection ends when the client closes it.
+            while let Ok((send, recv)) = connection.accept_bi().await {
+                let (core, tokens) = (core.clone(), tokens.clone());
+                tokio::spawn(answer(send, recv, core, tokens));
+            }
+        });
+    }
+}
+
+/// One call: reads the whole request, does it, writes the reply.
+async fn answer(
+    mut send: quinn::SendStream,
+    mut recv: quinn::RecvStream,
+    core: Arc<Core>,
+    tokens: Arc<Tokens>,
+) {
+    // A stream cut short (reset, or the connection lost) never reaches the store.
+    let Ok(request) = recv.read_to_end(MAX_MESSAGE_BYTES).await else {
+        return;
+    };
+    let reply = match call(&request, &core, &tokens).await {
+        Ok(body) => QuicReply::Ok(body),
+        Err(error) => QuicReply::Error(CallError::from(error)),
+    };
+    let bytes = serde_json::to_vec(&reply).expect("a reply serializes");
+    if send.write_all(&bytes).await.is_ok() {
+        let _ = send.finish();
+        // Wait until the client has the reply, so that closing the connection next
+        // cannot drop it.
+        let _ = send.stopped().await;
+    }
+}
+
+async fn call(request: &[u8], core: &Core, tokens: &Tokens) -> Result<serde_json::Value, ApiError> {
+    let request: QuicRequest = serde_json::from_slice(request).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            format!("not a runtara QUIC request: {e}"),
+        )
+    })?;
+    let authorization = format!("Bearer {}", request.token);
+    let tenant = tokens
+        .authorize(Some(&authorization), Some(&request.tenant_id))
+        .map_err(ApiError::refused)?;
+    let key = InstanceKey::new(tenant, request.instance_id);
+    calls::handle(core, &key, request.call).await
+}

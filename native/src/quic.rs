@@ -1,0 +1,342 @@
+//! The provider over the core service's QUIC endpoint (`runtara serve --quic`): the
+//! instance is kept by the core, as for a component composed with `durable-http`,
+//! so its history, pause, resume, cancel and signals go through the core's
+//! management API. Each call of the workflow is one bidirectional stream of one
+//! connection (the wire format is `runtara_protocol`'s); a binary started again
+//! with the same instance id finds the checkpoints earlier runs saved. A durable
+//! sleep waits in place for what the core says is left of it: the core records its
+//! end at the first ask, so a binary killed in a sleep waits only the rest.
+
+use std::fmt::Display;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use quinn::{Connection, Endpoint, VarInt};
+use runtara_protocol::{
+    Call, MAX_MESSAGE_BYTES, QUIC_ALPN, QUIC_SERVER_NAME, QuicReply, QuicRequest,
+};
+use runtara_runtime::serde_json::{self, Value};
+use runtara_runtime::{CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowError};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+/// How often an idle connection tells the core it is still there, so that a long
+/// step or sleep between two calls does not let the connection time out.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// Where the core is, and which instance the run is.
+pub struct QuicConfig {
+    /// `host:port` of the core's QUIC endpoint (`RUNTARA_QUIC_ADDR`).
+    pub address: String,
+    /// The PEM certificate the core serves, the only one trusted (`RUNTARA_QUIC_CERT`).
+    pub cert: PathBuf,
+    pub instance: String,
+    pub tenant: String,
+    /// The bearer token (`RUNTARA_TOKEN`).
+    pub token: String,
+}
+
+impl QuicConfig {
+    /// The rest of the configuration, from the environment: the certificate, the
+    /// instance id and the token must be set; the tenant is `default` when unset.
+    pub fn from_env(address: String) -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let required = ["RUNTARA_QUIC_CERT", "RUNTARA_INSTANCE_ID", "RUNTARA_TOKEN"];
+        let [Some(cert), Some(instance), Some(token)] = required.map(var) else {
+            let missing: Vec<&str> = required.into_iter().filter(|n| var(n).is_none()).collect();
+            return Err(format!(
+                "RUNTARA_QUIC_ADDR is set, so the run is an instance kept by the runtara core at \
+                 {address}: it needs RUNTARA_QUIC_CERT (the core's certificate, PEM), \
+                 RUNTARA_INSTANCE_ID and RUNTARA_TOKEN; {} not set",
+                missing.join(", ")
+            ));
+        };
+        Ok(Self {
+            address,
+            cert: cert.into(),
+            instance,
+            tenant: var("RUNTARA_TENANT_ID").unwrap_or_else(|| "default".to_owned()),
+            token,
+        })
+    }
+}
+
+/// One instance kept by the core, over one QUIC connection.
+pub struct Quic {
+    /// Drives the connection on a thread of its own, between calls too: keep-alives
+    /// and acknowledgements go on while the workflow runs a step or sleeps.
+    runtime: tokio::runtime::Runtime,
+    endpoint: Endpoint,
+    connection: Connection,
+    config: QuicConfig,
+}
+
+impl Quic {
+    /// Connects to the core, trusting only its certificate.
+    pub fn connect(config: QuicConfig) -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        let client = client_config(&config.cert)?;
+        let unreachable = |e: &dyn Display| {
+            format!(
+                "cannot reach runtara core at quic://{}: {e}",
+                config.address
+            )
+        };
+        let address = config
+            .address
+            .to_socket_addrs()
+            .map_err(|e| unreachable(&e))?
+            .next()
+            .ok_or_else(|| unreachable(&"the name has no address"))?;
+        let local = if address.is_ipv6() {
+            SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))
+        } else {
+            SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))
+        };
+        let (endpoint, connection) = runtime
+            .block_on(async {
+                let endpoint = Endpoint::client(local).map_err(|e| e.to_string())?;
+                let connecting = endpoint
+                    .connect_with(client, address, QUIC_SERVER_NAME)
+                    .map_err(|e| e.to_string())?;
+                let connection = connecting.await.map_err(|e| e.to_string())?;
+                Ok((endpoint, connection))
+            })
+            .map_err(|e: String| unreachable(&e))?;
+        Ok(Self {
+            runtime,
+            endpoint,
+            connection,
+            config,
+        })
+    }
+
+    /// Makes `call` on the instance and parses the body of the reply.
+    fn call<T: DeserializeOwned>(&self, call: Call) -> Result<T, String> {
+        let request = QuicRequest {
+            token: self.config.token.clone(),
+            tenant_id: self.config.tenant.clone(),
+            instance_id: self.config.instance.clone(),
+            call,
+        };
+        let request = serde_json::to_vec(&request).map_err(|e| self.at(e))?;
+        let reply = self
+            .runtime
+            .block_on(exchange(&self.connection, &request))
+            .map_err(|e| self.at(format_args!("no reply: {e}")))?;
+        match serde_json::from_slice(&reply) {
+            Ok(QuicReply::Ok(body)) => serde_json::from_value(body)
+                .map_err(|e| self.at(format_args!("unexpected reply: {e}"))),
+            Ok(QuicReply::Error(error)) => Err(self.at(error)),
+            Err(e) => Err(self.at(format_args!("unexpected reply: {e}"))),
+        }
+    }
+
+    /// `what` happened at the core.
+    fn at(&self, what: impl Display) -> String {
+        format!("runtara core at quic://{}: {what}", self.config.address)
+    }
+
+    /// Makes a call that cannot report a failure to the workflow: the failure goes
+    /// to stderr.
+    fn report(&self, what: &str, call: Call) {
+        if let Err(error) = self.call::<IgnoredAny>(call) {
+            eprintln!(
+                "cannot record {what} of instance {}: {error}",
+                self.config.instance
+            );
+        }
+    }
+}
+
+impl Drop for Quic {
+    /// Closes the connection, and waits until the core was told.
+    fn drop(&mut self) {
+        self.connection.close(VarInt::from_u32(0), b"the run ended");
+        self.runtime.block_on(self.endpoint.wait_idle());
+    }
+}
+
+impl Durable for Quic {
+    fn register(&mut self) -> Result<Vec<(String, Value)>, String> {
+        let reply: RegisterReply = self.call(Call::Register)?;
+        Ok(reply
+            .checkpoints
+            .into_iter()
+            .map(|saved| (saved.id, saved.state))
+            .collect())
+    }
+
+    fn checkpoint(&mut self, id: &str, state: &Value) -> Result<CheckpointReply, String> {
+        let reply: CheckpointAnswer = self.call(Call::Checkpoint {
+            checkpoint_id: id.to_owned(),
+            state: state.clone(),
+        })?;
+        Ok(CheckpointReply {
+            existing: reply.existing_state,
+            pause: reply.should_pause,
+            cancel: reply.should_cancel,
+        })
+    }
+
+    fn poll_control(&mut self) -> Option<Control> {
+        match self.call::<SignalReply>(Call::PollSignal) {
+            Ok(reply) => reply.signal.map(|signal| match signal.kind {
+                SignalKind::Pause => Control::Pause,
+                SignalKind::Cancel => Control::Cancel,
+            }),
+            Err(error) => {
+                eprintln!(
+                    "cannot read the requests for instance {}: {error}",
+                    self.config.instance
+                );
+                None
+            }
+        }
+    }
+
+    fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String> {
+        let reply: TakeReply = self.call(Call::TakeSignal {
+            signal_id: signal_id.to_owned(),
+        })?;
+        Ok(reply.arrived.then_some(reply.payload))
+    }
+
+    fn sleep(&mut self, duration: Duration, checkpoint_id: &str) -> Result<SleepOutcome, String> {
+        let reply: SleepReply = self.call(Call::DurableSleep {
+            checkpoint_id: checkpoint_id.to_owned(),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+        })?;
+        std::thread::sleep(Duration::from_millis(reply.remaining_ms));
+        Ok(SleepOutcome::Done)
+    }
+
+    fn log(&mut self, level: LogLevel, message: &str, context: &Value) {
+        let level = match level {
+            LogLevel::Debug => runtara_protocol::LogLevel::Debug,
+            LogLevel::Info => runtara_protocol::LogLevel::Info,
+            LogLevel::Warn => runtara_protocol::LogLevel::Warn,
+            LogLevel::Error => runtara_protocol::LogLevel::Error,
+        };
+        self.report(
+            "a log event",
+            Call::Log {
+                level,
+                message: message.to_owned(),
+                context: context.clone(),
+            },
+        );
+    }
+
+    fn completed(&mut self, output: &Value) {
+        let output = output.clone();
+        self.report("the output", Call::Completed { output });
+    }
+
+    fn failed(&mut self, error: &WorkflowError) {
+        let error = error.to_json();
+        self.report("the error", Call::Failed { error });
+    }
+
+    fn suspended(&mut self) {
+        self.report("the stop", Call::Suspended);
+    }
+}
+
+/// One call on a stream of its own: the request written and finished, then the
+/// whole reply read.
+async fn exchange(connection: &Connection, request: &[u8]) -> Result<Vec<u8>, String> {
+    let (mut send, mut receive) = connection.open_bi().await.map_err(|e| e.to_string())?;
+    send.write_all(request).await.map_err(|e| e.to_string())?;
+    send.finish().map_err(|e| e.to_string())?;
+    receive
+        .read_to_end(MAX_MESSAGE_BYTES)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// TLS 1.3 (ring) trusting only the certificates in the PEM file at `path`, with
+/// the core's ALPN protocol and keep-alives.
+fn client_config(path: &Path) -> Result<quinn::ClientConfig, String> {
+    let unusable =
+        |e: &dyn Display| format!("cannot use the core's certificate {}: {e}", path.display());
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| unusable(&e))? {
+        roots
+            .add(cert.map_err(|e| unusable(&e))?)
+            .map_err(|e| unusable(&e))?;
+    }
+    if roots.is_empty() {
+        return Err(unusable(&"the file holds no certificate"));
+    }
+    let ring = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(ring)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![QUIC_ALPN.to_vec()];
+    let tls = quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| e.to_string())?;
+    let mut transport = quinn::TransportConfig::default();
+    transport.keep_alive_interval(Some(KEEP_ALIVE));
+    let mut config = quinn::ClientConfig::new(Arc::new(tls));
+    config.transport_config(Arc::new(transport));
+    Ok(config)
+}
+
+#[derive(Deserialize)]
+struct RegisterReply {
+    checkpoints: Vec<Saved>,
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    id: String,
+    state: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckpointAnswer {
+    existing_state: Option<Value>,
+    should_pause: bool,
+    should_cancel: bool,
+}
+
+#[derive(Deserialize)]
+struct SignalReply {
+    signal: Option<Signal>,
+}
+
+#[derive(Deserialize)]
+struct Signal {
+    kind: SignalKind,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SignalKind {
+    Pause,
+    Cancel,
+}
+
+#[derive(Deserialize)]
+struct TakeReply {
+    arrived: bool,
+    #[serde(default)]
+    payload: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SleepReply {
+    remaining_ms: u64,
+}
