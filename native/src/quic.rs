@@ -15,13 +15,13 @@ use std::time::Duration;
 
 use quinn::{Connection, Endpoint, VarInt};
 use runtara_protocol::{
-    Call, MAX_MESSAGE_BYTES, QUIC_ALPN, QUIC_SERVER_NAME, QuicReply, QuicRequest,
+    Call, Checkpointed, ControlKind, MAX_MESSAGE_BYTES, Polled, QUIC_ALPN, QUIC_SERVER_NAME,
+    QuicReply, QuicRequest, Registered, Slept, Taken,
 };
 use runtara_runtime::serde_json::{self, Value};
 use runtara_runtime::{CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowError};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 /// How often an idle connection tells the core it is still there, so that a long
@@ -167,7 +167,7 @@ impl Drop for Quic {
 
 impl Durable for Quic {
     fn register(&mut self) -> Result<Vec<(String, Value)>, String> {
-        let reply: RegisterReply = self.call(Call::Register)?;
+        let reply: Registered = self.call(Call::Register)?;
         Ok(reply
             .checkpoints
             .into_iter()
@@ -176,7 +176,7 @@ impl Durable for Quic {
     }
 
     fn checkpoint(&mut self, id: &str, state: &Value) -> Result<CheckpointReply, String> {
-        let reply: CheckpointAnswer = self.call(Call::Checkpoint {
+        let reply: Checkpointed = self.call(Call::Checkpoint {
             checkpoint_id: id.to_owned(),
             state: state.clone(),
         })?;
@@ -188,10 +188,10 @@ impl Durable for Quic {
     }
 
     fn poll_control(&mut self) -> Option<Control> {
-        match self.call::<SignalReply>(Call::PollSignal) {
+        match self.call::<Polled>(Call::PollSignal) {
             Ok(reply) => reply.signal.map(|signal| match signal.kind {
-                SignalKind::Pause => Control::Pause,
-                SignalKind::Cancel => Control::Cancel,
+                ControlKind::Pause => Control::Pause,
+                ControlKind::Cancel => Control::Cancel,
             }),
             Err(error) => {
                 eprintln!(
@@ -204,14 +204,14 @@ impl Durable for Quic {
     }
 
     fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String> {
-        let reply: TakeReply = self.call(Call::TakeSignal {
+        let reply: Taken = self.call(Call::TakeSignal {
             signal_id: signal_id.to_owned(),
         })?;
         Ok(reply.arrived.then_some(reply.payload))
     }
 
     fn sleep(&mut self, duration: Duration, checkpoint_id: &str) -> Result<SleepOutcome, String> {
-        let reply: SleepReply = self.call(Call::DurableSleep {
+        let reply: Slept = self.call(Call::DurableSleep {
             checkpoint_id: checkpoint_id.to_owned(),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
         })?;
@@ -290,53 +290,4 @@ fn client_config(path: &Path) -> Result<quinn::ClientConfig, String> {
     let mut config = quinn::ClientConfig::new(Arc::new(tls));
     config.transport_config(Arc::new(transport));
     Ok(config)
-}
-
-#[derive(Deserialize)]
-struct RegisterReply {
-    checkpoints: Vec<Saved>,
-}
-
-#[derive(Deserialize)]
-struct Saved {
-    id: String,
-    state: Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CheckpointAnswer {
-    existing_state: Option<Value>,
-    should_pause: bool,
-    should_cancel: bool,
-}
-
-#[derive(Deserialize)]
-struct SignalReply {
-    signal: Option<Signal>,
-}
-
-#[derive(Deserialize)]
-struct Signal {
-    kind: SignalKind,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum SignalKind {
-    Pause,
-    Cancel,
-}
-
-#[derive(Deserialize)]
-struct TakeReply {
-    arrived: bool,
-    #[serde(default)]
-    payload: Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SleepReply {
-    remaining_ms: u64,
 }

@@ -77,6 +77,68 @@ impl LogLevel {
     }
 }
 
+/// `register`'s reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Registered {
+    /// The checkpoints earlier runs saved, oldest first.
+    pub checkpoints: Vec<Saved>,
+}
+
+/// A checkpoint an earlier run saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    pub id: String,
+    pub state: Value,
+}
+
+/// `checkpoint`'s reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checkpointed {
+    /// The state saved earlier under the same id (kept), if any.
+    pub existing_state: Option<Value>,
+    pub should_pause: bool,
+    pub should_cancel: bool,
+}
+
+/// `poll-signal`'s reply: the pending pause or cancel request, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Polled {
+    pub signal: Option<ControlSignal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlSignal {
+    pub kind: ControlKind,
+    #[serde(default)]
+    pub payload: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlKind {
+    Pause,
+    Cancel,
+}
+
+/// `take-signal`'s reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Taken {
+    pub arrived: bool,
+    #[serde(default)]
+    pub payload: Value,
+}
+
+/// `durable-sleep`'s reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Slept {
+    /// When the sleep ends (ms since the epoch), as recorded when it was first asked.
+    pub wake_at: i64,
+    /// What is left of it now.
+    pub remaining_ms: u64,
+}
+
 /// A call over QUIC, with who makes it: what HTTP puts in its path and headers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -9,7 +9,9 @@
 //! uploaded component takes no outside calls.
 
 use axum::http::StatusCode;
-use runtara_protocol::Call;
+use runtara_protocol::{
+    Call, Checkpointed, ControlKind, ControlSignal, Polled, Registered, Saved, Slept, Taken,
+};
 use serde_json::{Value, json};
 
 use super::api::{ApiError, live_instance};
@@ -35,13 +37,13 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
     outside_instance(core, key).await?;
     Ok(match call {
         Call::Register => {
-            let checkpoints: Vec<Value> = store
-                .register(key)
-                .await?
-                .into_iter()
-                .map(|(id, state)| json!({ "id": id, "state": state }))
-                .collect();
-            json!({ "checkpoints": checkpoints })
+            let checkpoints = store.register(key).await?;
+            reply(Registered {
+                checkpoints: checkpoints
+                    .into_iter()
+                    .map(|(id, state)| Saved { id, state })
+                    .collect(),
+            })
         }
         Call::Checkpoint {
             checkpoint_id,
@@ -54,24 +56,31 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
                     "a checkpoint's state is a JSON object (what the workflow runtime saves)",
                 ));
             }
-            let reply = store.checkpoint(key, &checkpoint_id, &state).await?;
-            json!({
-                "existingState": reply.existing,
-                "shouldPause": reply.control == Some(Control::Pause),
-                "shouldCancel": reply.control == Some(Control::Cancel),
+            let saved = store.checkpoint(key, &checkpoint_id, &state).await?;
+            reply(Checkpointed {
+                existing_state: saved.existing,
+                should_pause: saved.control == Some(Control::Pause),
+                should_cancel: saved.control == Some(Control::Cancel),
             })
         }
         Call::PollSignal => {
-            let signal = match store.pending_control(key).await? {
-                Some(Control::Pause) => json!({ "kind": "pause", "payload": null }),
-                Some(Control::Cancel) => json!({ "kind": "cancel", "payload": null }),
-                None => Value::Null,
-            };
-            json!({ "signal": signal })
+            let control = store.pending_control(key).await?;
+            reply(Polled {
+                signal: control.map(|control| ControlSignal {
+                    kind: match control {
+                        Control::Pause => ControlKind::Pause,
+                        Control::Cancel => ControlKind::Cancel,
+                    },
+                    payload: None,
+                }),
+            })
         }
         Call::TakeSignal { signal_id } => {
             let payload = store.take_signal(key, &signal_id).await?;
-            json!({ "arrived": payload.is_some(), "payload": payload })
+            reply(Taken {
+                arrived: payload.is_some(),
+                payload: payload.unwrap_or(Value::Null),
+            })
         }
         Call::DurableSleep {
             checkpoint_id,
@@ -80,9 +89,9 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
             let sleep = store
                 .durable_sleep(key, &checkpoint_id, duration_ms)
                 .await?;
-            json!({
-                "wakeAt": sleep.wake_at,
-                "remainingMs": u64::try_from(sleep.left.as_millis()).unwrap_or(u64::MAX),
+            reply(Slept {
+                wake_at: sleep.wake_at,
+                remaining_ms: u64::try_from(sleep.left.as_millis()).unwrap_or(u64::MAX),
             })
         }
         Call::Log {
@@ -105,6 +114,11 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
         }
         Call::Suspended => json!({ "status": store.suspend(key).await? }),
     })
+}
+
+/// A reply body as JSON.
+fn reply(body: impl serde::Serialize) -> Value {
+    serde_json::to_value(body).expect("a reply serializes")
 }
 
 /// The live instance registered from outside; other instances refuse the calls.

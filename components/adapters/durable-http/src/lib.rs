@@ -32,7 +32,7 @@
 mod client;
 mod config;
 
-use serde::Deserialize;
+use runtara_protocol::{Checkpointed, ControlKind, Polled, Registered, Slept, Taken};
 use serde_json::{Value, json};
 use wasip2::clocks::monotonic_clock;
 use wasip2::http::types::Method;
@@ -51,7 +51,7 @@ struct DurableHttp;
 
 impl Guest for DurableHttp {
     fn register() -> Result<Vec<SavedCheckpoint>, String> {
-        let reply: RegisterReply = client::call(Method::Post, "register", Some(&json!({})))?;
+        let reply: Registered = client::call(Method::Post, "register", Some(&json!({})))?;
         Ok(reply
             .checkpoints
             .into_iter()
@@ -66,7 +66,7 @@ impl Guest for DurableHttp {
         let state: Value = serde_json::from_str(&state)
             .map_err(|e| format!("checkpoint '{id}': the state is not JSON: {e}"))?;
         let body = json!({ "checkpointId": id, "state": state });
-        let reply: CheckpointReply = client::call(Method::Post, "checkpoint", Some(&body))?;
+        let reply: Checkpointed = client::call(Method::Post, "checkpoint", Some(&body))?;
         Ok(CheckpointResult {
             existing_state: reply.existing_state.map(|state| state.to_string()),
             should_pause: reply.should_pause,
@@ -75,12 +75,11 @@ impl Guest for DurableHttp {
     }
 
     fn poll_signal() -> Option<Signal> {
-        match client::call::<SignalReply>(Method::Get, "signals", None) {
+        match client::call::<Polled>(Method::Get, "signals", None) {
             Ok(reply) => reply.signal.map(|signal| Signal {
                 kind: match signal.kind {
-                    SignalKindReply::Pause => SignalKind::Pause,
-                    SignalKindReply::Cancel => SignalKind::Cancel,
-                    SignalKindReply::Resume => SignalKind::Resume,
+                    ControlKind::Pause => SignalKind::Pause,
+                    ControlKind::Cancel => SignalKind::Cancel,
                 },
                 payload: signal.payload.map(|payload| payload.to_string()),
             }),
@@ -93,13 +92,13 @@ impl Guest for DurableHttp {
 
     fn take_signal(signal_id: String) -> Result<Option<Json>, String> {
         let route = format!("signals/{}", client::segment(&signal_id));
-        let reply: TakeReply = client::call(Method::Delete, &route, None)?;
+        let reply: Taken = client::call(Method::Delete, &route, None)?;
         Ok(reply.arrived.then(|| reply.payload.to_string()))
     }
 
     fn sleep(duration_ms: u64, checkpoint_id: String) -> Result<SleepOutcome, String> {
         let body = json!({ "checkpointId": checkpoint_id, "durationMs": duration_ms });
-        let reply: SleepReply = client::call(Method::Post, "durable-sleep", Some(&body))?;
+        let reply: Slept = client::call(Method::Post, "durable-sleep", Some(&body))?;
         monotonic_clock::subscribe_duration(reply.remaining_ms.saturating_mul(1_000_000)).block();
         Ok(SleepOutcome::Done)
     }
@@ -143,55 +142,4 @@ fn report(route: &str, body: Option<&Value>) {
 /// `text` parsed, or as a JSON string when it is not JSON.
 fn json_or_text(text: String) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::String(text))
-}
-
-#[derive(Deserialize)]
-struct RegisterReply {
-    checkpoints: Vec<SavedReply>,
-}
-
-#[derive(Deserialize)]
-struct SavedReply {
-    id: String,
-    state: Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CheckpointReply {
-    existing_state: Option<Value>,
-    should_pause: bool,
-    should_cancel: bool,
-}
-
-#[derive(Deserialize)]
-struct SignalReply {
-    signal: Option<SignalBody>,
-}
-
-#[derive(Deserialize)]
-struct SignalBody {
-    kind: SignalKindReply,
-    payload: Option<Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum SignalKindReply {
-    Pause,
-    Cancel,
-    Resume,
-}
-
-#[derive(Deserialize)]
-struct TakeReply {
-    arrived: bool,
-    #[serde(default)]
-    payload: Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SleepReply {
-    remaining_ms: u64,
 }
