@@ -19,7 +19,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::*;
@@ -30,17 +29,7 @@ use serde_json::{Value, json};
 
 /// A scenario of `tests/durable/`, compiled and composed with `--durable http` once.
 fn app(scenario: &str) -> PathBuf {
-    static APPS: OnceLock<std::sync::Mutex<Vec<(String, tempfile::TempDir, PathBuf)>>> =
-        OnceLock::new();
-    let mut apps = APPS.get_or_init(Default::default).lock().unwrap();
-    if let Some((_, _, app)) = apps.iter().find(|(name, _, _)| name == scenario) {
-        return app.clone();
-    }
-    let work = tempfile::tempdir().unwrap();
-    let source = root().join(format!("tests/durable/{scenario}.json"));
-    let app = build_app_durable_with(&source, work.path(), "http");
-    apps.push((scenario.to_owned(), work, app.clone()));
-    app
+    durable_scenario(scenario, Build::Composed("http"))
 }
 
 /// `wasmtime run -S http` of `app` as the instance of `run`, of tenant acme, with `token`.

@@ -11,6 +11,9 @@
 //! Another (`tests/durable/retried-request.json`) shows a step's retries in the
 //! instance's history: an http request that a loopback server answers with 503
 //! twice, then a long `utils/delay-in-ms`, which waits as a durable sleep.
+//!
+//! A third (`tests/durable/parallel-split.json`) runs a Split two iterations at a
+//! time natively, to show that a cancel stops it mid-way.
 
 mod common;
 #[path = "common/http_server.rs"]
@@ -18,7 +21,6 @@ mod http_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -26,34 +28,8 @@ use runtara_host::store::{Control, InstanceKey, Status, Store};
 use serde_json::{Value, json};
 
 /// The scenario, compiled and composed with `--durable host` once for all tests.
-fn app() -> &'static Path {
-    static APP: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, app) = APP.get_or_init(|| {
-        let work = tempfile::tempdir().unwrap();
-        let app = build_durable_app(&root().join("tests/durable/file-steps.json"), work.path());
-        (work, app)
-    });
-    app
-}
-
-/// The scenario compiled to a native binary once for all tests.
-fn native_binary() -> &'static Path {
-    static BINARY: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, binary) = BINARY.get_or_init(|| {
-        let work = tempfile::tempdir().unwrap();
-        let binary = work.path().join("file-steps");
-        success(
-            runtara()
-                .arg("compile")
-                .arg(root().join("tests/durable/file-steps.json"))
-                .arg("--target")
-                .arg("native")
-                .arg("-o")
-                .arg(&binary),
-        );
-        (work, binary)
-    });
-    binary
+fn app() -> PathBuf {
+    durable_scenario("file-steps", Build::Composed("host"))
 }
 
 /// What runs the instance: `runtara run` of the component composed with
@@ -92,9 +68,9 @@ impl Instance {
 
     fn run(&self) -> Command {
         match self.runner {
-            Runner::Host => self.run_app(app()),
+            Runner::Host => self.run_app(&app()),
             Runner::Native => {
-                let mut command = Command::new(native_binary());
+                let mut command = Command::new(durable_scenario("file-steps", Build::Native));
                 command
                     .env("RUNTARA_STATE_FILE", self.state())
                     .env("RUNTARA_INSTANCE_ID", &self.key.instance)
@@ -310,6 +286,71 @@ fn cancelled(runner: Runner) {
     assert_eq!(instance.log(), "first\n");
 }
 
+/// A native binary runs a Split's iterations two at a time; a cancel reaches it
+/// through the Split's background signal poll while both branches wait in place
+/// (no checkpoint due), and no further iteration starts.
+#[test]
+fn a_cancel_stops_a_parallel_split_of_a_native_binary_mid_way() {
+    let instance = Instance::run_by("split", Runner::Native);
+    let input = instance.dir.path().join("in.json");
+    // Iterations wait 60 s: far longer than the test waits for the cancel to land.
+    let items = json!({"items": [1, 2, 3, 4, 5, 6], "waitMs": 60_000});
+    std::fs::write(&input, items.to_string()).unwrap();
+    let mut run = Command::new(durable_scenario("parallel-split", Build::Native))
+        .env("RUNTARA_STATE_FILE", instance.state())
+        .env("RUNTARA_INSTANCE_ID", &instance.key.instance)
+        .env("RUNTARA_FILE_ROOT", instance.dir.path())
+        .arg("--input")
+        .arg(&input)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    // Both branches at once: two iterations start before either has finished.
+    while instance.log().matches("start ").count() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "two iterations never ran at once; the log says {:?}",
+            instance.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    instance.store(async |store| {
+        assert!(
+            store
+                .request_control(&instance.key, Control::Cancel)
+                .await
+                .unwrap()
+        );
+    });
+    let cancelled = Instant::now();
+    let status = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            cancelled.elapsed() < Duration::from_secs(30),
+            "the cancel did not stop the branches waiting in place"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = std::io::read_to_string(run.stderr.take().unwrap()).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("CANCELLED"), "{stderr}");
+    assert_eq!(
+        instance.log().matches("start ").count(),
+        2,
+        "an iteration started after the cancel: {}",
+        instance.log()
+    );
+    let ended = instance.store(async |store| store.instance(&instance.key).await.unwrap().unwrap());
+    assert_eq!(ended.status, Status::Cancelled);
+    let mut finished = instance.finished_steps();
+    finished.sort();
+    assert_eq!(finished, ["each[0].start", "each[1].start"]);
+}
+
 #[test]
 fn durability_and_instances_must_match() {
     let instance = Instance::new("mismatch");
@@ -355,11 +396,7 @@ fn durability_and_instances_must_match() {
 
 #[test]
 fn retries_are_in_the_history_and_the_checkpoint_counts_the_attempts() {
-    let work = tempfile::tempdir().unwrap();
-    let app = build_durable_app(
-        &root().join("tests/durable/retried-request.json"),
-        work.path(),
-    );
+    let app = durable_scenario("retried-request", Build::Composed("host"));
     let instance = Instance::new("retried");
     let input = instance.dir.path().join("in.json");
     std::fs::write(&input, json!({"base": http_server::url()}).to_string()).unwrap();

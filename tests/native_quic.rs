@@ -18,7 +18,7 @@ mod outside_run;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
@@ -32,25 +32,7 @@ use serde_json::{Value, json};
 
 /// A scenario of `tests/durable/` compiled to a native binary once.
 fn binary(scenario: &str) -> PathBuf {
-    static BINARIES: OnceLock<std::sync::Mutex<Vec<(String, tempfile::TempDir, PathBuf)>>> =
-        OnceLock::new();
-    let mut binaries = BINARIES.get_or_init(Default::default).lock().unwrap();
-    if let Some((_, _, binary)) = binaries.iter().find(|(name, _, _)| name == scenario) {
-        return binary.clone();
-    }
-    let work = tempfile::tempdir().unwrap();
-    let binary = work.path().join(scenario);
-    success(
-        runtara()
-            .arg("compile")
-            .arg(root().join(format!("tests/durable/{scenario}.json")))
-            .arg("--target")
-            .arg("native")
-            .arg("-o")
-            .arg(&binary),
-    );
-    binaries.push((scenario.to_owned(), work, binary.clone()));
-    binary
+    durable_scenario(scenario, Build::Native)
 }
 
 /// The core of `setup` with its QUIC endpoint; the certificate and key are made

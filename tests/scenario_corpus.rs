@@ -21,6 +21,10 @@
 //! lists lines (one fragment per non-empty line) that the run's stderr, where
 //! log events go, must contain.
 //!
+//! Every case that runs is also compiled with `--target native` and run as a native
+//! binary (its inbox in `RUNTARA_SIGNALS_DIR`), which must exit alike, print the
+//! same output (as parsed JSON) or fail with the same error, and meet `stderr.txt`.
+//!
 //! Every failing case is collected with its reason, and the test fails once at
 //! the end listing all of them.
 //!
@@ -31,7 +35,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
@@ -40,7 +45,7 @@ use serde_json::Value;
 const MIN_CASES: usize = 60;
 
 /// How long one run may take before the host stops it.
-const RUN_TIMEOUT: &str = "60s";
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a case expects.
 enum Expectation {
@@ -174,14 +179,18 @@ fn describe(out: &Output) -> String {
     )
 }
 
-/// Compiles a case; each `children/<id>.json` is passed as `--child <id>=<file>`.
-fn compile(case: &Case, work: &Path) -> Output {
+/// Compiles a case to `to`, a component or (with `native`) a native binary; each
+/// `children/<id>.json` is passed as `--child <id>=<file>`.
+fn compile(case: &Case, to: &Path, native: bool) -> Output {
     let mut command = runtara();
     command
         .arg("compile")
         .arg(case.dir.join("scenario.json"))
         .arg("-o")
-        .arg(work.join("scenario.wasm"));
+        .arg(to);
+    if native {
+        command.arg("--target").arg("native");
+    }
     if let Ok(entries) = std::fs::read_dir(case.dir.join("children")) {
         let mut children: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
         children.sort();
@@ -195,9 +204,38 @@ fn compile(case: &Case, work: &Path) -> Output {
     output(&mut command)
 }
 
+/// The case's `input.json`, or a file holding `{}` in `work`.
+fn input_file(case: &Case, work: &Path) -> PathBuf {
+    let input = case.dir.join("input.json");
+    if input.is_file() {
+        return input;
+    }
+    let default = work.join("input.json");
+    std::fs::write(&default, "{}").unwrap();
+    default
+}
+
+/// A fresh inbox `inbox` holding a copy of the case's `signals/`, if it has any
+/// (a run takes the signals it reads out of its inbox).
+fn signal_inbox(case: &Case, inbox: &Path) -> Result<Option<PathBuf>, String> {
+    let signals = case.dir.join("signals");
+    if !signals.is_dir() {
+        return Ok(None);
+    }
+    std::fs::create_dir(inbox).map_err(|e| format!("cannot make the signal inbox: {e}"))?;
+    for entry in std::fs::read_dir(&signals).map_err(|e| format!("cannot read signals/: {e}"))? {
+        let file = entry
+            .map_err(|e| format!("cannot read signals/: {e}"))?
+            .path();
+        std::fs::copy(&file, inbox.join(file.file_name().unwrap()))
+            .map_err(|e| format!("cannot copy {}: {e}", file.display()))?;
+    }
+    Ok(Some(inbox.to_owned()))
+}
+
 /// Compiles, composes and runs a case; the run's output, or why it could not run.
 fn build_and_run(case: &Case, work: &Path) -> Result<Output, String> {
-    let compiled = compile(case, work);
+    let compiled = compile(case, &work.join("scenario.wasm"), false);
     if !compiled.status.success() {
         return Err(format!("`runtara compile` failed\n{}", describe(&compiled)));
     }
@@ -212,38 +250,98 @@ fn build_and_run(case: &Case, work: &Path) -> Result<Output, String> {
     if !composed.status.success() {
         return Err(format!("`runtara compose` failed\n{}", describe(&composed)));
     }
-    let input = case.dir.join("input.json");
-    let input = if input.is_file() {
-        input
-    } else {
-        let default = work.join("input.json");
-        std::fs::write(&default, "{}").unwrap();
-        default
-    };
     let mut run = runtara();
     run.arg("run")
         .arg(&app)
         .arg("--input")
-        .arg(&input)
+        .arg(input_file(case, work))
         .arg("--timeout")
-        .arg(RUN_TIMEOUT);
-    let signals = case.dir.join("signals");
-    if signals.is_dir() {
-        let inbox = work.join("signals");
-        std::fs::create_dir(&inbox).map_err(|e| format!("cannot make the signal inbox: {e}"))?;
-        for entry in
-            std::fs::read_dir(&signals).map_err(|e| format!("cannot read signals/: {e}"))?
-        {
-            let file = entry
-                .map_err(|e| format!("cannot read signals/: {e}"))?
-                .path();
-            std::fs::copy(&file, inbox.join(file.file_name().unwrap()))
-                .map_err(|e| format!("cannot copy {}: {e}", file.display()))?;
-        }
+        .arg(format!("{}s", RUN_TIMEOUT.as_secs()));
+    if let Some(inbox) = signal_inbox(case, &work.join("signals"))? {
         run.arg("--dir")
             .arg(format!("{}::/signals", inbox.display()));
     }
     Ok(output(&mut run))
+}
+
+/// Compiles a case to a native binary and runs it as the component ran; `Err` says
+/// how it behaved otherwise than the `component` run did.
+fn check_native_parity(case: &Case, work: &Path, component: &Output) -> Result<(), String> {
+    let binary = work.join("scenario-native");
+    let compiled = compile(case, &binary, true);
+    if !compiled.status.success() {
+        return Err(format!(
+            "`runtara compile --target native` failed\n{}",
+            describe(&compiled)
+        ));
+    }
+    let mut run = Command::new(&binary);
+    run.arg("--input").arg(input_file(case, work));
+    if let Some(inbox) = signal_inbox(case, &work.join("native-signals"))? {
+        run.env("RUNTARA_SIGNALS_DIR", inbox);
+    }
+    let native = output_within(&mut run, work, RUN_TIMEOUT)?;
+    let differs = |what: &str| {
+        format!(
+            "the native binary {what} than the component\ncomponent: {}\nnative: {}",
+            describe(component),
+            describe(&native)
+        )
+    };
+    if native.status.code() != component.status.code() {
+        return Err(differs("exited otherwise"));
+    }
+    if component.status.success() {
+        if parsed(&native.stdout) != parsed(&component.stdout) {
+            return Err(differs("printed another output"));
+        }
+    } else if last_error(&native) != last_error(component) {
+        return Err(differs("failed with another error"));
+    }
+    check_stderr(case, &native)
+}
+
+/// Runs `command` with its output in files under `work`, killed after `limit`.
+fn output_within(command: &mut Command, work: &Path, limit: Duration) -> Result<Output, String> {
+    let (stdout, stderr) = (work.join("native.stdout"), work.join("native.stderr"));
+    let file = |path: &Path| std::fs::File::create(path).expect("a file in the work dir");
+    let mut child = command
+        .stdout(file(&stdout))
+        .stderr(file(&stderr))
+        .spawn()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("the native binary ran longer than {limit:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Ok(Output {
+        status,
+        stdout: std::fs::read(&stdout).unwrap_or_default(),
+        stderr: std::fs::read(&stderr).unwrap_or_default(),
+    })
+}
+
+/// Stdout as JSON, if it is.
+fn parsed(stdout: &[u8]) -> Option<Value> {
+    serde_json::from_str(String::from_utf8_lossy(stdout).trim()).ok()
+}
+
+/// The `error` of a failed run's last stderr line, `{"error": ...}`.
+fn last_error(out: &Output) -> Option<Value> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty())?;
+    serde_json::from_str::<Value>(last)
+        .ok()?
+        .get("error")
+        .cloned()
 }
 
 fn pretty(value: &Value) -> String {
@@ -286,7 +384,7 @@ fn check(case: &Case) -> Result<(), String> {
     let work = work.path();
     match &case.expectation {
         Expectation::CompileError(fragments) => {
-            let out = compile(case, work);
+            let out = compile(case, &work.join("scenario.wasm"), false);
             let stderr = String::from_utf8_lossy(&out.stderr);
             if out.status.code() != Some(2) {
                 return Err(format!(
@@ -318,9 +416,8 @@ fn check(case: &Case) -> Result<(), String> {
                     describe(&out)
                 ));
             }
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let actual: Value = serde_json::from_str(stdout.trim())
-                .map_err(|e| format!("the run's stdout is not JSON ({e})\n{}", describe(&out)))?;
+            let actual = parsed(&out.stdout)
+                .ok_or_else(|| format!("the run's stdout is not JSON\n{}", describe(&out)))?;
             if &actual != expected {
                 return Err(format!(
                     "wrong output\nexpected:\n{}\ngot:\n{}\nstderr:\n{}",
@@ -329,7 +426,8 @@ fn check(case: &Case) -> Result<(), String> {
                     String::from_utf8_lossy(&out.stderr).trim_end()
                 ));
             }
-            check_stderr(case, &out)
+            check_stderr(case, &out)?;
+            check_native_parity(case, work, &out)
         }
         Expectation::Error(expected) => {
             let out = build_and_run(case, work)?;
@@ -340,25 +438,23 @@ fn check(case: &Case) -> Result<(), String> {
                     describe(&out)
                 ));
             }
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
-            let parsed: Option<Value> = last.and_then(|l| serde_json::from_str(l).ok());
-            let Some(error) = parsed.as_ref().and_then(|v| v.get("error")) else {
+            let Some(error) = last_error(&out) else {
                 return Err(format!(
                     "the last stderr line is not {{\"error\": ...}}\n{}",
                     describe(&out)
                 ));
             };
-            let problems = error_mismatches(expected, error);
+            let problems = error_mismatches(expected, &error);
             if !problems.is_empty() {
                 return Err(format!(
                     "wrong error: {}\nerror:\n{}\n{}",
                     problems.join("; "),
-                    pretty(error),
+                    pretty(&error),
                     describe(&out)
                 ));
             }
-            check_stderr(case, &out)
+            check_stderr(case, &out)?;
+            check_native_parity(case, work, &out)
         }
     }
 }

@@ -215,8 +215,9 @@ impl Durable for Quic {
             checkpoint_id: checkpoint_id.to_owned(),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
         })?;
-        std::thread::sleep(Duration::from_millis(reply.remaining_ms));
-        Ok(SleepOutcome::Done)
+        Ok(SleepOutcome::Wait(Duration::from_millis(
+            reply.remaining_ms,
+        )))
     }
 
     fn log(&mut self, level: LogLevel, message: &str, context: &Value) {

@@ -90,13 +90,12 @@ impl Durable for StateFile {
         self.block_on(self.store.take_signal(&self.key, signal_id))
     }
 
-    /// Waits in place for what is left of the sleep: its end was recorded when it was
-    /// first asked, so a binary started again waits only the rest.
+    /// The run waits in place for what is left of the sleep: its end was recorded when
+    /// it was first asked, so a binary started again waits only the rest.
     fn sleep(&mut self, duration: Duration, checkpoint_id: &str) -> Result<SleepOutcome, String> {
         let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
         let sleep = self.block_on(self.store.durable_sleep(&self.key, checkpoint_id, millis))?;
-        std::thread::sleep(sleep.left);
-        Ok(SleepOutcome::Done)
+        Ok(SleepOutcome::Wait(sleep.left))
     }
 
     fn log(&mut self, level: LogLevel, message: &str, context: &Value) {

@@ -37,8 +37,7 @@ impl Durable for Stateless {
     }
 
     fn sleep(&mut self, duration: Duration, _checkpoint_id: &str) -> Result<SleepOutcome, String> {
-        std::thread::sleep(duration);
-        Ok(SleepOutcome::Done)
+        Ok(SleepOutcome::Wait(duration))
     }
 
     // The runtime writes log events to stderr itself.

@@ -16,7 +16,7 @@
 //!
 //! struct Echo;
 //! impl Agents for Echo {
-//!     fn call(&mut self, _agent: &str, _capability: &str, input: &str) -> Result<String, AgentError> {
+//!     fn call(&self, _agent: &str, _capability: &str, input: &str) -> Result<String, AgentError> {
 //!         Ok(input.to_owned())
 //!     }
 //! }
@@ -40,8 +40,8 @@
 //! let step = runtara_runtime::embedded(r#"{"id": "echo", "agentId": "utils",
 //!     "capabilityId": "return-input",
 //!     "inputMapping": {"value": {"valueType": "reference", "value": "data.name"}}}"#);
-//! let (mut agents, mut durable) = (Echo, Quiet);
-//! let mut run = Run::new(json!({"name": "Ada"}), &Default::default(), "greet", &mut agents, &mut durable);
+//! let (agents, mut durable) = (Echo, Quiet);
+//! let mut run = Run::new(json!({"name": "Ada"}), &Default::default(), "greet", &agents, &mut durable);
 //! run.agent(&step).unwrap();
 //! assert_eq!(run.outputs("echo"), Some(&json!({"value": "Ada"})));
 //! ```

@@ -1,8 +1,12 @@
+use std::time::{Duration, Instant};
+
 use serde_json::{Map, Value, json};
 
 use runtara_dsl::step::{AgentStep, ConditionalStep, FinishStep, LogStep};
 use runtara_dsl::{condition, mapping};
 
+#[cfg(not(target_arch = "wasm32"))]
+mod branches;
 mod collections;
 mod control;
 mod embed;
@@ -19,6 +23,9 @@ pub use subgraphs::GraphFn;
 use crate::deadline::Deadline;
 use crate::retry::RetryPolicy;
 use crate::{Agents, Durable, ErrorCategory, LogLevel, WorkflowError};
+
+/// How often a wait looks whether the run is stopping.
+const STOP_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// A step that failed, as the generated control flow sees it: either it follows the
 /// step's `onError` edge (after [`Run::record_error`]) or it ends the workflow.
@@ -38,7 +45,7 @@ pub struct Run<'a> {
     /// empty for the workflow, `split[2].` inside iteration 2 of step `split`,
     /// `child.` inside the child workflow of EmbedWorkflow step `child`.
     place: String,
-    agents: &'a mut dyn Agents,
+    agents: &'a dyn Agents,
     durable: &'a mut dyn Durable,
     /// Finished steps and the stop request, shared with subgraph and child runs.
     progress: journal::SharedProgress,
@@ -57,7 +64,7 @@ impl<'a> Run<'a> {
         input: Value,
         variables: &Map<String, Value>,
         workflow_id: &str,
-        agents: &'a mut dyn Agents,
+        agents: &'a dyn Agents,
         durable: &'a mut dyn Durable,
     ) -> Self {
         let mut variables = variables.clone();
@@ -77,7 +84,7 @@ impl<'a> Run<'a> {
     }
 
     /// Fails the run at the next step once `limit` has passed (`executionTimeoutSeconds`).
-    pub fn limit_time(&mut self, limit: std::time::Duration) {
+    pub fn limit_time(&mut self, limit: Duration) {
         let error = WorkflowError::workflow(
             "EXECUTION_TIMEOUT",
             format!(
@@ -93,19 +100,29 @@ impl<'a> Run<'a> {
         self.deadline.as_ref().map_or(Ok(()), Deadline::check)
     }
 
-    /// Waits `duration` in place, or until the run's deadline, which then fails the wait.
-    pub(crate) fn sleep(&self, duration: std::time::Duration) -> Result<(), WorkflowError> {
+    /// Waits `duration` in place, or until the run's deadline, which then fails the
+    /// wait, or until the run stops (another branch of a parallel Split saw a cancel).
+    pub(crate) fn sleep(&self, duration: Duration) -> Result<(), WorkflowError> {
         match &self.deadline {
             Some(deadline) if deadline.remaining() <= duration => {
-                std::thread::sleep(deadline.remaining());
-                // Past the deadline now, however coarse the clock.
-                std::thread::sleep(std::time::Duration::from_millis(1));
+                // Past the deadline at the end, however coarse the clock.
+                self.wait_unless_stopped(deadline.remaining() + Duration::from_millis(1))?;
                 deadline.check()
             }
-            _ => {
-                std::thread::sleep(duration);
-                Ok(())
+            _ => self.wait_unless_stopped(duration),
+        }
+    }
+
+    /// Waits `duration` in place, or until the run stops.
+    pub(crate) fn wait_unless_stopped(&self, duration: Duration) -> Result<(), WorkflowError> {
+        let end = Instant::now() + duration;
+        loop {
+            self.stopping()?;
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
             }
+            std::thread::sleep(left.min(STOP_CHECK_INTERVAL));
         }
     }
 
@@ -138,7 +155,7 @@ impl<'a> Run<'a> {
             self.log_event(LogLevel::Warn, &step.id, &message, &json!({}));
         }
         let output = self.retrying(&step.id, &policy, &capability, |run| {
-            let started = std::time::Instant::now();
+            let started = Instant::now();
             let output = match durable_delay {
                 // What the agent would answer after waiting: the milliseconds waited.
                 Some(millis) => run.wait(&step.id, millis, true).map(|()| millis.to_string()),
@@ -241,7 +258,7 @@ impl<'a> Run<'a> {
             scope,
             deadline: Deadline::earliest(self.deadline.clone(), deadline),
             place: format!("{}{place}", self.place),
-            agents: &mut *self.agents,
+            agents: self.agents,
             durable: &mut *self.durable,
             progress: self.progress.clone(),
             touched: Vec::new(),

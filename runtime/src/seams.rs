@@ -5,13 +5,19 @@ use runtara_agent::AgentError;
 use crate::WorkflowError;
 
 /// How the workflow reaches its agents: WIT imports in a component, direct calls natively.
-pub trait Agents {
+///
+/// Shared by the branches of a parallel Split, which call it from several threads at once.
+pub trait Agents: Sync {
     /// Calls one capability with its input as JSON text; returns its output as JSON text.
-    fn call(&mut self, agent: &str, capability: &str, input: &str) -> Result<String, AgentError>;
+    fn call(&self, agent: &str, capability: &str, input: &str) -> Result<String, AgentError>;
 }
 
 /// How the workflow reports to whoever keeps its state (`runtara:durable/context`).
-pub trait Durable {
+///
+/// The branches of a parallel Split share it behind a lock, one call at a time, so no
+/// call should wait long: a sleep the provider wants waited in place is answered with
+/// [`SleepOutcome::Wait`], and the run does the waiting.
+pub trait Durable: Send {
     /// Called once as the run starts: the checkpoints earlier runs of this instance
     /// saved, as (id, state), oldest first; none for a new instance.
     fn register(&mut self) -> Result<Vec<(String, Value)>, String>;
@@ -63,6 +69,9 @@ pub enum Control {
 pub enum SleepOutcome {
     /// The time has passed: go on.
     Done,
+    /// Wait this long in place, then go on: the provider recorded when the sleep ends,
+    /// so a resumed run waits only what is left.
+    Wait(std::time::Duration),
     /// Stop now; the provider resumes the instance once the time has passed.
     Suspend,
 }

@@ -3,7 +3,7 @@
 //! `utils/delay-in-ms`, and the attempts and handled errors a checkpoint records,
 //! with an in-memory provider.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use runtara_runtime::dsl::step::{AgentStep, FinishStep};
@@ -17,16 +17,26 @@ use serde_json::{Value, json};
 /// transient error the first `failures` calls, and taking `takes` each call.
 #[derive(Default)]
 struct CountingAgents {
-    calls: Vec<String>,
+    calls: Mutex<Vec<String>>,
     failures: usize,
     takes: Duration,
 }
 
+impl CountingAgents {
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
 impl Agents for CountingAgents {
-    fn call(&mut self, _agent: &str, capability: &str, input: &str) -> Result<String, AgentError> {
-        self.calls.push(capability.to_owned());
+    fn call(&self, _agent: &str, capability: &str, input: &str) -> Result<String, AgentError> {
+        let calls = {
+            let mut calls = self.calls.lock().unwrap();
+            calls.push(capability.to_owned());
+            calls.len()
+        };
         std::thread::sleep(self.takes);
-        if self.calls.len() <= self.failures {
+        if calls <= self.failures {
             return Err(AgentError::transient(
                 "HTTP_ERROR",
                 "503 Service Unavailable",
@@ -130,7 +140,7 @@ static GRAPH: Graph = Graph {
     entry: 0,
 };
 
-fn run(agents: &mut CountingAgents, durable: &mut MemoryDurable) -> Result<Value, WorkflowError> {
+fn run(agents: &CountingAgents, durable: &mut MemoryDurable) -> Result<Value, WorkflowError> {
     let mut run = Run::new(json!({"n": 7}), &Default::default(), "w", agents, durable);
     let result = run.register().and_then(|()| run.drive(&GRAPH));
     run.end(result)
@@ -138,8 +148,8 @@ fn run(agents: &mut CountingAgents, durable: &mut MemoryDurable) -> Result<Value
 
 #[test]
 fn every_finished_step_is_checkpointed_with_its_outputs_and_edges() {
-    let (mut agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
-    assert_eq!(run(&mut agents, &mut durable), Ok(json!({"posted": 7})));
+    let (agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
+    assert_eq!(run(&agents, &mut durable), Ok(json!({"posted": 7})));
     let ids: Vec<&str> = durable.saved.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, ["fetch", "post", "done"]);
     let fetch = &durable.saved[0].1;
@@ -151,14 +161,14 @@ fn every_finished_step_is_checkpointed_with_its_outputs_and_edges() {
 
 #[test]
 fn a_resumed_run_replays_finished_steps_instead_of_calling_them() {
-    let (mut first, mut durable) = (CountingAgents::default(), MemoryDurable::default());
-    run(&mut first, &mut durable).unwrap();
+    let (first, mut durable) = (CountingAgents::default(), MemoryDurable::default());
+    run(&first, &mut durable).unwrap();
     // As if the first run had crashed right after checkpointing `fetch`.
     durable.saved.truncate(1);
-    let mut second = CountingAgents::default();
-    assert_eq!(run(&mut second, &mut durable), Ok(json!({"posted": 7})));
+    let second = CountingAgents::default();
+    assert_eq!(run(&second, &mut durable), Ok(json!({"posted": 7})));
     assert_eq!(
-        second.calls,
+        second.calls(),
         ["post"],
         "fetch must come from its checkpoint"
     );
@@ -170,16 +180,16 @@ fn a_pause_stops_after_the_checkpoint_and_a_resume_goes_on_from_there() {
         request: Some(Control::Pause),
         ..Default::default()
     };
-    let mut first = CountingAgents::default();
-    let error = run(&mut first, &mut durable).unwrap_err();
+    let first = CountingAgents::default();
+    let error = run(&first, &mut durable).unwrap_err();
     assert_eq!(error.code, runtara_runtime::PAUSED);
     assert_eq!(error.step_id.as_deref(), Some("fetch"));
-    assert_eq!(first.calls, ["fetch"]);
+    assert_eq!(first.calls(), ["fetch"]);
     assert_eq!(durable.ended.as_deref(), Some("suspended"));
 
-    let mut second = CountingAgents::default();
-    assert_eq!(run(&mut second, &mut durable), Ok(json!({"posted": 7})));
-    assert_eq!(second.calls, ["post"]);
+    let second = CountingAgents::default();
+    assert_eq!(run(&second, &mut durable), Ok(json!({"posted": 7})));
+    assert_eq!(second.calls(), ["post"]);
 }
 
 #[test]
@@ -188,10 +198,10 @@ fn a_cancel_ends_the_run_as_cancelled() {
         request: Some(Control::Cancel),
         ..Default::default()
     };
-    let mut agents = CountingAgents::default();
-    let error = run(&mut agents, &mut durable).unwrap_err();
+    let agents = CountingAgents::default();
+    let error = run(&agents, &mut durable).unwrap_err();
     assert_eq!(error.code, runtara_runtime::CANCELLED);
-    assert_eq!(agents.calls, ["fetch"]);
+    assert_eq!(agents.calls(), ["fetch"]);
     assert_eq!(durable.ended.as_deref(), Some("failed CANCELLED"));
 }
 
@@ -201,7 +211,7 @@ fn a_corrupt_checkpoint_is_a_clear_error() {
         saved: vec![("fetch".into(), json!({"steps": {}}))],
         ..Default::default()
     };
-    let error = run(&mut CountingAgents::default(), &mut durable).unwrap_err();
+    let error = run(&CountingAgents::default(), &mut durable).unwrap_err();
     assert_eq!(error.code, "CHECKPOINT_CORRUPT");
     assert!(error.message.contains("'fetch'"), "{}", error.message);
 }
@@ -230,7 +240,7 @@ fn finish_one_step(run: &mut Run) -> Result<Next, WorkflowError> {
 
 fn run_graph(
     graph: &Graph,
-    agents: &mut CountingAgents,
+    agents: &CountingAgents,
     durable: &mut MemoryDurable,
 ) -> Result<Value, WorkflowError> {
     let mut run = Run::new(json!({}), &Default::default(), "w", agents, durable);
@@ -267,8 +277,8 @@ fn a_long_agent_delay_is_a_durable_sleep_keyed_by_the_step_not_an_agent_call() {
         suspend_sleeps: true,
         ..Default::default()
     };
-    let mut agents = CountingAgents::default();
-    let error = run_graph(&GRAPH, &mut agents, &mut durable).unwrap_err();
+    let agents = CountingAgents::default();
+    let error = run_graph(&GRAPH, &agents, &mut durable).unwrap_err();
     assert_eq!(error.code, runtara_runtime::SUSPENDED);
     assert_eq!(durable.ended.as_deref(), Some("suspended"));
     assert_eq!(
@@ -280,31 +290,31 @@ fn a_long_agent_delay_is_a_durable_sleep_keyed_by_the_step_not_an_agent_call() {
     // Resumed once the time has passed: the same step key asks again (the provider
     // waits only the rest), and the output is what the agent would have returned.
     durable.suspend_sleeps = false;
-    let output = run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    let output = run_graph(&GRAPH, &agents, &mut durable).unwrap();
     assert_eq!(output, json!({"outputs": {"wait": {"outputs": 5000}}}));
     assert_eq!(durable.sleeps.len(), 2);
     assert_eq!(durable.sleeps[1].1, "wait");
     assert_eq!(durable.saved[0].1["steps"]["wait"]["outputs"], json!(5000));
     assert!(
-        agents.calls.is_empty(),
+        agents.calls().is_empty(),
         "the agent was called: {:?}",
-        agents.calls
+        agents.calls()
     );
 
     // A crash after the wait's checkpoint: the replay does not sleep again.
     durable.saved.truncate(1);
-    let output = run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    let output = run_graph(&GRAPH, &agents, &mut durable).unwrap();
     assert_eq!(output, json!({"outputs": {"wait": {"outputs": 5000}}}));
     assert_eq!(durable.sleeps.len(), 2, "the replayed wait slept again");
-    assert!(agents.calls.is_empty());
+    assert!(agents.calls().is_empty());
 }
 
 #[test]
 fn a_short_agent_delay_calls_the_agent() {
     static GRAPH: Graph = one_step_then_finish!(short_delay, "wait");
-    let (mut agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
-    run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
-    assert_eq!(agents.calls, ["delay-in-ms"]);
+    let (agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
+    run_graph(&GRAPH, &agents, &mut durable).unwrap();
+    assert_eq!(agents.calls(), ["delay-in-ms"]);
     assert!(durable.sleeps.is_empty());
 }
 
@@ -323,23 +333,23 @@ fn flaky(run: &mut Run) -> Result<Next, WorkflowError> {
 #[test]
 fn a_checkpoint_records_how_many_attempts_a_retried_step_took() {
     static GRAPH: Graph = one_step_then_finish!(flaky, "flaky");
-    let mut agents = CountingAgents {
+    let agents = CountingAgents {
         failures: 2,
         ..Default::default()
     };
     let mut durable = MemoryDurable::default();
-    let output = run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    let output = run_graph(&GRAPH, &agents, &mut durable).unwrap();
     // The scope, and so the workflow's output, does not carry the attempts.
     assert_eq!(output, json!({"outputs": {"flaky": {"outputs": {}}}}));
-    assert_eq!(agents.calls.len(), 3);
+    assert_eq!(agents.calls().len(), 3);
     let (id, state) = &durable.saved[0];
     assert_eq!(id, "flaky");
     assert_eq!(state["attempts"], json!(3));
     assert_eq!(state["steps"]["flaky"], json!({"outputs": {}}));
 
     // One attempt is the rule, and is not written down.
-    let (mut agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
-    run_graph(&GRAPH, &mut agents, &mut durable).unwrap();
+    let (agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
+    run_graph(&GRAPH, &agents, &mut durable).unwrap();
     assert_eq!(durable.saved[0].1.get("attempts"), None);
 }
 
@@ -378,14 +388,14 @@ static TIMED_GRAPH: Graph = Graph {
 
 #[test]
 fn a_timeout_handled_by_on_error_is_in_the_checkpoint_with_the_attempts() {
-    let mut agents = CountingAgents {
+    let agents = CountingAgents {
         takes: Duration::from_millis(20),
         ..Default::default()
     };
     let mut durable = MemoryDurable::default();
-    let output = run_graph(&TIMED_GRAPH, &mut agents, &mut durable).unwrap();
+    let output = run_graph(&TIMED_GRAPH, &agents, &mut durable).unwrap();
     assert_eq!(output, json!({"code": "STEP_TIMEOUT"}));
-    assert_eq!(agents.calls.len(), 2);
+    assert_eq!(agents.calls().len(), 2);
     let (id, state) = &durable.saved[0];
     assert_eq!(id, "timed");
     assert_eq!(state["attempts"], json!(2));

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Mutex;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -119,6 +120,48 @@ pub fn build_app_durable_with(scenario: &Path, work: &Path, provider: &str) -> P
             .arg(&app),
     );
     app
+}
+
+/// How [`durable_scenario`] builds a scenario.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Build {
+    /// A native binary (`runtara compile --target native`).
+    Native,
+    /// A component composed with `--durable <provider>`.
+    Composed(&'static str),
+}
+
+/// The scenario `tests/durable/<scenario>.json`, built as `build` once per test
+/// binary and shared by every test that asks for it.
+pub fn durable_scenario(scenario: &str, build: Build) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, Build, tempfile::TempDir, PathBuf)>> = Mutex::new(Vec::new());
+    // Held while building, so two tests never build the same thing at once.
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((.., path)) = built.iter().find(|(s, b, ..)| s == scenario && *b == build) {
+        return path.clone();
+    }
+    let work = tempfile::tempdir().unwrap();
+    let source = root().join(format!("tests/durable/{scenario}.json"));
+    let path = match build {
+        Build::Native => {
+            let binary = work.path().join(scenario);
+            success(
+                runtara()
+                    .arg("compile")
+                    .arg(&source)
+                    .arg("--target")
+                    .arg("native")
+                    .arg("-o")
+                    .arg(&binary),
+            );
+            binary
+        }
+        Build::Composed(provider) => build_app_durable_with(&source, work.path(), provider),
+    };
+    built.push((scenario.to_owned(), build, work, path.clone()));
+    path
 }
 
 /// Parses JSON text, naming what it was on failure.

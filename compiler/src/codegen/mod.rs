@@ -120,7 +120,7 @@ const EXECUTE: &str = r#"
 /// graph, and tells the provider how it ended.
 fn execute(
     input: Value,
-    agents: &mut dyn runtara_runtime::Agents,
+    agents: &dyn runtara_runtime::Agents,
     durable: &mut dyn runtara_runtime::Durable,
 ) -> Result<Value, WorkflowError> {
     let mut run = Run::new(input, &VARIABLES, WORKFLOW_ID, agents, durable);

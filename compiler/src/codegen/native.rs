@@ -31,7 +31,7 @@ const GLUE: &str = r#"
 struct NativeAgents;
 
 impl runtara_runtime::Agents for NativeAgents {
-    fn call(&mut self, agent: &str, capability: &str, input: &str) -> Result<String, runtara_runtime::AgentError> {
+    fn call(&self, agent: &str, capability: &str, input: &str) -> Result<String, runtara_runtime::AgentError> {
         let input: Value = runtara_runtime::serde_json::from_str(input).map_err(|e| {
             runtara_runtime::AgentError::permanent("INVALID_INPUT", format!("the input of {agent}/{capability} is not JSON: {e}"))
         })?;
@@ -47,7 +47,7 @@ impl runtara_runtime::Agents for NativeAgents {
 
 fn main() -> std::process::ExitCode {
     runtara_native::main(WORKFLOW_ID, |input, durable| {
-        execute(input, &mut NativeAgents, durable)
+        execute(input, &NativeAgents, durable)
     })
 }
 "#;

@@ -40,7 +40,7 @@ const AGENTS_GLUE: &str = r#"/// Agent calls go to the scenario's WIT imports, o
 struct WitAgents;
 
 impl runtara_runtime::Agents for WitAgents {
-    fn call(&mut self, agent: &str, capability: &str, input: &str) -> Result<String, runtara_runtime::AgentError> {
+    fn call(&self, agent: &str, capability: &str, input: &str) -> Result<String, runtara_runtime::AgentError> {
         let result = match (agent, capability) {
 {ARMS}            _ => {
                 return Err(runtara_runtime::AgentError::permanent(
@@ -73,7 +73,7 @@ const NO_AGENTS_GLUE: &str = r#"/// This scenario calls no agent.
 struct WitAgents;
 
 impl runtara_runtime::Agents for WitAgents {
-    fn call(&mut self, agent: &str, capability: &str, _input: &str) -> Result<String, runtara_runtime::AgentError> {
+    fn call(&self, agent: &str, capability: &str, _input: &str) -> Result<String, runtara_runtime::AgentError> {
         Err(runtara_runtime::AgentError::permanent(
             "UNKNOWN_CAPABILITY",
             format!("this scenario was not compiled to call {agent}/{capability}"),
@@ -179,7 +179,7 @@ impl runtara_runtime::Durable for WitDurable {
 
 /// The workflow, over the WIT imports.
 fn execute_here(input: Value) -> Result<Value, WorkflowError> {
-    execute(input, &mut WitAgents, &mut WitDurable)
+    execute(input, &WitAgents, &mut WitDurable)
 }
 
 struct Scenario;

@@ -25,12 +25,12 @@
 //! does not keep) the state.
 //!
 //! Stopping is shared by the whole run: a pause or cancel request (on a checkpoint
-//! reply or while waiting) and a durable sleep that suspends set it, and from then on
-//! no step runs or is checkpointed, whatever error handling the graph has.
+//! reply, while waiting, or from the signal poll of a parallel Split) and a durable
+//! sleep that suspends set it, and from then on no step runs or is checkpointed,
+//! whatever error handling the graph has.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
@@ -48,7 +48,26 @@ pub(crate) struct Progress {
     stop: Option<WorkflowError>,
 }
 
-pub(crate) type SharedProgress = Rc<RefCell<Progress>>;
+/// Shared by the branches of a parallel Split too, hence the lock.
+#[derive(Clone, Default)]
+pub(crate) struct SharedProgress(Arc<Mutex<Progress>>);
+
+impl SharedProgress {
+    fn lock(&self) -> MutexGuard<'_, Progress> {
+        // A branch that panicked ends the whole run anyway; what it left is still whole.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Why the run is stopping, once it is.
+    pub(crate) fn stop_reason(&self) -> Option<WorkflowError> {
+        self.lock().stop.clone()
+    }
+
+    /// Stops the run with `error` unless it is stopping already; returns why it stops.
+    pub(crate) fn stop_with(&self, error: WorkflowError) -> WorkflowError {
+        self.lock().stop.get_or_insert(error).clone()
+    }
+}
 
 /// Which way a step sent the run on, as recorded.
 pub(crate) enum Decided {
@@ -90,7 +109,7 @@ impl Run<'_> {
             "resuming: {} finished step(s) are replayed from their checkpoints",
             saved.len()
         );
-        self.progress.borrow_mut().finished.extend(saved);
+        self.progress.lock().finished.extend(saved);
         self.log_event(LogLevel::Info, "", &message, &json!({}));
         Ok(())
     }
@@ -103,28 +122,28 @@ impl Run<'_> {
 
     /// The stop error, when the run is stopping.
     pub(crate) fn stopping(&self) -> Result<(), WorkflowError> {
-        match &self.progress.borrow().stop {
-            Some(stop) => Err(stop.clone()),
+        match self.progress.stop_reason() {
+            Some(stop) => Err(stop),
             None => Ok(()),
         }
     }
 
     /// Stops the run: `code` is [`PAUSED`], [`SUSPENDED`] or [`CANCELLED`].
     pub(crate) fn stop(&mut self, step_id: &str, code: &str, message: String) -> WorkflowError {
-        let mut error = WorkflowError::step(step_id, code, message);
-        if code != CANCELLED {
-            error.category = ErrorCategory::Transient;
-        }
-        self.progress.borrow_mut().stop.get_or_insert(error).clone()
+        self.progress.stop_with(stop_error(step_id, code, message))
     }
 
     /// Stops the run if a pause or cancel request is pending; asked while waiting.
     pub(crate) fn heed_control(&mut self, step_id: &str) -> Result<(), WorkflowError> {
         match self.durable.poll_control() {
-            Some(Control::Pause) => Err(self.stop(step_id, PAUSED, paused(step_id))),
-            Some(Control::Cancel) => Err(self.stop(step_id, CANCELLED, cancelled(step_id))),
+            Some(control) => Err(self.stop_for(step_id, control)),
             None => Ok(()),
         }
+    }
+
+    /// Stops the run at step `step_id` as `control` asks.
+    pub(crate) fn stop_for(&mut self, step_id: &str, control: Control) -> WorkflowError {
+        self.progress.stop_with(control_stop(step_id, control))
     }
 
     /// Runs `step` unless an earlier run finished it, whose recorded effect is then
@@ -136,7 +155,7 @@ impl Run<'_> {
     ) -> Result<Decided, WorkflowError> {
         self.stopping()?;
         let key = self.step_key(step_id);
-        let recorded = self.progress.borrow().finished.get(&key).cloned();
+        let recorded = self.progress.lock().finished.get(&key).cloned();
         if let Some(state) = recorded {
             return self.replay(&key, state);
         }
@@ -213,7 +232,7 @@ impl Run<'_> {
             error
         })?;
         self.progress
-            .borrow_mut()
+            .lock()
             .finished
             .insert(key.to_owned(), reply.existing.unwrap_or(state));
         // A run that is finishing anyway finishes; elsewhere the request stops it here.
@@ -248,6 +267,8 @@ impl Run<'_> {
             .map_err(|e| WorkflowError::step(step_id, "DURABLE_SLEEP_FAILED", e))?;
         match outcome {
             SleepOutcome::Done => Ok(()),
+            // Like a provider that waits itself: the run's deadline does not cut it short.
+            SleepOutcome::Wait(left) => self.wait_unless_stopped(left),
             SleepOutcome::Suspend => {
                 let message = format!(
                     "the instance is suspended in the durable sleep of step '{key}' ({} ms); \
@@ -261,13 +282,30 @@ impl Run<'_> {
 
     /// Tells the provider how the run ended: completed, failed, cancelled or suspended.
     pub(super) fn report_end(&mut self, result: &Result<Value, WorkflowError>) {
-        let stop = self.progress.borrow().stop.clone();
+        let stop = self.progress.stop_reason();
         match (stop, result) {
             (Some(stop), _) if stop.code == CANCELLED => self.durable.failed(&stop),
             (Some(_), _) => self.durable.suspended(),
             (None, Ok(output)) => self.durable.completed(output),
             (None, Err(error)) => self.durable.failed(error),
         }
+    }
+}
+
+/// The error a run stops with: `code` is [`PAUSED`], [`SUSPENDED`] or [`CANCELLED`].
+fn stop_error(step_id: &str, code: &str, message: String) -> WorkflowError {
+    let mut error = WorkflowError::step(step_id, code, message);
+    if code != CANCELLED {
+        error.category = ErrorCategory::Transient;
+    }
+    error
+}
+
+/// The error a run stops with at step `step_id` when `control` asks it to.
+pub(crate) fn control_stop(step_id: &str, control: Control) -> WorkflowError {
+    match control {
+        Control::Pause => stop_error(step_id, PAUSED, paused(step_id)),
+        Control::Cancel => stop_error(step_id, CANCELLED, cancelled(step_id)),
     }
 }
 

@@ -21,6 +21,28 @@ use crate::retry::RetryPolicy;
 /// A subgraph's generated drive function: runs it to its end and returns its output.
 pub type GraphFn = fn(&mut Run) -> Result<Value, WorkflowError>;
 
+/// What every iteration of one Split step shares.
+pub(super) struct SplitPlan<'s> {
+    pub(super) step: &'s SplitStep,
+    body: GraphFn,
+    /// The graph's variables with the step's `config.variables` on top.
+    variables: Map<String, Value>,
+    /// `dontStopOnFailed`: failed iterations are collected instead of failing the step.
+    keep_going: bool,
+    /// `config.timeout`, for the whole step.
+    deadline: Option<Deadline>,
+    policy: RetryPolicy,
+}
+
+/// How one iteration of a Split went.
+pub(super) enum Outcome {
+    Succeeded(Value),
+    /// It failed, and `dontStopOnFailed` collects the failure.
+    Collected(WorkflowError),
+    /// It failed (or could not start), and that fails the step with this error.
+    Fatal(WorkflowError),
+}
+
 impl Run<'_> {
     /// Runs a Split step: the subgraph once per element of `config.value` (or per
     /// chunk of `batchSize`), with the element as `item` and `data`; outputs the
@@ -59,45 +81,48 @@ impl Run<'_> {
                 .collect(),
             _ => elements,
         };
-        let variables = self.variables_for(&step.id, &config.variables)?;
-        let keep_going = config.dont_stop_on_failed == Some(true);
-        let deadline = step_deadline("Split", config.timeout);
-        // Iterations are not retried unless asked: their Agent steps retry on their own.
-        let policy =
-            RetryPolicy::from_step(Some(config.max_retries.unwrap_or(0)), config.retry_delay);
+        let plan = SplitPlan {
+            step,
+            body,
+            variables: self.variables_for(&step.id, &config.variables)?,
+            keep_going: config.dont_stop_on_failed == Some(true),
+            deadline: step_deadline("Split", config.timeout),
+            // Iterations are not retried unless asked: their Agent steps retry on their own.
+            policy: RetryPolicy::from_step(
+                Some(config.max_retries.unwrap_or(0)),
+                config.retry_delay,
+            ),
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let outcomes = match super::branches::workers(config, iterations.len()) {
+            1 => self.split_in_order(&plan, &iterations),
+            workers => self.split_in_parallel(&plan, &iterations, workers),
+        };
+        #[cfg(target_arch = "wasm32")]
+        let outcomes = self.split_in_order(&plan, &iterations);
 
         let mut results = Vec::new();
         let mut failed = Vec::new();
-        for (index, item) in iterations.into_iter().enumerate() {
-            check_step_deadline(&step.id, deadline.as_ref())?;
-            let what = format!("iteration {index}");
-            let outcome = check_schema("inputSchema", step.input_schema.as_ref(), &item)
-                .and_then(|()| {
-                    self.retrying(&step.id, &policy, &what, |run| {
-                        let bindings = [("item", item.clone()), ("data", item.clone())];
-                        run.iteration(
-                            &step.id,
-                            index,
-                            &variables,
-                            &bindings,
-                            deadline.clone(),
-                            body,
-                        )
-                    })
-                })
-                .and_then(|output| {
-                    check_schema("outputSchema", step.output_schema.as_ref(), &output)?;
-                    Ok(output)
-                });
+        for (index, (item, outcome)) in iterations.into_iter().zip(outcomes).enumerate() {
             match outcome {
-                Ok(output) => results.push(output),
-                Err(error) if keep_going && !self.out_of_time(deadline.as_ref()) => {
+                Some(Outcome::Succeeded(output)) => results.push(output),
+                Some(Outcome::Collected(error)) => {
                     failed.push(json!({ "index": index, "item": item, "error": error.to_json() }));
                 }
-                Err(error) => return Err(iteration_failure(&step.id, index, error)),
+                Some(Outcome::Fatal(error)) => return Err(error),
+                // Iterations after a fatal one may not have started; none is before it.
+                None => {
+                    return Err(self.stopping().err().unwrap_or_else(|| {
+                        WorkflowError::step(
+                            &step.id,
+                            "SPLIT_INCOMPLETE",
+                            format!("iteration {index} never ran"),
+                        )
+                    }));
+                }
             }
         }
-        let outputs = if keep_going {
+        let outputs = if plan.keep_going {
             let (succeeded, failures) = (results.len(), failed.len());
             json!({
                 "success": results,
@@ -110,6 +135,65 @@ impl Run<'_> {
         };
         self.record_outputs(&step.id, outputs);
         Ok(())
+    }
+
+    /// Runs a Split's iterations one after another, until one fails the step.
+    fn split_in_order(&mut self, plan: &SplitPlan, iterations: &[Value]) -> Vec<Option<Outcome>> {
+        let mut outcomes = Vec::with_capacity(iterations.len());
+        for (index, item) in iterations.iter().enumerate() {
+            let outcome = self.split_iteration(plan, index, item);
+            let fatal = matches!(outcome, Outcome::Fatal(_));
+            outcomes.push(Some(outcome));
+            if fatal {
+                break;
+            }
+        }
+        outcomes.resize_with(iterations.len(), || None);
+        outcomes
+    }
+
+    /// Runs iteration `index` of a Split on `item`: checks its schemas and retries it
+    /// per the step's policy. Sequential and parallel Splits share it, so both decide
+    /// alike what fails the step.
+    pub(super) fn split_iteration(
+        &mut self,
+        plan: &SplitPlan,
+        index: usize,
+        item: &Value,
+    ) -> Outcome {
+        let step = plan.step;
+        if let Err(error) = self
+            .stopping()
+            .and_then(|()| check_step_deadline(&step.id, plan.deadline.as_ref()))
+        {
+            return Outcome::Fatal(error);
+        }
+        let what = format!("iteration {index}");
+        let outcome = check_schema("inputSchema", step.input_schema.as_ref(), item)
+            .and_then(|()| {
+                self.retrying(&step.id, &plan.policy, &what, |run| {
+                    let bindings = [("item", item.clone()), ("data", item.clone())];
+                    run.iteration(
+                        &step.id,
+                        index,
+                        &plan.variables,
+                        &bindings,
+                        plan.deadline.clone(),
+                        plan.body,
+                    )
+                })
+            })
+            .and_then(|output| {
+                check_schema("outputSchema", step.output_schema.as_ref(), &output)?;
+                Ok(output)
+            });
+        match outcome {
+            Ok(output) => Outcome::Succeeded(output),
+            Err(error) if plan.keep_going && !self.out_of_time(plan.deadline.as_ref()) => {
+                Outcome::Collected(error)
+            }
+            Err(error) => Outcome::Fatal(iteration_failure(&step.id, index, error)),
+        }
     }
 
     /// Runs a While step: the subgraph while the condition holds, at most
