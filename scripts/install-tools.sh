@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what runtara needs on a fresh machine, each thing only when missing:
-# the wasm32-wasip2 Rust target, and from crates.io the wasmtime CLI (pinned to
-# the 48.x family, like the host) and wasm-tools (only the subcommands we use);
-# from Debian, openssh-server and postgresql (tests run a real sshd and PostgreSQL).
+# the wasm32-wasip2 Rust target and this machine's musl target (static native
+# binaries), and from crates.io the wasmtime CLI (pinned to the 48.x family, like
+# the host) and wasm-tools (only the subcommands we use); from Debian, musl-tools
+# (musl-gcc, for the C code of static binaries), openssh-server and postgresql
+# (tests run a real sshd and PostgreSQL).
 set -euo pipefail
 
 WASMTIME_VERSION=48.0.8
@@ -10,6 +12,14 @@ WASMTIME_VERSION=48.0.8
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   echo "==> rustup target add wasm32-wasip2"
   rustup target add wasm32-wasip2
+fi
+
+# `runtara compile --target native` links statically for this target when it is here.
+MUSL_TARGET="$(uname -m)-unknown-linux-musl"
+if [[ "$(uname -s)" == Linux && "$(uname -m)" =~ ^(x86_64|aarch64)$ ]] &&
+  ! rustup target list --installed | grep -qx "$MUSL_TARGET"; then
+  echo "==> rustup target add $MUSL_TARGET"
+  rustup target add "$MUSL_TARGET"
 fi
 
 if ! command -v wasmtime >/dev/null || [[ "$(wasmtime --version)" != "wasmtime $WASMTIME_VERSION"* ]]; then
@@ -42,6 +52,9 @@ apt_install() {
   fi
 }
 
+if ! command -v musl-gcc >/dev/null; then
+  apt_install musl-tools "static native binaries: ring and SQLite compile C with musl-gcc"
+fi
 if [[ ! -x /usr/sbin/sshd ]]; then
   apt_install openssh-server "tests/sftp_agent.rs, which runs a real sshd"
 fi

@@ -168,13 +168,36 @@ fn every_example_runs_under_wasmtime_and_runtara_run() {
     }
 }
 
+/// A native binary is statically linked when `runtara compile` said so (`said`),
+/// and under CI, where `scripts/install-tools.sh` installed the musl target, it must be.
+fn check_static(binary: &Path, said: &str) {
+    if said.contains("statically linked for") {
+        // The check tells a dynamic executable: the runtara CLI built for this test.
+        let runtara = Path::new(env!("CARGO_BIN_EXE_runtara"));
+        assert!(elf_interpreter(runtara).is_some());
+        let interpreter = elf_interpreter(binary);
+        assert_eq!(
+            interpreter,
+            None,
+            "{} needs a dynamic loader",
+            binary.display()
+        );
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "under CI native binaries are static (scripts/install-tools.sh installs the musl target and musl-gcc): {said}"
+        );
+        eprintln!("not checking that native binaries are static: {said}");
+    }
+}
+
 #[test]
 fn every_example_runs_as_a_native_binary_with_the_same_outputs() {
     for example in examples() {
         let name = example.file_name().unwrap().to_string_lossy().into_owned();
         let work = tempfile::tempdir().unwrap();
         let binary = work.path().join(&name);
-        success(
+        let compiled = output(
             runtara()
                 .arg("compile")
                 .arg(example.join("scenario.json"))
@@ -183,6 +206,9 @@ fn every_example_runs_as_a_native_binary_with_the_same_outputs() {
                 .arg("-o")
                 .arg(&binary),
         );
+        let said = String::from_utf8_lossy(&compiled.stderr);
+        assert!(compiled.status.success(), "{name}: {said}");
+        check_static(&binary, &said);
         let api = example
             .join("api")
             .is_dir()

@@ -4,7 +4,8 @@
 //! read from the agent components in `agents_dir`), generates a small crate
 //! (see [`codegen`]) and builds it with cargo against `runtara-runtime`: for
 //! `wasm32-wasip2` ([`CompilationTarget::Wasi`]), or for this machine with the
-//! agent crates linked in ([`CompilationTarget::Native`]). The runtime and its
+//! agent crates linked in ([`CompilationTarget::Native`]; statically, for the
+//! musl target, when it is installed: see [`NativeLinking`]). The runtime and its
 //! dependencies are built once into `cache_dir` and reused: compiling another
 //! scenario only compiles its own crate.
 //!
@@ -29,6 +30,7 @@ mod cargo_build;
 pub mod catalog;
 pub mod codegen;
 mod error;
+mod native_target;
 mod workspace;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +40,7 @@ use serde_json::Value;
 use catalog::AgentDirectory;
 pub use codegen::AgentImport;
 pub use error::CompileError;
+pub use native_target::NativeLinking;
 pub use workspace::scenario_name;
 
 /// What a scenario is compiled into. The workflow code is the same for each; only
@@ -82,6 +85,8 @@ pub struct CompileReport {
     pub crate_dir: PathBuf,
     /// The crates cargo compiled for this build; after the first compile only the scenario's own.
     pub rebuilt: Vec<String>,
+    /// How a native binary is linked; `None` for a component.
+    pub linking: Option<NativeLinking>,
 }
 
 /// A step of a compile worth showing to a user.
@@ -248,13 +253,18 @@ pub fn compile(
     })?;
     let crate_dir = workspace::write_crate(options, &generated)?;
     progress(Progress::Generated(crate_dir.clone()));
+    let linking = match options.target {
+        CompilationTarget::Wasi => None,
+        CompilationTarget::Native => Some(native_target::choose()),
+    };
+    let rust_target = match &linking {
+        None => Some(cargo_build::WASM_TARGET),
+        Some(linking) => linking.rust_target(),
+    };
     let outcome = cargo_build::build(
         &crate_dir,
         &workspace::target_dir(&options.cache_dir),
-        match options.target {
-            CompilationTarget::Wasi => Some(cargo_build::WASM_TARGET),
-            CompilationTarget::Native => None,
-        },
+        rust_target,
         progress,
     )?;
     if let Some(parent) = options
@@ -278,5 +288,6 @@ pub fn compile(
         agents: generated.agents,
         crate_dir,
         rebuilt: outcome.rebuilt,
+        linking,
     })
 }

@@ -164,6 +164,34 @@ pub fn durable_scenario(scenario: &str, build: Build) -> PathBuf {
     path
 }
 
+/// The program interpreter (dynamic loader) the 64-bit ELF executable at `path`
+/// asks for; `None` when it is statically linked.
+pub fn elf_interpreter(path: &Path) -> Option<String> {
+    const PT_INTERP: u32 = 3;
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    assert!(
+        bytes.starts_with(b"\x7fELF\x02\x01"),
+        "{} is not a little-endian 64-bit ELF file",
+        path.display()
+    );
+    let number = |at: usize, width: usize| {
+        let mut le = [0u8; 8];
+        le[..width].copy_from_slice(&bytes[at..at + width]);
+        usize::try_from(u64::from_le_bytes(le)).unwrap()
+    };
+    let (table, entry_size, entries) = (number(0x20, 8), number(0x36, 2), number(0x38, 2));
+    (0..entries).find_map(|index| {
+        let header = table + index * entry_size;
+        (number(header, 4) == PT_INTERP as usize).then(|| {
+            let (offset, size) = (number(header + 8, 8), number(header + 32, 8));
+            String::from_utf8_lossy(&bytes[offset..offset + size])
+                .trim_end_matches('\0')
+                .to_owned()
+        })
+    })
+}
+
 /// Parses JSON text, naming what it was on failure.
 pub fn json(text: &str, what: &str) -> serde_json::Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {text}"))

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use runtara_compiler::{CompilationTarget, CompileOptions, Progress};
+use runtara_compiler::{CompilationTarget, CompileOptions, NativeLinking, Progress};
 
 use super::AgentsDir;
 
@@ -18,7 +18,10 @@ use super::AgentsDir;
 ///
 /// With `--target native` the same workflow code is built into an executable
 /// for this machine, the agent crates linked in: `./bin --input in.json`
-/// prints the output (stdin when `--input` is left out).
+/// prints the output (stdin when `--input` is left out). The executable is
+/// statically linked (for x86_64-unknown-linux-musl, or aarch64) when that
+/// Rust target and musl-gcc are installed (`scripts/install-tools.sh` installs
+/// both); otherwise it links this machine's C library, and says why.
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario JSON file.
@@ -89,13 +92,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
     });
     spinner.finish_and_clear();
     let report = result.with_context(|| format!("cannot compile {}", args.scenario.display()))?;
+    let linked = match &report.linking {
+        None => String::new(),
+        Some(NativeLinking::Static { target }) => format!(", statically linked for {target}"),
+        Some(NativeLinking::Dynamic { reason }) => {
+            eprintln!(
+                "warning: {} links this machine's C library, not statically: {reason}",
+                report.output.display()
+            );
+            ", dynamically linked".to_owned()
+        }
+    };
     let agents: Vec<String> = report
         .agents
         .iter()
         .map(|a| format!("{}@{}", a.agent, a.version))
         .collect();
     eprintln!(
-        "compiled {} -> {} in {:.1}s (agents: {})",
+        "compiled {} -> {} in {:.1}s (agents: {}{linked})",
         args.scenario.display(),
         report.output.display(),
         started.elapsed().as_secs_f64(),
