@@ -3,8 +3,9 @@
 # the wasm32-wasip2 Rust target and this machine's musl target (static native
 # binaries), and from crates.io the wasmtime CLI (pinned to the 48.x family, like
 # the host) and wasm-tools (only the subcommands we use); from Debian, musl-tools
-# (musl-gcc, for the C code of static binaries), openssh-server and postgresql
-# (tests run a real sshd and PostgreSQL).
+# (musl-gcc, for the C code of static binaries), openssh-server, postgresql and
+# docker-registry (tests run a real sshd, PostgreSQL and OCI registry); from PyPI,
+# oras (a standard OCI client the registry's tests exchange components with).
 set -euo pipefail
 
 WASMTIME_VERSION=48.0.8
@@ -57,6 +58,18 @@ if ! command -v musl-gcc >/dev/null; then
 fi
 if [[ ! -x /usr/sbin/sshd ]]; then
   apt_install openssh-server "tests/sftp_agent.rs, which runs a real sshd"
+fi
+# oras (the ORAS project's Python client, from PyPI) for tests/registry.rs's interop
+# test: into target/tools/python, which the test puts on PYTHONPATH.
+ORAS_DIR="$(dirname "$0")/../target/tools/python"
+if [[ ! -d "$ORAS_DIR/oras" ]]; then
+  echo "==> pip install oras (into target/tools/python)"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$ORAS_DIR" "oras==0.2.43" ||
+    echo "warning: installing oras failed, for tests/registry.rs: under CI that test fails, elsewhere it is skipped" >&2
+fi
+
+if [[ ! -x /usr/bin/docker-registry ]]; then
+  apt_install docker-registry "tests/registry.rs, which publishes to the reference OCI registry"
 fi
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   apt_install postgresql "tests/core_service.rs, which runs a real PostgreSQL"

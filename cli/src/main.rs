@@ -8,6 +8,8 @@
 //! runtara compose s.wasm -o app.wasm           # plug agents + durable-none adapter
 //! runtara run app.wasm --input in.json         # run it (or: wasmtime run ...)
 //! runtara serve --database state.db            # the core: durable instances over HTTP
+//! runtara publish http.wasm --registry URL     # agents in an OCI registry
+//! runtara compose s.wasm --registry URL -o app.wasm
 //! ```
 
 mod commands;
@@ -39,6 +41,10 @@ enum Command {
     Inspect(commands::inspect::Args),
     Run(commands::run::Args),
     Serve(commands::serve::Args),
+    Registry(commands::registry::Args),
+    Publish(commands::publish::Args),
+    Pull(commands::pull::Args),
+    Search(commands::search::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +56,10 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Registry(args) => commands::registry::run(args),
+        Command::Publish(args) => commands::publish::run(args),
+        Command::Pull(args) => commands::pull::run(args),
+        Command::Search(args) => commands::search::run(args),
     };
     match result {
         Ok(code) => code,
@@ -72,4 +82,16 @@ fn describe(error: &anyhow::Error) -> String {
         }
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Clap's own checks of every subcommand (conflicting names, say), which it
+    /// otherwise makes only when that subcommand is parsed.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

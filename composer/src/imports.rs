@@ -1,5 +1,7 @@
 //! What a scenario's import names mean, and what a component imports.
 
+use std::path::Path;
+
 use wac_graph::types::{Package, Types};
 
 use crate::ComposeError;
@@ -40,13 +42,50 @@ pub fn classify(import: &str) -> ImportKind {
 
 /// The import names of an encoded component.
 pub fn of_component(bytes: &[u8]) -> Result<Vec<String>, ComposeError> {
+    interfaces(bytes, Path::new("(the composed component)")).map(|found| found.imports)
+}
+
+/// What a component imports and exports, by name (`runtara:csv/capabilities@0.1.0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interfaces {
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+}
+
+/// The interfaces of the encoded component `bytes`, read from `path`.
+pub fn interfaces(bytes: &[u8], path: &Path) -> Result<Interfaces, ComposeError> {
     let mut types = Types::default();
-    let package = Package::from_bytes("runtara:composed", None, bytes.to_vec(), &mut types)
+    let package = Package::from_bytes("runtara:inspected", None, bytes.to_vec(), &mut types)
         .map_err(|source| ComposeError::NotAComponent {
-            path: "(the composed component)".into(),
+            path: path.to_owned(),
             source,
         })?;
-    Ok(types[package.ty()].imports.keys().cloned().collect())
+    let world = &types[package.ty()];
+    Ok(Interfaces {
+        imports: world.imports.keys().cloned().collect(),
+        exports: world.exports.keys().cloned().collect(),
+    })
+}
+
+/// The agents a compiled scenario imports, as (agent, WIT package version), in
+/// import order: `runtara:http/capabilities@0.1.0` is `("http", "0.1.0")`.
+pub fn agent_imports(scenario: &Path) -> Result<Vec<(String, String)>, ComposeError> {
+    let bytes = std::fs::read(scenario).map_err(|source| ComposeError::Read {
+        path: scenario.to_owned(),
+        source,
+    })?;
+    let found = interfaces(&bytes, scenario)?;
+    Ok(found
+        .imports
+        .iter()
+        .filter_map(|import| match classify(import) {
+            ImportKind::Agent { agent } => {
+                let version = import.split_once('@').map_or("", |(_, version)| version);
+                Some((agent, version.to_owned()))
+            }
+            _ => None,
+        })
+        .collect())
 }
 
 #[cfg(test)]

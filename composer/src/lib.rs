@@ -37,6 +37,7 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
 pub use error::ComposeError;
 use imports::ImportKind;
+pub use imports::{Interfaces, agent_imports, interfaces};
 
 /// The adapter that implements `runtara:durable/context` statelessly.
 pub const DURABLE_NONE: &str = "durable-none";

@@ -1,10 +1,13 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use runtara_compiler::catalog::read_description;
 use runtara_composer::{ComposeOptions, Durability};
+use runtara_registry::reference::Reference;
 
 use super::AgentsDir;
+use super::registry::{RegistryArgs, fetch};
 
 /// Plug agent components and the durability adapter into a compiled scenario.
 ///
@@ -38,6 +41,18 @@ pub struct Args {
     durable: DurableArg,
     #[command(flatten)]
     agents_dir: AgentsDir,
+    /// Pull each agent the scenario imports and no named component provides from
+    /// this registry, as `runtara/<agent>:<WIT version>` (see `runtara pull`).
+    #[arg(long, value_name = "URL")]
+    registry: Option<String>,
+    /// The token for a registry whose pulls need one.
+    #[arg(
+        long,
+        env = "RUNTARA_REGISTRY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -48,9 +63,17 @@ enum DurableArg {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    let mut agents = args.agents.clone();
+    if let Some(registry) = &args.registry {
+        let registry = RegistryArgs {
+            registry: registry.clone(),
+            token: args.token.clone(),
+        };
+        agents.extend(pull_agents(&args.scenario, &agents, &registry)?);
+    }
     let composition = runtara_composer::compose(&ComposeOptions {
         scenario: args.scenario.clone(),
-        agents: args.agents,
+        agents,
         agents_dir: args.agents_dir.path,
         durability: match args.durable {
             DurableArg::None => Durability::None,
@@ -86,4 +109,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
         composition.bytes.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Pulls every agent the scenario imports that none of `named` provides, as
+/// `runtara/<agent>:<version>`; returns the cached components.
+fn pull_agents(
+    scenario: &Path,
+    named: &[PathBuf],
+    registry: &RegistryArgs,
+) -> Result<Vec<PathBuf>> {
+    let mut provided = Vec::new();
+    for path in named {
+        if let Some(description) = read_description(path)? {
+            provided.push(description.agent);
+        }
+    }
+    let mut pulled = Vec::new();
+    for (agent, version) in runtara_composer::agent_imports(scenario)? {
+        if provided.contains(&agent) {
+            continue;
+        }
+        let reference: Reference = format!("runtara/{agent}:{version}")
+            .parse()
+            .with_context(|| format!("the import of agent {agent}@{version}"))?;
+        let (path, _) = fetch(registry, &reference)?;
+        eprintln!("  pulled {reference} -> {}", path.display());
+        pulled.push(path);
+    }
+    Ok(pulled)
 }

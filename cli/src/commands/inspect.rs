@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use runtara_compiler::catalog::{AgentDescription, CapabilityDescription, read_description};
 
+use super::registry::{RegistryArgs, fetch};
 use super::{Format, print_stdout};
 
 /// Show what an agent component offers: its capabilities with their input and
@@ -12,11 +13,23 @@ use super::{Format, print_stdout};
 ///
 /// `runtara inspect target/components/csv.wasm` lists every capability;
 /// `--capability from-csv` shows one; `--format json` prints the description
-/// as the component carries it.
+/// as the component carries it. With `--registry URL`, COMPONENT is a
+/// reference (`runtara/csv:0.1.0`), pulled into the cache first.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The agent component (`<agent>.wasm`).
-    component: PathBuf,
+    /// The agent component (`<agent>.wasm`), or with --registry its reference.
+    component: String,
+    /// Inspect a component in this registry (see `runtara pull`).
+    #[arg(long, value_name = "URL")]
+    registry: Option<String>,
+    /// The token for a registry whose pulls need one.
+    #[arg(
+        long,
+        env = "RUNTARA_REGISTRY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
     /// Show only this capability.
     #[arg(long, value_name = "ID")]
     capability: Option<String>,
@@ -26,7 +39,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let path = &args.component;
+    let path = match &args.registry {
+        None => PathBuf::from(&args.component),
+        Some(registry) => {
+            let registry = RegistryArgs {
+                registry: registry.clone(),
+                token: args.token.clone(),
+            };
+            fetch(&registry, &args.component.parse()?)?.0
+        }
+    };
+    let path = &path;
     let Some(mut description) = read_description(path)? else {
         bail!(
             "{} carries no runtara:capabilities section, so it is not a runtara agent \

@@ -4,7 +4,11 @@ pub mod check;
 pub mod compile;
 pub mod compose;
 pub mod inspect;
+pub mod publish;
+pub mod pull;
+pub mod registry;
 pub mod run;
+pub mod search;
 pub mod serve;
 
 use std::io::Write;

@@ -199,7 +199,17 @@ impl Body {
 }
 
 async fn upload(State(api): State<Arc<Api>>, tenant: Tenant, Body(body): Body) -> Reply {
-    api.core.check_component(&body).map_err(|e| {
+    let (core, bytes) = (api.core.clone(), body.clone());
+    let checked = tokio::task::spawn_blocking(move || core.check_component(&bytes))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                format!("checking the component stopped: {e}"),
+            )
+        })?;
+    let component = checked.map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "INVALID_COMPONENT",
@@ -207,6 +217,7 @@ async fn upload(State(api): State<Arc<Api>>, tenant: Tenant, Body(body): Body) -
         )
     })?;
     let digest = api.core.store().save_component(&tenant.0, &body).await?;
+    api.core.keep_compiled(&tenant.0, &digest, component);
     Ok((StatusCode::CREATED, Json(json!({ "digest": digest }))))
 }
 

@@ -54,12 +54,21 @@ impl Core {
         &self.store
     }
 
-    /// Compiles an uploaded component to check it can run as an instance.
-    pub fn check_component(&self, bytes: &[u8]) -> Result<(), HostError> {
+    /// Compiles an uploaded component to check it can run as an instance; hand
+    /// the result to [`Core::keep_compiled`] once it is saved. Compiling takes
+    /// seconds for a large component: call it off the async workers.
+    pub fn check_component(&self, bytes: &[u8]) -> Result<Component, HostError> {
         let component = self
             .host
             .load_bytes(bytes, Path::new("the uploaded component"))?;
-        self.host.check_durability(&component, true)
+        self.host.check_durability(&component, true)?;
+        Ok(component)
+    }
+
+    /// Keeps a checked component compiled, so that runs of `digest` in `tenant`
+    /// do not compile it again.
+    pub fn keep_compiled(&self, tenant: &str, digest: &str, component: Component) {
+        lock(&self.compiled).insert((tenant.to_owned(), digest.to_owned()), component);
     }
 
     /// Whether this core is running the instance now.

@@ -1,0 +1,360 @@
+//! A client of the OCI distribution API: what `runtara publish`, `pull`, `search`
+//! and `compose --registry` speak, to runtara's registry or any other.
+//!
+//! Everything fetched is checked against its digest before it is handed on.
+
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
+};
+use reqwest::{Method, StatusCode, Url};
+use serde::Deserialize;
+
+use crate::artifact::{INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE};
+use crate::digest::Digest;
+use crate::reference::{Name, Target};
+
+/// Blobs larger than this are uploaded in chunks of this size.
+pub const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a registry request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("`{0}` is not a registry URL (http://HOST:PORT or https://HOST)")]
+    BadUrl(String),
+    #[error("cannot reach the registry at {url}: {source}")]
+    Unreachable { url: String, source: reqwest::Error },
+    #[error("the registry refused {what}: {status} {code}: {message}")]
+    Refused {
+        what: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("{what} from the registry has digest {actual}, not {expected}")]
+    DigestMismatch {
+        what: String,
+        expected: Digest,
+        actual: Digest,
+    },
+    #[error("the registry's answer to {what} makes no sense: {problem}")]
+    Protocol { what: String, problem: String },
+}
+
+/// A manifest as fetched: its bytes, their digest and media type.
+#[derive(Debug, Clone)]
+pub struct FetchedManifest {
+    pub bytes: Vec<u8>,
+    pub digest: Digest,
+    pub media_type: String,
+}
+
+/// One registry, reached over HTTP(S).
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<String>,
+    chunk_bytes: usize,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEntry {
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+impl Client {
+    /// A client of the registry at `registry`: a URL, or `HOST:PORT` (plain HTTP
+    /// for loopback hosts, HTTPS otherwise). `token` is sent as a bearer token.
+    pub fn new(registry: &str, token: Option<String>) -> Result<Self, ClientError> {
+        let url = if registry.contains("://") {
+            registry.to_owned()
+        } else {
+            let host = registry.split(':').next().unwrap_or(registry);
+            let scheme = if matches!(host, "localhost" | "127.0.0.1" | "[::1]") {
+                "http"
+            } else {
+                "https"
+            };
+            format!("{scheme}://{registry}")
+        };
+        let base = Url::parse(&url)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+            .ok_or_else(|| ClientError::BadUrl(registry.to_owned()))?;
+        Ok(Self {
+            http: reqwest::Client::new(),
+            base,
+            token,
+            chunk_bytes: CHUNK_BYTES,
+        })
+    }
+
+    /// Uploads blobs larger than `bytes` in chunks of that size.
+    pub fn with_chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_bytes = bytes.max(1);
+        self
+    }
+
+    /// The registry's address, as given.
+    pub fn url(&self) -> &Url {
+        &self.base
+    }
+
+    fn url_of(&self, path: &str) -> Result<Url, ClientError> {
+        self.base
+            .join(path)
+            .map_err(|_| ClientError::BadUrl(format!("{}{path}", self.base)))
+    }
+
+    /// Sends a request; a refusal becomes [`ClientError::Refused`] with the OCI error.
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        what: &str,
+        build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut request = self.http.request(method, url.clone());
+        if let Some(token) = &self.token {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let response = build(request)
+            .send()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: url.to_string(),
+                source,
+            })?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        let (code, message) = match serde_json::from_str::<ErrorBody>(&body) {
+            Ok(parsed) if !parsed.errors.is_empty() => {
+                let first = &parsed.errors[0];
+                (first.code.clone(), first.message.clone())
+            }
+            _ => (
+                status.canonical_reason().unwrap_or("error").to_uppercase(),
+                body.chars().take(300).collect(),
+            ),
+        };
+        Err(ClientError::Refused {
+            what: what.to_owned(),
+            status: status.as_u16(),
+            code,
+            message,
+        })
+    }
+
+    /// Whether repository `name` has the blob.
+    pub async fn has_blob(&self, name: &Name, digest: &Digest) -> Result<bool, ClientError> {
+        let url = self.url_of(&format!("/v2/{name}/blobs/{digest}"))?;
+        match self.send(Method::HEAD, url, "a blob check", |r| r).await {
+            Ok(_) => Ok(true),
+            Err(ClientError::Refused { status: 404, .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Uploads `content` to repository `name` unless it is there already; in one
+    /// request, or in chunks when larger than the chunk size.
+    pub async fn push_blob(&self, name: &Name, content: &[u8]) -> Result<Digest, ClientError> {
+        let digest = Digest::of(content);
+        if self.has_blob(name, &digest).await? {
+            return Ok(digest);
+        }
+        let what = format!("the upload of {digest} to {name}");
+        let start = self.url_of(&format!("/v2/{name}/blobs/uploads/"))?;
+        let started = self
+            .send(Method::POST, start, &what, |r| r.header(CONTENT_LENGTH, 0))
+            .await?;
+        let mut location = self.location(&started, &what)?;
+        let mut rest = content;
+        if content.len() > self.chunk_bytes {
+            let mut offset = 0;
+            for chunk in content.chunks(self.chunk_bytes) {
+                let range = format!("{offset}-{}", offset + chunk.len() - 1);
+                let sent = self
+                    .send(Method::PATCH, location.clone(), &what, |r| {
+                        r.header(CONTENT_TYPE, "application/octet-stream")
+                            .header(CONTENT_RANGE, range)
+                            .body(chunk.to_vec())
+                    })
+                    .await?;
+                location = self.location(&sent, &what)?;
+                offset += chunk.len();
+            }
+            rest = &[];
+        }
+        location
+            .query_pairs_mut()
+            .append_pair("digest", &digest.to_string());
+        let body = rest.to_vec();
+        self.send(Method::PUT, location, &what, |r| {
+            r.header(CONTENT_TYPE, "application/octet-stream")
+                .body(body)
+        })
+        .await?;
+        Ok(digest)
+    }
+
+    /// Where an upload goes on, from a response's `Location` (a path or a URL).
+    fn location(&self, response: &reqwest::Response, what: &str) -> Result<Url, ClientError> {
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .ok_or_else(|| ClientError::Protocol {
+                what: what.to_owned(),
+                problem: "no Location header".to_owned(),
+            })?;
+        self.base.join(location).map_err(|e| ClientError::Protocol {
+            what: what.to_owned(),
+            problem: format!("Location `{location}`: {e}"),
+        })
+    }
+
+    /// Stores a manifest under `target` (a tag, or its digest); returns its digest.
+    pub async fn push_manifest(
+        &self,
+        name: &Name,
+        target: &Target,
+        media_type: &str,
+        manifest: &[u8],
+    ) -> Result<Digest, ClientError> {
+        let url = self.url_of(&format!("/v2/{name}/manifests/{target}"))?;
+        let what = format!("the manifest {name}:{target}");
+        let (media_type, body) = (media_type.to_owned(), manifest.to_vec());
+        self.send(Method::PUT, url, &what, |r| {
+            r.header(CONTENT_TYPE, media_type).body(body)
+        })
+        .await?;
+        Ok(Digest::of(manifest))
+    }
+
+    /// Fetches the manifest of `name` under `target`, checked against its digest.
+    pub async fn manifest(
+        &self,
+        name: &Name,
+        target: &Target,
+    ) -> Result<FetchedManifest, ClientError> {
+        let url = self.url_of(&format!("/v2/{name}/manifests/{target}"))?;
+        let what = format!("the manifest {name}:{target}");
+        let accept = format!("{MANIFEST_MEDIA_TYPE}, {INDEX_MEDIA_TYPE}");
+        let response = self
+            .send(Method::GET, url, &what, |r| r.header(ACCEPT, accept))
+            .await?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        let media_type = header(CONTENT_TYPE.as_str()).unwrap_or_default();
+        let announced = header("docker-content-digest");
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: self.base.to_string(),
+                source,
+            })?
+            .to_vec();
+        let digest = Digest::of(&bytes);
+        let expected = match target {
+            Target::Digest(expected) => Some(expected.clone()),
+            Target::Tag(_) => announced.and_then(|text| text.parse().ok()),
+        };
+        if let Some(expected) = expected
+            && expected != digest
+        {
+            return Err(ClientError::DigestMismatch {
+                what,
+                expected,
+                actual: digest,
+            });
+        }
+        Ok(FetchedManifest {
+            bytes,
+            digest,
+            media_type,
+        })
+    }
+
+    /// Fetches a blob of `name`, checked against `digest`.
+    pub async fn blob(&self, name: &Name, digest: &Digest) -> Result<Vec<u8>, ClientError> {
+        let url = self.url_of(&format!("/v2/{name}/blobs/{digest}"))?;
+        let what = format!("the blob {name}@{digest}");
+        let response = self.send(Method::GET, url, &what, |r| r).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: self.base.to_string(),
+                source,
+            })?
+            .to_vec();
+        let actual = Digest::of(&bytes);
+        if &actual != digest {
+            return Err(ClientError::DigestMismatch {
+                what,
+                expected: digest.clone(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// The tags of repository `name`.
+    pub async fn tags(&self, name: &Name) -> Result<Vec<String>, ClientError> {
+        #[derive(Deserialize)]
+        struct Tags {
+            #[serde(default)]
+            tags: Option<Vec<String>>,
+        }
+        let url = self.url_of(&format!("/v2/{name}/tags/list"))?;
+        let what = format!("the tags of {name}");
+        let response = self.send(Method::GET, url, &what, |r| r).await?;
+        let tags: Tags = response.json().await.map_err(|e| ClientError::Protocol {
+            what,
+            problem: e.to_string(),
+        })?;
+        Ok(tags.tags.unwrap_or_default())
+    }
+
+    /// The repositories the registry lists (`/v2/_catalog`).
+    pub async fn catalog(&self) -> Result<Vec<String>, ClientError> {
+        #[derive(Deserialize)]
+        struct Catalog {
+            repositories: Vec<String>,
+        }
+        let url = self.url_of("/v2/_catalog")?;
+        let what = "the catalog".to_owned();
+        let response = self.send(Method::GET, url, &what, |r| r).await?;
+        let catalog: Catalog = response.json().await.map_err(|e| ClientError::Protocol {
+            what,
+            problem: e.to_string(),
+        })?;
+        Ok(catalog.repositories)
+    }
+}
+
+impl ClientError {
+    /// The HTTP status of a refusal.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Refused { status, .. } => StatusCode::from_u16(*status).ok(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,720 @@
+//! The component registry: `runtara registry serve` on a loopback port, and
+//! `runtara publish`, `pull`, `search`, `inspect --registry` and `compose
+//! --registry` against it; chunked and concurrent uploads; bad requests refused
+//! with the OCI error codes, leaving nothing half-written in the registry's
+//! directory; and the same publish and pull against the reference registry
+//! (Debian's `docker-registry`, distribution 2.8), and components exchanged with
+//! oras, a standard OCI client.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use runtara_registry::client::Client;
+use runtara_registry::digest::Digest;
+use runtara_registry::reference::Name;
+use serde_json::{Value, json};
+
+const TOKEN: &str = "registry-secret";
+
+/// A `runtara registry serve` process with its root in a temporary directory;
+/// killed when dropped.
+struct Registry {
+    child: Child,
+    url: String,
+    root: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start(extra: &[&str]) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_runtara"))
+            .args(["registry", "serve", "--listen", "127.0.0.1:0", "--root"])
+            .arg(root.path())
+            .args(extra)
+            .env("RUNTARA_REGISTRY_TOKEN", TOKEN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runtara registry serve starts");
+        let mut said = String::new();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("runtara registry serve stopped: {said}"))
+                .unwrap();
+            said.push_str(&line);
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        // Keep reading, so that the registry never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, url, root }
+    }
+
+    /// The files under `dir` of the registry's root, as paths relative to it.
+    fn files(&self, dir: &str) -> Vec<String> {
+        let base = self.root.path().join(dir);
+        let mut found = Vec::new();
+        let mut pending = vec![base.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    found.push(path.strip_prefix(&base).unwrap().display().to_string());
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    /// Nothing is left of refused or unfinished requests: no upload, no temporary file.
+    fn assert_nothing_half_written(&self) {
+        assert_eq!(self.files("uploads"), Vec::<String>::new(), "uploads left");
+        assert_eq!(
+            self.files("tmp"),
+            Vec::<String>::new(),
+            "temporary files left"
+        );
+    }
+
+    fn client(&self, token: Option<&str>) -> Client {
+        Client::new(&self.url, token.map(str::to_owned)).unwrap()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `runtara <command>` against the registry at `url`, with the push token.
+fn against(url: &str, args: &[&str]) -> Command {
+    let mut command = runtara();
+    command
+        .args(args)
+        .arg("--registry")
+        .arg(url)
+        .env("RUNTARA_REGISTRY_TOKEN", TOKEN);
+    command
+}
+
+fn component(agent: &str) -> PathBuf {
+    components_dir().join(format!("{agent}.wasm"))
+}
+
+fn block_on<T>(work: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(work)
+}
+
+/// Publishes `target/components/<agent>.wasm` under its default name and version.
+fn publish(url: &str, agent: &str) {
+    let said = output(against(url, &["publish"]).arg(component(agent)));
+    let stderr = String::from_utf8_lossy(&said.stderr);
+    assert!(said.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("as runtara/{agent}:0.1.0")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_published_agent_is_pulled_searched_and_inspected_byte_for_byte() {
+    let registry = Registry::start(&[]);
+    publish(&registry.url, "csv");
+
+    let work = tempfile::tempdir().unwrap();
+    let pulled = work.path().join("csv.wasm");
+    success(
+        against(&registry.url, &["pull", "runtara/csv:0.1.0"])
+            .arg("-o")
+            .arg(&pulled),
+    );
+    assert_eq!(
+        std::fs::read(&pulled).unwrap(),
+        std::fs::read(component("csv")).unwrap()
+    );
+
+    let listed = success(&mut against(&registry.url, &["search", "--format", "json"]));
+    assert_eq!(
+        json(&listed, "search"),
+        json!([{"name": "runtara/csv", "tags": ["0.1.0"]}])
+    );
+    let inspected = success(&mut against(
+        &registry.url,
+        &["inspect", "runtara/csv:0.1.0", "--format", "json"],
+    ));
+    let description = json(&inspected, "inspect");
+    assert_eq!(description["agent"], "csv");
+    assert!(description["capabilities"].as_array().unwrap().len() > 1);
+
+    // The Wasm OCI artifact layout, with the WIT world and the capabilities in the config.
+    let (manifest, config) = block_on(async {
+        let client = registry.client(None);
+        let name: Name = "runtara/csv".parse().unwrap();
+        let manifest = client
+            .manifest(&name, &"0.1.0".parse().unwrap())
+            .await
+            .unwrap();
+        let manifest: Value = serde_json::from_slice(&manifest.bytes).unwrap();
+        let digest: Digest = manifest["config"]["digest"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let config: Value =
+            serde_json::from_slice(&client.blob(&name, &digest).await.unwrap()).unwrap();
+        (manifest, config)
+    });
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    assert_eq!(
+        manifest["config"]["mediaType"],
+        "application/vnd.wasm.config.v0+json"
+    );
+    assert_eq!(manifest["layers"][0]["mediaType"], "application/wasm");
+    assert_eq!(config["architecture"], "wasm");
+    assert_eq!(config["os"], "wasip2");
+    let exports: Vec<&str> = config["component"]["exports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(
+        exports.contains(&"runtara:csv/capabilities@0.1.0"),
+        "{exports:?}"
+    );
+    assert_eq!(config["runtara"]["agent"], "csv");
+    assert!(config["runtara"]["capabilities"][0]["inputSchema"].is_object());
+
+    // Without the token, nothing is pushed.
+    let refused = output(
+        runtara()
+            .args(["publish", "--registry", &registry.url])
+            .arg(component("utils"))
+            .env_remove("RUNTARA_REGISTRY_TOKEN"),
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("UNAUTHORIZED"), "{stderr}");
+    registry.assert_nothing_half_written();
+}
+
+#[test]
+fn compose_pulls_the_agents_a_scenario_imports_from_the_registry() {
+    let registry = Registry::start(&[]);
+    publish(&registry.url, "utils");
+    publish(&registry.url, "transform");
+    let work = tempfile::tempdir().unwrap();
+    let example = root().join("examples/order-summary");
+    let compiled = compile_scenario(&example.join("scenario.json"), work.path());
+    // An agent directory with the adapter only: the agents must come from the registry.
+    let adapters = work.path().join("adapters");
+    std::fs::create_dir(&adapters).unwrap();
+    std::fs::copy(
+        component("durable-none"),
+        adapters.join("durable-none.wasm"),
+    )
+    .unwrap();
+    let app = work.path().join("app.wasm");
+    let composed = output(
+        against(&registry.url, &["compose"])
+            .arg(&compiled)
+            .arg("-o")
+            .arg(&app)
+            .env("RUNTARA_AGENTS_DIR", &adapters),
+    );
+    let stderr = String::from_utf8_lossy(&composed.stderr);
+    assert!(composed.status.success(), "{stderr}");
+    assert!(stderr.contains("pulled runtara/utils:0.1.0"), "{stderr}");
+    assert!(
+        stderr.contains("pulled runtara/transform:0.1.0"),
+        "{stderr}"
+    );
+    let ran = success(
+        runtara()
+            .arg("run")
+            .arg(&app)
+            .arg("--input")
+            .arg(example.join("input.json")),
+    );
+    let expected = std::fs::read_to_string(example.join("expected.json")).unwrap();
+    assert_eq!(json(&ran, "the run"), json(&expected, "expected.json"));
+}
+
+#[test]
+fn a_large_component_uploads_in_chunks() {
+    let registry = Registry::start(&[]);
+    let text = std::fs::read(component("text")).unwrap();
+    let name: Name = "runtara/text".parse().unwrap();
+    let client = registry.client(Some(TOKEN)).with_chunk_size(256 * 1024);
+    let digest = block_on(client.push_blob(&name, &text)).unwrap();
+    assert_eq!(block_on(client.blob(&name, &digest)).unwrap(), text);
+    assert_eq!(
+        registry.files("blobs"),
+        [format!("sha256/{}", digest.hex())]
+    );
+    registry.assert_nothing_half_written();
+
+    // The protocol by hand: chunks must follow each other.
+    let http = reqwest::blocking::Client::new();
+    let started = http
+        .post(format!(
+            "{}/v2/runtara/by-hand/blobs/uploads/",
+            registry.url
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(started.status(), 202);
+    let location = format!(
+        "{}{}",
+        registry.url,
+        started.headers()["location"].to_str().unwrap()
+    );
+    let chunk = |range: &str, body: &'static [u8]| {
+        http.patch(&location)
+            .bearer_auth(TOKEN)
+            .header("content-range", range)
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(chunk("0-4", b"hello").status(), 202);
+    let out_of_order = chunk("9-13", b"world");
+    assert_eq!(out_of_order.status(), 416);
+    assert_eq!(oci_code(out_of_order), "BLOB_UPLOAD_INVALID");
+    let next = chunk("5-10", b" world");
+    assert_eq!(next.status(), 202);
+    assert_eq!(next.headers()["range"], "0-10");
+    let digest = Digest::of(b"hello world");
+    let finished = http
+        .put(format!("{location}?digest={digest}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(finished.status(), 201);
+    assert_eq!(
+        finished.headers()["docker-content-digest"],
+        digest.to_string().as_str()
+    );
+    let name: Name = "runtara/by-hand".parse().unwrap();
+    assert_eq!(
+        block_on(client.blob(&name, &digest)).unwrap(),
+        b"hello world"
+    );
+    registry.assert_nothing_half_written();
+}
+
+#[test]
+fn concurrent_pushes_of_one_blob_store_it_once() {
+    let registry = Registry::start(&[]);
+    let utils = std::fs::read(component("utils")).unwrap();
+    let name: Name = "runtara/utils".parse().unwrap();
+    let pushes: Vec<_> = (0..8)
+        .map(|_| {
+            // Each its own upload: none sees the blob there yet.
+            let (client, name, bytes) = (registry.client(Some(TOKEN)), name.clone(), utils.clone());
+            std::thread::spawn(move || block_on(client.push_blob(&name, &bytes)))
+        })
+        .collect();
+    let digests: Vec<Digest> = pushes
+        .into_iter()
+        .map(|push| push.join().unwrap().unwrap())
+        .collect();
+    assert!(digests.iter().all(|digest| *digest == Digest::of(&utils)));
+    assert_eq!(
+        registry.files("blobs").len(),
+        1,
+        "{:?}",
+        registry.files("blobs")
+    );
+    let client = registry.client(None);
+    assert_eq!(block_on(client.blob(&name, &digests[0])).unwrap(), utils);
+    registry.assert_nothing_half_written();
+}
+
+/// The first error code of an OCI error response.
+fn oci_code(response: reqwest::blocking::Response) -> String {
+    let body: Value = response.json().unwrap();
+    body["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Sends raw bytes as an HTTP/1.1 request (no client tidies the path); the status.
+fn raw_status(url: &str, request: &str) -> u16 {
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP reply: {reply}"))
+}
+
+#[test]
+fn bad_requests_get_oci_error_codes_and_leave_nothing_behind() {
+    let registry = Registry::start(&["--max-blob-size", "1000"]);
+    let http = reqwest::blocking::Client::new();
+    let url = |path: &str| format!("{}/v2/{path}", registry.url);
+    let content = b"some component bytes".to_vec();
+    let digest = Digest::of(&content);
+
+    // A wrong token, and none.
+    let wrong = http
+        .post(url(&format!("runtara/x/blobs/uploads/?digest={digest}")))
+        .bearer_auth("not-the-token")
+        .body(content.clone())
+        .send()
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().contains_key("www-authenticate"));
+    assert_eq!(oci_code(wrong), "UNAUTHORIZED");
+    let anonymous = http.post(url("runtara/x/blobs/uploads/")).send().unwrap();
+    assert_eq!(oci_code(anonymous), "UNAUTHORIZED");
+
+    // A blob whose bytes do not match its digest: in one request, and in chunks.
+    let corrupt = http
+        .post(url(&format!("runtara/x/blobs/uploads/?digest={digest}")))
+        .bearer_auth(TOKEN)
+        .body(b"other bytes".to_vec())
+        .send()
+        .unwrap();
+    assert_eq!(corrupt.status(), 400);
+    assert_eq!(oci_code(corrupt), "DIGEST_INVALID");
+    let started = http
+        .post(url("runtara/x/blobs/uploads/"))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    let location = format!(
+        "{}{}",
+        registry.url,
+        started.headers()["location"].to_str().unwrap()
+    );
+    http.patch(&location)
+        .bearer_auth(TOKEN)
+        .body(b"other bytes".to_vec())
+        .send()
+        .unwrap();
+    let corrupt = http
+        .put(format!("{location}?digest={digest}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(oci_code(corrupt), "DIGEST_INVALID");
+    let gone = http.get(&location).bearer_auth(TOKEN).send().unwrap();
+    assert_eq!(
+        oci_code(gone),
+        "BLOB_UPLOAD_UNKNOWN",
+        "the corrupt upload is dropped"
+    );
+    let missing = http
+        .get(url(&format!("runtara/x/blobs/{digest}")))
+        .send()
+        .unwrap();
+    assert_eq!(oci_code(missing), "BLOB_UNKNOWN");
+
+    // A manifest that lists a blob nobody pushed.
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.wasm.config.v0+json", "digest": digest.to_string(), "size": 20},
+        "layers": [{"mediaType": "application/wasm", "digest": digest.to_string(), "size": 20}],
+    });
+    let dangling = http
+        .put(url("runtara/x/manifests/1.0.0"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/vnd.oci.image.manifest.v1+json")
+        .body(manifest.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(dangling.status(), 400);
+    assert_eq!(oci_code(dangling), "MANIFEST_BLOB_UNKNOWN");
+    let tags = http.get(url("runtara/x/tags/list")).send().unwrap();
+    assert_eq!(oci_code(tags), "NAME_UNKNOWN");
+    let not_json = http
+        .put(url("runtara/x/manifests/1.0.0"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/vnd.oci.image.manifest.v1+json")
+        .body("{not json")
+        .send()
+        .unwrap();
+    assert_eq!(oci_code(not_json), "MANIFEST_INVALID");
+
+    // Names that climb out of the registry's directory, as a client would not send them.
+    let zeros = "0".repeat(64);
+    for path in [
+        format!("/v2/../../etc/blobs/sha256:{zeros}"),
+        "/v2/runtara/../../x/blobs/uploads/".to_owned(),
+        "/v2/%2e%2e/x/manifests/latest".to_owned(),
+    ] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: registry\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        assert_eq!(raw_status(&registry.url, &request), 400, "{path}");
+    }
+    let escaped = http
+        .get(url("..%2F..%2Fetc/manifests/latest"))
+        .send()
+        .unwrap();
+    assert_eq!(oci_code(escaped), "NAME_INVALID");
+
+    // Over the size limit: in one request, and a chunked upload that grows past it.
+    let big = vec![7u8; 1500];
+    let oversized = http
+        .post(url(&format!(
+            "runtara/x/blobs/uploads/?digest={}",
+            Digest::of(&big)
+        )))
+        .bearer_auth(TOKEN)
+        .body(big.clone())
+        .send()
+        .unwrap();
+    assert_eq!(oversized.status(), 413);
+    assert_eq!(oci_code(oversized), "SIZE_INVALID");
+    let started = http
+        .post(url("runtara/x/blobs/uploads/"))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    let location = format!(
+        "{}{}",
+        registry.url,
+        started.headers()["location"].to_str().unwrap()
+    );
+    let first = http
+        .patch(&location)
+        .bearer_auth(TOKEN)
+        .body(vec![1u8; 800])
+        .send()
+        .unwrap();
+    assert_eq!(first.status(), 202);
+    let second = http
+        .patch(&location)
+        .bearer_auth(TOKEN)
+        .body(vec![1u8; 800])
+        .send()
+        .unwrap();
+    assert_eq!(second.status(), 413);
+    assert_eq!(oci_code(second), "SIZE_INVALID");
+    let dropped = http.get(&location).bearer_auth(TOKEN).send().unwrap();
+    assert_eq!(oci_code(dropped), "BLOB_UPLOAD_UNKNOWN");
+
+    assert_eq!(
+        registry.files("blobs"),
+        Vec::<String>::new(),
+        "a refused blob was kept"
+    );
+    assert_eq!(registry.files("repositories"), Vec::<String>::new());
+    registry.assert_nothing_half_written();
+}
+
+#[test]
+fn protected_pulls_need_the_token() {
+    let registry = Registry::start(&["--protect-pull"]);
+    publish(&registry.url, "crypto");
+    let http = reqwest::blocking::Client::new();
+    let anonymous = http.get(format!("{}/v2/", registry.url)).send().unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let refused = output(
+        runtara()
+            .args(["pull", "runtara/crypto:0.1.0", "--registry", &registry.url])
+            .env_remove("RUNTARA_REGISTRY_TOKEN"),
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("UNAUTHORIZED"));
+    // oras and wkg send the token as the password of Basic credentials.
+    let basic = http
+        .get(format!("{}/v2/runtara/crypto/tags/list", registry.url))
+        .basic_auth("anyone", Some(TOKEN))
+        .send()
+        .unwrap();
+    assert_eq!(basic.status(), 200);
+    success(&mut against(
+        &registry.url,
+        &["pull", "runtara/crypto:0.1.0"],
+    ));
+}
+
+/// Debian's `docker-registry` (the reference distribution server), on a free
+/// loopback port with its storage in `dir`; `None` when it is not installed.
+fn reference_registry(dir: &Path) -> Option<(Child, String)> {
+    let program = Path::new("/usr/bin/docker-registry");
+    if !program.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "docker-registry is not installed: scripts/install-tools.sh installs it"
+        );
+        eprintln!("skipping: docker-registry is not installed (scripts/install-tools.sh)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("storage").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(program)
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while reqwest::blocking::get(format!("{url}/v2/")).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "docker-registry did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some((child, url))
+}
+
+#[test]
+fn publish_and_pull_work_against_the_reference_registry() {
+    let work = tempfile::tempdir().unwrap();
+    let Some((mut registry, url)) = reference_registry(work.path()) else {
+        return;
+    };
+    let published = output(
+        runtara()
+            .args(["publish", "--registry", &url])
+            .arg(component("xml"))
+            .env_remove("RUNTARA_REGISTRY_TOKEN"),
+    );
+    let pulled = work.path().join("xml.wasm");
+    let fetched = output(
+        runtara()
+            .args(["pull", "runtara/xml:0.1.0", "--registry", &url, "-o"])
+            .arg(&pulled),
+    );
+    let listed = output(runtara().args(["search", "xml", "--format", "json", "--registry", &url]));
+    let _ = registry.kill();
+    let _ = registry.wait();
+    for (what, out) in [
+        ("publish", &published),
+        ("pull", &fetched),
+        ("search", &listed),
+    ] {
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read(&pulled).unwrap(),
+        std::fs::read(component("xml")).unwrap()
+    );
+    assert_eq!(
+        json(&String::from_utf8_lossy(&listed.stdout), "search"),
+        json!([{"name": "runtara/xml", "tags": ["0.1.0"]}])
+    );
+}
+
+/// oras, the ORAS project's Python client, pulls what `runtara publish` pushed and
+/// pushes a component that `runtara pull` then fetches: argv is the registry's
+/// host:port, its token, the component to push and a work directory.
+const ORAS_EXCHANGE: &str = r#"
+import json, sys
+import oras.client
+
+host, token, component, work = sys.argv[1:5]
+client = oras.client.OrasClient(hostname=host, insecure=True, auth_backend="basic")
+client.login(username="anyone", password=token, hostname=host)
+pulled = client.pull(target=f"{host}/runtara/csv:0.1.0", outdir=f"{work}/pulled")
+print(json.dumps({"pulled": pulled}))
+config = f"{work}/config.json"
+with open(config, "w") as file:
+    json.dump({"created": "2026-01-01T00:00:00Z", "architecture": "wasm", "os": "wasip2", "layerDigests": []}, file)
+pushed = client.push(
+    files=[f"{component}:application/wasm"],
+    target=f"{host}/oras/utils:1.0.0",
+    manifest_config=f"{config}:application/vnd.wasm.config.v0+json",
+    disable_path_validation=True,
+)
+pushed.raise_for_status()
+"#;
+
+#[test]
+fn oras_pulls_what_runtara_published_and_runtara_pulls_what_oras_pushed() {
+    let oras = root().join("target/tools/python");
+    if !oras.join("oras").is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "oras is not installed: scripts/install-tools.sh installs it into {}",
+            oras.display()
+        );
+        eprintln!("skipping: oras is not installed (scripts/install-tools.sh)");
+        return;
+    }
+    let registry = Registry::start(&[]);
+    publish(&registry.url, "csv");
+    let work = tempfile::tempdir().unwrap();
+    let host = registry.url.trim_start_matches("http://");
+    let exchanged = output(
+        Command::new("python3")
+            .arg("-c")
+            .arg(ORAS_EXCHANGE)
+            .arg(host)
+            .arg(TOKEN)
+            .arg(component("utils"))
+            .arg(work.path())
+            .env("PYTHONPATH", &oras),
+    );
+    assert!(
+        exchanged.status.success(),
+        "oras failed: {}",
+        String::from_utf8_lossy(&exchanged.stderr)
+    );
+    // oras names the file after the layer's title annotation.
+    assert_eq!(
+        std::fs::read(work.path().join("pulled/csv.wasm")).unwrap(),
+        std::fs::read(component("csv")).unwrap()
+    );
+    let pulled = work.path().join("utils.wasm");
+    success(
+        against(&registry.url, &["pull", "oras/utils:1.0.0"])
+            .arg("-o")
+            .arg(&pulled),
+    );
+    assert_eq!(
+        std::fs::read(&pulled).unwrap(),
+        std::fs::read(component("utils")).unwrap()
+    );
+}
