@@ -276,20 +276,7 @@ fn a_large_component_uploads_in_chunks() {
 
     // The protocol by hand: chunks must follow each other.
     let http = reqwest::blocking::Client::new();
-    let started = http
-        .post(format!(
-            "{}/v2/runtara/by-hand/blobs/uploads/",
-            registry.url
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .unwrap();
-    assert_eq!(started.status(), 202);
-    let location = format!(
-        "{}{}",
-        registry.url,
-        started.headers()["location"].to_str().unwrap()
-    );
+    let location = start_upload(&registry, "runtara/by-hand");
     let chunk = |range: &str, body: &'static [u8]| {
         http.patch(&location)
             .bearer_auth(TOKEN)
@@ -352,6 +339,18 @@ fn concurrent_pushes_of_one_blob_store_it_once() {
     registry.assert_nothing_half_written();
 }
 
+/// Starts an upload to repository `name` by hand; its URL.
+fn start_upload(registry: &Registry, name: &str) -> String {
+    let started = reqwest::blocking::Client::new()
+        .post(format!("{}/v2/{name}/blobs/uploads/", registry.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(started.status(), 202);
+    let location = started.headers()["location"].to_str().unwrap();
+    format!("{}{location}", registry.url)
+}
+
 /// The first error code of an OCI error response.
 fn oci_code(response: reqwest::blocking::Response) -> String {
     let body: Value = response.json().unwrap();
@@ -405,16 +404,7 @@ fn bad_requests_get_oci_error_codes_and_leave_nothing_behind() {
         .unwrap();
     assert_eq!(corrupt.status(), 400);
     assert_eq!(oci_code(corrupt), "DIGEST_INVALID");
-    let started = http
-        .post(url("runtara/x/blobs/uploads/"))
-        .bearer_auth(TOKEN)
-        .send()
-        .unwrap();
-    let location = format!(
-        "{}{}",
-        registry.url,
-        started.headers()["location"].to_str().unwrap()
-    );
+    let location = start_upload(&registry, "runtara/x");
     http.patch(&location)
         .bearer_auth(TOKEN)
         .body(b"other bytes".to_vec())
@@ -496,16 +486,7 @@ fn bad_requests_get_oci_error_codes_and_leave_nothing_behind() {
         .unwrap();
     assert_eq!(oversized.status(), 413);
     assert_eq!(oci_code(oversized), "SIZE_INVALID");
-    let started = http
-        .post(url("runtara/x/blobs/uploads/"))
-        .bearer_auth(TOKEN)
-        .send()
-        .unwrap();
-    let location = format!(
-        "{}{}",
-        registry.url,
-        started.headers()["location"].to_str().unwrap()
-    );
+    let location = start_upload(&registry, "runtara/x");
     let first = http
         .patch(&location)
         .bearer_auth(TOKEN)

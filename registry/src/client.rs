@@ -155,6 +155,18 @@ impl Client {
         })
     }
 
+    /// A response's whole body.
+    async fn body(&self, response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: self.base.to_string(),
+                source,
+            })?;
+        Ok(bytes.to_vec())
+    }
+
     /// Whether repository `name` has the blob.
     pub async fn has_blob(&self, name: &Name, digest: &Digest) -> Result<bool, ClientError> {
         let url = self.url_of(&format!("/v2/{name}/blobs/{digest}"))?;
@@ -262,14 +274,7 @@ impl Client {
         };
         let media_type = header(CONTENT_TYPE.as_str()).unwrap_or_default();
         let announced = header("docker-content-digest");
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                url: self.base.to_string(),
-                source,
-            })?
-            .to_vec();
+        let bytes = self.body(response).await?;
         let digest = Digest::of(&bytes);
         let expected = match target {
             Target::Digest(expected) => Some(expected.clone()),
@@ -296,14 +301,7 @@ impl Client {
         let url = self.url_of(&format!("/v2/{name}/blobs/{digest}"))?;
         let what = format!("the blob {name}@{digest}");
         let response = self.send(Method::GET, url, &what, |r| r).await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                url: self.base.to_string(),
-                source,
-            })?
-            .to_vec();
+        let bytes = self.body(response).await?;
         let actual = Digest::of(&bytes);
         if &actual != digest {
             return Err(ClientError::DigestMismatch {

@@ -7,7 +7,7 @@ use runtara_composer::{ComposeOptions, Durability};
 use runtara_registry::reference::Reference;
 
 use super::AgentsDir;
-use super::registry::{RegistryArgs, fetch};
+use super::registry::{OptionalRegistry, RegistryArgs, fetch};
 
 /// Plug agent components and the durability adapter into a compiled scenario.
 ///
@@ -22,6 +22,10 @@ use super::registry::{RegistryArgs, fetch};
 /// With `--durable http` the `durable-http` adapter keeps the instance's state
 /// in the core service (`runtara serve`) over wasi-http, so a plain wasi-http
 /// runtime runs it durably; run it again with the same instance id to resume it.
+///
+/// With `--registry URL`, each agent the scenario imports that no named
+/// component provides is pulled from that registry as `runtara/<agent>:<WIT
+/// version>` (checked against its digest, and cached by it).
 #[derive(clap::Args)]
 #[command(
     after_help = "Example, durable against the core service:\n  runtara compose scenario.wasm --durable http -o app.wasm\n  wasmtime run -S http --env RUNTARA_HTTP_URL=http://127.0.0.1:7420 \\\n    --env RUNTARA_INSTANCE_ID=order-42 --env RUNTARA_TENANT_ID=acme \\\n    --env RUNTARA_TOKEN=secret --dir in::/input app.wasm"
@@ -41,18 +45,8 @@ pub struct Args {
     durable: DurableArg,
     #[command(flatten)]
     agents_dir: AgentsDir,
-    /// Pull each agent the scenario imports and no named component provides from
-    /// this registry, as `runtara/<agent>:<WIT version>` (see `runtara pull`).
-    #[arg(long, value_name = "URL")]
-    registry: Option<String>,
-    /// The token for a registry whose pulls need one.
-    #[arg(
-        long,
-        env = "RUNTARA_REGISTRY_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    token: Option<String>,
+    #[command(flatten)]
+    registry: OptionalRegistry,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -64,11 +58,7 @@ enum DurableArg {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut agents = args.agents.clone();
-    if let Some(registry) = &args.registry {
-        let registry = RegistryArgs {
-            registry: registry.clone(),
-            token: args.token.clone(),
-        };
+    if let Some(registry) = args.registry.given() {
         agents.extend(pull_agents(&args.scenario, &agents, &registry)?);
     }
     let composition = runtara_composer::compose(&ComposeOptions {

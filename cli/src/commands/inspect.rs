@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use runtara_compiler::catalog::{AgentDescription, CapabilityDescription, read_description};
 
-use super::registry::{RegistryArgs, fetch};
+use super::registry::{OptionalRegistry, fetch};
 use super::{Format, print_stdout};
 
 /// Show what an agent component offers: its capabilities with their input and
@@ -19,17 +19,8 @@ use super::{Format, print_stdout};
 pub struct Args {
     /// The agent component (`<agent>.wasm`), or with --registry its reference.
     component: String,
-    /// Inspect a component in this registry (see `runtara pull`).
-    #[arg(long, value_name = "URL")]
-    registry: Option<String>,
-    /// The token for a registry whose pulls need one.
-    #[arg(
-        long,
-        env = "RUNTARA_REGISTRY_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    token: Option<String>,
+    #[command(flatten)]
+    registry: OptionalRegistry,
     /// Show only this capability.
     #[arg(long, value_name = "ID")]
     capability: Option<String>,
@@ -39,15 +30,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let path = match &args.registry {
+    let path = match args.registry.given() {
         None => PathBuf::from(&args.component),
-        Some(registry) => {
-            let registry = RegistryArgs {
-                registry: registry.clone(),
-                token: args.token.clone(),
-            };
-            fetch(&registry, &args.component.parse()?)?.0
-        }
+        Some(registry) => fetch(&registry, &args.component.parse()?)?.0,
     };
     let path = &path;
     let Some(mut description) = read_description(path)? else {

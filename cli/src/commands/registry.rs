@@ -34,6 +34,34 @@ impl RegistryArgs {
     }
 }
 
+/// A registry a command may take its components from (`inspect`, `compose`).
+/// Unlike [`RegistryArgs`] the URL is never read from the environment, so that a
+/// set `RUNTARA_REGISTRY` does not change what a local path means.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OptionalRegistry {
+    /// Take components from this registry (see `runtara pull`).
+    #[arg(long, value_name = "URL")]
+    registry: Option<String>,
+    /// The token for a registry whose pulls need one.
+    #[arg(
+        long,
+        env = "RUNTARA_REGISTRY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
+}
+
+impl OptionalRegistry {
+    /// The registry, when one was given.
+    pub fn given(&self) -> Option<RegistryArgs> {
+        self.registry.as_ref().map(|registry| RegistryArgs {
+            registry: registry.clone(),
+            token: self.token.clone(),
+        })
+    }
+}
+
 /// Runs registry requests on a runtime of their own.
 pub fn block_on<T>(work: impl std::future::Future<Output = T>) -> Result<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
