@@ -5,7 +5,8 @@
 # the host) and wasm-tools (only the subcommands we use); from Debian, musl-tools
 # (musl-gcc, for the C code of static binaries), openssh-server, postgresql and
 # docker-registry (tests run a real sshd, PostgreSQL and OCI registry); from PyPI,
-# oras (a standard OCI client the registry's tests exchange components with).
+# oras (a standard OCI client the registry's tests exchange components with) and
+# bcrypt (for a password-protected docker-registry).
 set -euo pipefail
 
 WASMTIME_VERSION=48.0.8
@@ -59,13 +60,15 @@ fi
 if [[ ! -x /usr/sbin/sshd ]]; then
   apt_install openssh-server "tests/sftp_agent.rs, which runs a real sshd"
 fi
-# oras (the ORAS project's Python client, from PyPI) for tests/registry.rs's interop
-# test: into target/tools/python, which the test puts on PYTHONPATH.
-ORAS_DIR="$(dirname "$0")/../target/tools/python"
-if [[ ! -d "$ORAS_DIR/oras" ]]; then
-  echo "==> pip install oras (into target/tools/python)"
-  python3 -m pip install --quiet --disable-pip-version-check --target "$ORAS_DIR" "oras==0.2.43" ||
-    echo "warning: installing oras failed, for tests/registry.rs: under CI that test fails, elsewhere it is skipped" >&2
+# From PyPI, for tests/registry.rs: oras (the ORAS project's Python client) for the
+# interop test, and bcrypt for the password file of a protected docker-registry;
+# into target/tools/python, which the tests put on PYTHONPATH.
+PYTHON_TOOLS="$(dirname "$0")/../target/tools/python"
+if [[ ! -d "$PYTHON_TOOLS/oras" || ! -d "$PYTHON_TOOLS/bcrypt" ]]; then
+  echo "==> pip install oras bcrypt (into target/tools/python)"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$PYTHON_TOOLS" \
+    "oras==0.2.43" "bcrypt==4.3.0" ||
+    echo "warning: installing oras and bcrypt failed, for tests/registry.rs: under CI those tests fail, elsewhere they are skipped" >&2
 fi
 
 if [[ ! -x /usr/bin/docker-registry ]]; then

@@ -542,8 +542,9 @@ fn protected_pulls_need_the_token() {
 }
 
 /// Debian's `docker-registry` (the reference distribution server), on a free
-/// loopback port with its storage in `dir`; `None` when it is not installed.
-fn reference_registry(dir: &Path) -> Option<(Child, String)> {
+/// loopback port with its storage in `dir`, behind a password file when
+/// `htpasswd` gives one (`user:bcrypt hash` lines); `None` when it is not installed.
+fn reference_registry(dir: &Path, htpasswd: Option<&str>) -> Option<(Child, String)> {
     let program = Path::new("/usr/bin/docker-registry");
     if !program.is_file() {
         assert!(
@@ -558,15 +559,21 @@ fn reference_registry(dir: &Path) -> Option<(Child, String)> {
         .local_addr()
         .unwrap()
         .port();
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.join("storage").display()
-        ),
-    )
-    .unwrap();
+    let mut config = format!(
+        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+        dir.join("storage").display()
+    );
+    if let Some(htpasswd) = htpasswd {
+        let file = dir.join("htpasswd");
+        std::fs::write(&file, htpasswd).unwrap();
+        config.push_str(&format!(
+            "auth:\n  htpasswd:\n    realm: runtara-test\n    path: {}\n",
+            file.display()
+        ));
+    }
+    let config_file = dir.join("config.yml");
+    std::fs::write(&config_file, config).unwrap();
+    let config = config_file;
     let child = Command::new(program)
         .arg("serve")
         .arg(&config)
@@ -576,6 +583,7 @@ fn reference_registry(dir: &Path) -> Option<(Child, String)> {
         .unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
+    // Up once it answers at all (401 behind a password file).
     while reqwest::blocking::get(format!("{url}/v2/")).is_err() {
         assert!(
             started.elapsed() < Duration::from_secs(30),
@@ -589,7 +597,7 @@ fn reference_registry(dir: &Path) -> Option<(Child, String)> {
 #[test]
 fn publish_and_pull_work_against_the_reference_registry() {
     let work = tempfile::tempdir().unwrap();
-    let Some((mut registry, url)) = reference_registry(work.path()) else {
+    let Some((mut registry, url)) = reference_registry(work.path(), None) else {
         return;
     };
     let published = output(
@@ -654,16 +662,9 @@ pushed.raise_for_status()
 
 #[test]
 fn oras_pulls_what_runtara_published_and_runtara_pulls_what_oras_pushed() {
-    let oras = root().join("target/tools/python");
-    if !oras.join("oras").is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "oras is not installed: scripts/install-tools.sh installs it into {}",
-            oras.display()
-        );
-        eprintln!("skipping: oras is not installed (scripts/install-tools.sh)");
+    let Some(oras) = python_tools() else {
         return;
-    }
+    };
     let registry = Registry::start(&[]);
     publish(&registry.url, "csv");
     let work = tempfile::tempdir().unwrap();
@@ -697,5 +698,85 @@ fn oras_pulls_what_runtara_published_and_runtara_pulls_what_oras_pushed() {
     assert_eq!(
         std::fs::read(&pulled).unwrap(),
         std::fs::read(component("utils")).unwrap()
+    );
+}
+
+/// The Python packages scripts/install-tools.sh puts in target/tools/python (oras,
+/// bcrypt); `None` when they are not there, which only CI refuses.
+fn python_tools() -> Option<PathBuf> {
+    let dir = root().join("target/tools/python");
+    if dir.join("oras").is_dir() && dir.join("bcrypt").is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "oras and bcrypt are not installed: scripts/install-tools.sh installs them into {}",
+        dir.display()
+    );
+    eprintln!("skipping: oras and bcrypt are not installed (scripts/install-tools.sh)");
+    None
+}
+
+#[test]
+fn publish_and_pull_log_in_to_a_reference_registry_behind_a_password_file() {
+    let Some(python) = python_tools() else {
+        return;
+    };
+    let hashed = output(
+        Command::new("python3")
+            .args(["-c", "import bcrypt; print(bcrypt.hashpw(b'publisher-password', bcrypt.gensalt(4)).decode())"])
+            .env("PYTHONPATH", &python),
+    );
+    assert!(
+        hashed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&hashed.stderr)
+    );
+    let htpasswd = format!(
+        "publisher:{}",
+        String::from_utf8_lossy(&hashed.stdout).trim()
+    );
+    let work = tempfile::tempdir().unwrap();
+    let Some((mut registry, url)) = reference_registry(work.path(), Some(&htpasswd)) else {
+        return;
+    };
+    let anonymous = output(
+        runtara()
+            .args(["publish", "--registry", &url])
+            .arg(component("crypto"))
+            .env_remove("RUNTARA_REGISTRY_TOKEN"),
+    );
+    let published = output(
+        runtara()
+            .args(["publish", "--registry", &url, "--user", "publisher"])
+            .arg(component("crypto"))
+            .env("RUNTARA_REGISTRY_TOKEN", "publisher-password"),
+    );
+    let pulled = work.path().join("crypto.wasm");
+    let fetched = output(
+        runtara()
+            .args(["pull", "runtara/crypto:0.1.0", "--registry", &url, "-o"])
+            .arg(&pulled)
+            .env("RUNTARA_REGISTRY_USER", "publisher")
+            .env("RUNTARA_REGISTRY_TOKEN", "publisher-password"),
+    );
+    let _ = registry.kill();
+    let _ = registry.wait();
+    assert_eq!(anonymous.status.code(), Some(2));
+    let refused = String::from_utf8_lossy(&anonymous.stderr);
+    assert!(
+        refused.contains("401") && refused.contains("RUNTARA_REGISTRY_TOKEN"),
+        "{refused}"
+    );
+    for (what, out) in [("publish", &published), ("pull", &fetched)] {
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read(&pulled).unwrap(),
+        std::fs::read(component("crypto")).unwrap()
     );
 }

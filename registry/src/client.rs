@@ -3,9 +3,7 @@
 //!
 //! Everything fetched is checked against its digest before it is handed on.
 
-use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
-};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 use serde::Deserialize;
 
@@ -53,9 +51,13 @@ pub struct FetchedManifest {
 pub struct Client {
     http: reqwest::Client,
     base: Url,
-    token: Option<String>,
+    /// The user name and token sent as Basic credentials.
+    credentials: Option<(String, String)>,
     chunk_bytes: usize,
 }
+
+/// The user name sent with a token when none is given: runtara's registry takes any.
+pub const DEFAULT_USER: &str = "runtara";
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -71,7 +73,10 @@ struct ErrorEntry {
 
 impl Client {
     /// A client of the registry at `registry`: a URL, or `HOST:PORT` (plain HTTP
-    /// for loopback hosts, HTTPS otherwise). `token` is sent as a bearer token.
+    /// for loopback hosts, HTTPS otherwise). `token` is sent as the password of
+    /// Basic credentials, with the user name [`DEFAULT_USER`] unless
+    /// [`Client::with_user`] says otherwise: what runtara's registry and
+    /// registries with a password file (htpasswd) take.
     pub fn new(registry: &str, token: Option<String>) -> Result<Self, ClientError> {
         let url = if registry.contains("://") {
             registry.to_owned()
@@ -91,9 +96,17 @@ impl Client {
         Ok(Self {
             http: reqwest::Client::new(),
             base,
-            token,
+            credentials: token.map(|token| (DEFAULT_USER.to_owned(), token)),
             chunk_bytes: CHUNK_BYTES,
         })
+    }
+
+    /// Sends the token with this user name.
+    pub fn with_user(mut self, user: &str) -> Self {
+        if let Some((name, _)) = &mut self.credentials {
+            *name = user.to_owned();
+        }
+        self
     }
 
     /// Uploads blobs larger than `bytes` in chunks of that size.
@@ -122,8 +135,8 @@ impl Client {
         build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ClientError> {
         let mut request = self.http.request(method, url.clone());
-        if let Some(token) = &self.token {
-            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        if let Some((user, token)) = &self.credentials {
+            request = request.basic_auth(user, Some(token));
         }
         let response = build(request)
             .send()
@@ -146,6 +159,15 @@ impl Client {
                 status.canonical_reason().unwrap_or("error").to_uppercase(),
                 body.chars().take(300).collect(),
             ),
+        };
+        let message = if status == StatusCode::UNAUTHORIZED {
+            let hint = match &self.credentials {
+                None => "give the registry's token (RUNTARA_REGISTRY_TOKEN or --token)",
+                Some(_) => "check the token and the user name (RUNTARA_REGISTRY_USER or --user)",
+            };
+            format!("{message} ({hint})").trim_start().to_owned()
+        } else {
+            message
         };
         Err(ClientError::Refused {
             what: what.to_owned(),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use runtara_registry::cache::Cache;
-use runtara_registry::client::Client;
+use runtara_registry::client::{Client, DEFAULT_USER};
 use runtara_registry::component::{Pulled, pull};
 use runtara_registry::reference::Reference;
 use runtara_registry::server::{Access, Registry, RegistryConfig};
@@ -18,7 +18,8 @@ pub struct RegistryArgs {
     /// HTTP for localhost and 127.0.0.1, HTTPS otherwise).
     #[arg(long, env = "RUNTARA_REGISTRY", value_name = "URL")]
     pub registry: String,
-    /// The token pushes (and protected pulls) carry, as a bearer token.
+    /// The token (or password) pushes and protected pulls carry, as the password
+    /// of Basic credentials.
     #[arg(
         long,
         env = "RUNTARA_REGISTRY_TOKEN",
@@ -26,11 +27,14 @@ pub struct RegistryArgs {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
+    /// The user name sent with the token (runtara's registry takes any).
+    #[arg(long, env = "RUNTARA_REGISTRY_USER", default_value = DEFAULT_USER, value_name = "NAME")]
+    pub user: String,
 }
 
 impl RegistryArgs {
     pub fn client(&self) -> Result<Client> {
-        Ok(Client::new(&self.registry, self.token.clone())?)
+        Ok(Client::new(&self.registry, self.token.clone())?.with_user(&self.user))
     }
 }
 
@@ -42,7 +46,7 @@ pub struct OptionalRegistry {
     /// Take components from this registry (see `runtara pull`).
     #[arg(long, value_name = "URL")]
     registry: Option<String>,
-    /// The token for a registry whose pulls need one.
+    /// The token (or password) for a registry whose pulls need one.
     #[arg(
         long,
         env = "RUNTARA_REGISTRY_TOKEN",
@@ -50,6 +54,9 @@ pub struct OptionalRegistry {
         value_name = "TOKEN"
     )]
     token: Option<String>,
+    /// The user name sent with the token.
+    #[arg(long, env = "RUNTARA_REGISTRY_USER", default_value = DEFAULT_USER, value_name = "NAME")]
+    user: String,
 }
 
 impl OptionalRegistry {
@@ -58,6 +65,7 @@ impl OptionalRegistry {
         self.registry.as_ref().map(|registry| RegistryArgs {
             registry: registry.clone(),
             token: self.token.clone(),
+            user: self.user.clone(),
         })
     }
 }
@@ -109,9 +117,9 @@ enum Command {
 /// request or in chunks, blobs and manifests by digest and tag, tag lists, the
 /// catalog), content kept by sha256 under `--root` and checked on upload.
 ///
-/// Pushing needs the token in `RUNTARA_REGISTRY_TOKEN`, sent as a bearer token
-/// (`runtara publish`) or as the password of Basic credentials (oras, wkg);
-/// pulling is open unless `--protect-pull`.
+/// Pushing needs the token in `RUNTARA_REGISTRY_TOKEN`, sent as the password of
+/// Basic credentials with any user name (`runtara publish`, oras, wkg) or as a
+/// bearer token; pulling is open unless `--protect-pull`.
 #[derive(clap::Args)]
 #[command(
     after_help = "Example:\n  RUNTARA_REGISTRY_TOKEN=secret runtara registry serve --root registry --listen 127.0.0.1:5050\n  RUNTARA_REGISTRY_TOKEN=secret runtara publish target/components/csv.wasm --registry 127.0.0.1:5050\n  runtara pull runtara/csv:0.1.0 --registry 127.0.0.1:5050 -o csv.wasm"

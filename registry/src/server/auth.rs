@@ -1,6 +1,6 @@
 //! Who may push and pull: pushes carry the registry's token, pulls too when the
-//! registry protects them. The token comes as a bearer token (runtara's client) or
-//! as the password of Basic credentials (oras, wkg, docker), with any user name.
+//! registry protects them. The token comes as the password of Basic credentials,
+//! with any user name (runtara's client, oras, wkg, docker), or as a bearer token.
 
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine as _;
@@ -34,9 +34,9 @@ impl Access {
                 StatusCode::UNAUTHORIZED,
                 Code::Unauthorized,
                 if push {
-                    "pushing needs the registry's token (Authorization: Bearer <token>)"
+                    "pushing needs the registry's token, as the password of Basic credentials or as a bearer token"
                 } else {
-                    "this registry's pulls need its token (Authorization: Bearer <token>)"
+                    "this registry's pulls need its token, as the password of Basic credentials or as a bearer token"
                 },
             )),
         }

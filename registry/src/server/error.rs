@@ -86,8 +86,7 @@ impl IntoResponse for OciError {
         }
         let mut response = (self.status, Json(json!({ "errors": [error] }))).into_response();
         if self.code == Code::Unauthorized {
-            // Clients answer with the token as the password of Basic credentials
-            // (oras, wkg) or as a bearer token (runtara).
+            // Clients answer with the token as the password of Basic credentials.
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(r#"Basic realm="runtara registry""#),
