@@ -324,10 +324,14 @@ fn a_cancel_seen_by_the_signal_poll_stops_the_remaining_branches() {
         2,
         "only the two branches running when the cancel came called the agent"
     );
+    // A call that returned as the cancel came may still be checkpointed (it
+    // finished); nothing after it is.
+    let saved: Vec<&str> = durable.saved.iter().map(|(id, _)| id.as_str()).collect();
     assert!(
-        durable.saved.is_empty(),
-        "a cancelled run checkpoints nothing more: {:?}",
-        durable.saved
+        saved
+            .iter()
+            .all(|id| ["each[0].call", "each[1].call"].contains(id)),
+        "a cancelled run went on: {saved:?}"
     );
 }
 

@@ -136,11 +136,14 @@ fn watch_control(
         if progress.stop_reason().is_some() {
             return;
         }
-        let control = lock(durable).poll_control();
-        if let Some(control) = control {
+        // The stop is recorded before the lock is let go, so that no branch's
+        // checkpoint reaches the provider after the request without the run stopping.
+        let mut provider = lock(durable);
+        if let Some(control) = provider.poll_control() {
             progress.stop_with(control_stop(step_id, control));
             return;
         }
+        drop(provider);
     }
 }
 
