@@ -18,6 +18,7 @@ components=(
   "runtara-agent-datetime:datetime"
   "runtara-durable-none:durable-none"
   "runtara-durable-http:durable-http"
+  "runtara-http-trigger:http-trigger"
 )
 
 packages=()

@@ -19,6 +19,7 @@ agents=()
 for entry in $(sed -n 's/^  "\(runtara-[a-z-]*\):[a-z-]*"$/\1/p' scripts/build-components.sh); do
   agents+=(-p "$entry")
 done
+agents+=(-p runtara-http-body) # the adapters' shared wasi-http body code
 cargo clippy --target wasm32-wasip2 "${agents[@]}" -- -D warnings
 echo "==> cargo test"
 cargo test --workspace

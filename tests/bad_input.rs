@@ -247,7 +247,7 @@ fn bad_run_input_is_named() {
     assert_fails_with(&out, &["runtara:durable/context", "runtara compose"]);
 }
 
-/// A component exporting `runtara:scenario/workflow` whose `run` spins forever.
+/// A component exporting `runtara:scenario/workflow` whose functions spin forever.
 fn runaway_component() -> Vec<u8> {
     let mut resolve = wit_parser::Resolve::default();
     resolve.push_dir(root().join("wit/durable")).unwrap();
@@ -264,6 +264,10 @@ fn runaway_component() -> Vec<u8> {
             (memory (export "memory") 1)
             (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 8))
             (func (export "runtara:scenario/workflow@0.1.0#run") (param i32 i32) (result i32)
+                (loop $spin (br $spin))
+                unreachable)
+            (func (export "runtara:scenario/workflow@0.1.0#run-instance")
+                (param i32 i32 i32 i32) (result i32)
                 (loop $spin (br $spin))
                 unreachable))"#,
     )

@@ -10,6 +10,7 @@
 //! runtara serve --database state.db            # the core: durable instances over HTTP
 //! runtara publish http.wasm --registry URL     # agents in an OCI registry
 //! runtara compose s.wasm --registry URL -o app.wasm
+//! runtara deploy spin scenario.json -o app/     # a Spin application (wasmtime serve too)
 //! ```
 
 mod commands;
@@ -45,6 +46,7 @@ enum Command {
     Publish(commands::publish::Args),
     Pull(commands::pull::Args),
     Search(commands::search::Args),
+    Deploy(commands::deploy::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Publish(args) => commands::publish::run(args),
         Command::Pull(args) => commands::pull::run(args),
         Command::Search(args) => commands::search::run(args),
+        Command::Deploy(args) => commands::deploy::run(args),
     };
     match result {
         Ok(code) => code,

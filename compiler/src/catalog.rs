@@ -94,14 +94,22 @@ enum DescriptionError {
 }
 
 fn description_from_bytes(bytes: &[u8]) -> Result<Option<AgentDescription>, DescriptionError> {
-    // `parse_all` walks nested core modules too, which is where the section lives.
+    // `parse_all` walks nested modules and components too. The section lives in
+    // a core module of the agent component itself (depth 1); deeper, it belongs to
+    // an agent composed into this component, which is not an agent.
+    let mut depth = 0usize;
     for payload in Parser::new(0).parse_all(bytes) {
-        if let Payload::CustomSection(section) = payload.map_err(DescriptionError::Wasm)?
-            && section.name() == CAPABILITIES_SECTION
-        {
-            return serde_json::from_slice(section.data())
-                .map(Some)
-                .map_err(DescriptionError::Json);
+        match payload.map_err(DescriptionError::Wasm)? {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::CustomSection(section)
+                if depth == 1 && section.name() == CAPABILITIES_SECTION =>
+            {
+                return serde_json::from_slice(section.data())
+                    .map(Some)
+                    .map_err(DescriptionError::Json);
+            }
+            _ => {}
         }
     }
     Ok(None)

@@ -20,17 +20,37 @@ pub enum ComposeError {
     )]
     MissingAgent { import: String, looked_in: String },
 
-    #[error("the scenario imports `{import}`, which {component} does not export")]
-    NotProvided { import: String, component: PathBuf },
+    #[error("{importer} imports `{import}`, which {component} does not export")]
+    NotProvided {
+        importer: String,
+        import: String,
+        component: PathBuf,
+    },
 
     #[error(
-        "{component} exports `{import}`, but not with the types the scenario imports: {source:#}"
+        "{component} exports `{import}`, but not with the types {importer} imports: {source:#}"
     )]
     TypeMismatch {
+        importer: String,
         import: String,
         component: PathBuf,
         source: anyhow::Error,
     },
+
+    #[error(
+        "the HTTP trigger needs {path}, which is not there; build it (scripts/build-components.sh) or point --agents-dir at the directory holding it"
+    )]
+    MissingTrigger { path: PathBuf },
+
+    #[error(
+        "the HTTP trigger needs a durability adapter in the composition (`--durable none` or `--durable http`): with `--durable host` durability is left to `runtara run`, which does not serve HTTP"
+    )]
+    TriggerWithoutAdapter,
+
+    #[error(
+        "{trigger} imports `{import}`, which is neither WASI nor the scenario's workflow or the durability adapter's instance"
+    )]
+    UnknownTriggerImport { import: String, trigger: PathBuf },
 
     #[error(
         "the scenario imports `{import}`, which is neither WASI nor a runtara agent or adapter"

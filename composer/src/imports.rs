@@ -13,6 +13,10 @@ pub enum ImportKind {
     Wasi,
     /// `runtara:durable/context`: a durability provider (an adapter) plugs it.
     Durable,
+    /// `runtara:durable/instance`: the http trigger names the instance through it.
+    DurableInstance,
+    /// `runtara:scenario/workflow`: the http trigger runs the scenario through it.
+    Workflow,
     /// `runtara:agent/types`: types only, provided by any plugged agent.
     AgentTypes,
     /// `runtara:<agent>/capabilities`: the agent component plugs it.
@@ -32,6 +36,8 @@ pub fn classify(import: &str) -> ImportKind {
     let path = rest.split('@').next().unwrap_or(rest);
     match path.split_once('/') {
         Some(("durable", "context")) => ImportKind::Durable,
+        Some(("durable", "instance")) => ImportKind::DurableInstance,
+        Some(("scenario", "workflow")) => ImportKind::Workflow,
         Some(("agent", "types")) => ImportKind::AgentTypes,
         Some((agent, "capabilities")) => ImportKind::Agent {
             agent: agent.to_owned(),
@@ -40,9 +46,9 @@ pub fn classify(import: &str) -> ImportKind {
     }
 }
 
-/// The import names of an encoded component.
-pub fn of_component(bytes: &[u8]) -> Result<Vec<String>, ComposeError> {
-    interfaces(bytes, Path::new("(the composed component)")).map(|found| found.imports)
+/// The imports and exports of an encoded component.
+pub fn of_component(bytes: &[u8]) -> Result<Interfaces, ComposeError> {
+    interfaces(bytes, Path::new("(the composed component)"))
 }
 
 /// What a component imports and exports, by name (`runtara:csv/capabilities@0.1.0`).

@@ -10,14 +10,20 @@
 //! host to provide (`runtara run --instance`); with [`Durability::Http`] the
 //! `durable-http` adapter keeps the state in the core service over wasi-http.
 //!
+//! [`Trigger`] says what the result exports: the scenario's own exports
+//! (`wasi:cli/run` and `workflow`), or, with [`Trigger::Http`], only the
+//! `http-trigger` adapter's `wasi:http/incoming-handler`, which runs the workflow
+//! for each request (for `wasmtime serve` and Spin).
+//!
 //! ```no_run
-//! use runtara_composer::{ComposeOptions, Durability, compose};
+//! use runtara_composer::{ComposeOptions, Durability, Trigger, compose};
 //!
 //! let composed = compose(&ComposeOptions {
 //!     scenario: "scenario.wasm".into(),
 //!     agents: vec![],                          // find them in agents_dir
 //!     agents_dir: "target/components".into(),
 //!     durability: Durability::None,
+//!     trigger: Trigger::Command,
 //! })?;
 //! std::fs::write("app.wasm", &composed.bytes).unwrap();
 //! for plug in &composed.plugs {
@@ -44,6 +50,9 @@ pub const DURABLE_NONE: &str = "durable-none";
 /// The adapter that implements `runtara:durable/context` against the core's HTTP API.
 pub const DURABLE_HTTP: &str = "durable-http";
 
+/// The adapter that serves the workflow over `wasi:http/incoming-handler`.
+pub const HTTP_TRIGGER: &str = "http-trigger";
+
 /// Who provides `runtara:durable/context` to the composed component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
@@ -69,6 +78,18 @@ impl Durability {
     }
 }
 
+/// How the composed component is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Trigger {
+    /// As a command (`wasi:cli/run`), or through `workflow.run` by a host: the
+    /// scenario's exports are the component's.
+    #[default]
+    Command,
+    /// By HTTP requests: the `http-trigger` adapter is plugged in, and its
+    /// `wasi:http/incoming-handler` is the component's one export.
+    Http,
+}
+
 /// What to compose.
 #[derive(Debug, Clone)]
 pub struct ComposeOptions {
@@ -81,6 +102,8 @@ pub struct ComposeOptions {
     pub agents_dir: PathBuf,
     /// Who provides durability.
     pub durability: Durability,
+    /// How the result is started.
+    pub trigger: Trigger,
 }
 
 /// One import of the scenario and the component that satisfied it.
@@ -99,6 +122,10 @@ pub struct Composition {
     pub plugs: Vec<Plug>,
     /// What the composed component still imports.
     pub imports: Vec<String>,
+    /// What the composed component exports.
+    pub exports: Vec<String>,
+    /// The `http-trigger` adapter plugged in, with [`Trigger::Http`].
+    pub served_by: Option<PathBuf>,
 }
 
 struct Registered {
@@ -129,6 +156,11 @@ pub fn compose(options: &ComposeOptions) -> Result<Composition, ComposeError> {
     let mut from_dir: BTreeMap<String, Registered> = BTreeMap::new();
 
     let socket_instance = graph.instantiate(socket);
+    let scenario = Registered {
+        path: options.scenario.clone(),
+        package: socket,
+        instance: Some(socket_instance),
+    };
     let mut plugs = Vec::new();
     // Type-only imports are satisfied last, from a component already plugged in.
     let mut type_only = Vec::new();
@@ -168,13 +200,13 @@ pub fn compose(options: &ComposeOptions) -> Result<Composition, ComposeError> {
                         .collect::<Vec<_>>()
                         .join(", "),
                 })?,
-            ImportKind::Other => {
+            ImportKind::DurableInstance | ImportKind::Workflow | ImportKind::Other => {
                 return Err(ComposeError::UnknownImport {
                     import: import.clone(),
                 });
             }
         };
-        plug_into(&mut graph, socket, socket_instance, provider, import)?;
+        plug_into(&mut graph, "the scenario", &scenario, provider, import)?;
         plugs.push(Plug {
             import: import.clone(),
             source: provider.path.clone(),
@@ -191,36 +223,100 @@ pub fn compose(options: &ComposeOptions) -> Result<Composition, ComposeError> {
                 import: import.clone(),
                 looked_in: "the agents plugged in (none exports these shared types)".into(),
             })?;
-        plug_into(&mut graph, socket, socket_instance, provider, &import)?;
+        plug_into(&mut graph, "the scenario", &scenario, provider, &import)?;
         plugs.push(Plug {
             import: import.clone(),
             source: provider.path.clone(),
         });
     }
 
-    let exports: Vec<String> = graph.types()[graph[socket].ty()]
+    let mut served_by = None;
+    match options.trigger {
+        Trigger::Command => export_all(&mut graph, &scenario)?,
+        Trigger::Http => {
+            let adapter = options
+                .durability
+                .adapter()
+                .and_then(|name| from_dir.get_mut(name))
+                .ok_or(ComposeError::TriggerWithoutAdapter)?;
+            let trigger = http_trigger(&mut graph, &options.agents_dir, scenario, adapter)?;
+            export_all(&mut graph, &trigger)?;
+            served_by = Some(trigger.path);
+        }
+    }
+
+    let bytes = graph
+        .encode(EncodeOptions::default())
+        .map_err(|e| ComposeError::graph("encoding the composed component".into(), e))?;
+    let composed = imports::of_component(&bytes)?;
+    Ok(Composition {
+        bytes,
+        plugs,
+        imports: composed.imports,
+        exports: composed.exports,
+        served_by,
+    })
+}
+
+/// Plugs the `http-trigger` adapter from `dir` onto the scenario's `workflow`
+/// export and the durability adapter's `instance` export.
+fn http_trigger(
+    graph: &mut CompositionGraph,
+    dir: &Path,
+    mut scenario: Registered,
+    adapter: &mut Registered,
+) -> Result<Registered, ComposeError> {
+    let path = dir.join(format!("{HTTP_TRIGGER}.wasm"));
+    if !path.is_file() {
+        return Err(ComposeError::MissingTrigger { path });
+    }
+    let package = register(graph, &format!("runtara:{HTTP_TRIGGER}"), &path)?;
+    let trigger = Registered {
+        path,
+        package,
+        instance: Some(graph.instantiate(package)),
+    };
+    let wanted: Vec<String> = graph.types()[graph[package].ty()]
+        .imports
+        .keys()
+        .cloned()
+        .collect();
+    for import in wanted {
+        let provider = match imports::classify(&import) {
+            ImportKind::Wasi => continue,
+            ImportKind::Workflow => &mut scenario,
+            ImportKind::DurableInstance => &mut *adapter,
+            _ => {
+                return Err(ComposeError::UnknownTriggerImport {
+                    import,
+                    trigger: trigger.path,
+                });
+            }
+        };
+        plug_into(graph, "the HTTP trigger", &trigger, provider, &import)?;
+    }
+    Ok(trigger)
+}
+
+/// Exports every export of `component`'s instance under its own name.
+fn export_all(graph: &mut CompositionGraph, component: &Registered) -> Result<(), ComposeError> {
+    let instance = component
+        .instance
+        .expect("a component is instantiated before its exports are");
+    let exports: Vec<String> = graph.types()[graph[component.package].ty()]
         .exports
         .keys()
         .cloned()
         .collect();
     for name in exports {
         let export = graph
-            .alias_instance_export(socket_instance, &name)
+            .alias_instance_export(instance, &name)
             .map_err(|e| ComposeError::graph(format!("exporting `{name}`"), e))?;
         graph
             .export(export, &name)
             .map_err(|e| ComposeError::graph(format!("exporting `{name}`"), e))?;
     }
-
-    let bytes = graph
-        .encode(EncodeOptions::default())
-        .map_err(|e| ComposeError::graph("encoding the composed component".into(), e))?;
-    let imports = imports::of_component(&bytes)?;
-    Ok(Composition {
-        bytes,
-        plugs,
-        imports,
-    })
+    Ok(())
 }
 
 fn register(
@@ -284,26 +380,29 @@ fn export_name(graph: &CompositionGraph, package: PackageId, import: &str) -> Op
         .cloned()
 }
 
-/// Instantiates `provider` (once) and passes its export as the socket's `import`.
+/// Instantiates `provider` (once) and passes its export as `consumer`'s `import`;
+/// `importer` names the consumer in errors.
 fn plug_into(
     graph: &mut CompositionGraph,
-    socket: PackageId,
-    socket_instance: NodeId,
+    importer: &str,
+    consumer: &Registered,
     provider: &mut Registered,
     import: &str,
 ) -> Result<(), ComposeError> {
     let Some(export) = export_name(graph, provider.package, import) else {
         return Err(ComposeError::NotProvided {
+            importer: importer.to_owned(),
             import: import.to_owned(),
             component: provider.path.clone(),
         });
     };
     let export_ty = graph.types()[graph[provider.package].ty()].exports[&export];
-    let import_ty = graph.types()[graph[socket].ty()].imports[import];
+    let import_ty = graph.types()[graph[consumer.package].ty()].imports[import];
     let mut cache = Default::default();
     SubtypeChecker::new(&mut cache)
         .is_subtype(export_ty, graph.types(), import_ty, graph.types())
         .map_err(|source| ComposeError::TypeMismatch {
+            importer: importer.to_owned(),
             import: import.to_owned(),
             component: provider.path.clone(),
             source,
@@ -319,7 +418,10 @@ fn plug_into(
                 e,
             )
         })?;
+    let consumer_instance = consumer
+        .instance
+        .expect("a consumer is instantiated before it is plugged");
     graph
-        .set_instantiation_argument(socket_instance, import, node)
+        .set_instantiation_argument(consumer_instance, import, node)
         .map_err(|e| ComposeError::graph(format!("plugging `{import}`"), e))
 }

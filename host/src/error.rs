@@ -30,6 +30,12 @@ pub enum HostError {
     NeedsInstance,
 
     #[error(
+        "the component serves HTTP (composed with `--trigger http`): run it with \
+         `wasmtime serve -S cli` or Spin, or compose it without `--trigger` for `runtara run`"
+    )]
+    ServesHttp,
+
+    #[error(
         "the component has its durability adapter built in (composed with `--durable none` or \
          `--durable http`), so the host cannot run it as an instance: compose it with \
          `--durable host`"

@@ -175,15 +175,22 @@ impl Host {
         Ok(component)
     }
 
-    /// Checks that `component` leaves durability to the host exactly when it is run
+    /// Checks that `component` is a workflow the host can run (not an HTTP
+    /// service), and that it leaves durability to the host exactly when it is run
     /// as an instance (`as_instance`): composed with `--durable host`, or not.
     pub fn check_durability(
         &self,
         component: &Component,
         as_instance: bool,
     ) -> Result<(), HostError> {
-        let leaves_durability_to_host = component
-            .component_type()
+        let ty = component.component_type();
+        if ty
+            .exports(&self.engine)
+            .any(|(name, _)| name.starts_with("wasi:http/incoming-handler@"))
+        {
+            return Err(HostError::ServesHttp);
+        }
+        let leaves_durability_to_host = ty
             .imports(&self.engine)
             .any(|(name, _)| is_durable_import(name));
         match (leaves_durability_to_host, as_instance) {

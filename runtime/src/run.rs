@@ -83,6 +83,12 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Makes `id` the run's `_instance_id`, when the caller names the instance (the
+    /// `http-trigger` adapter, per request) rather than the environment.
+    pub fn name_instance(&mut self, id: &str) {
+        self.scope["variables"]["_instance_id"] = json!(id);
+    }
+
     /// Fails the run at the next step once `limit` has passed (`executionTimeoutSeconds`).
     pub fn limit_time(&mut self, limit: Duration) {
         let error = WorkflowError::workflow(

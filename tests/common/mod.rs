@@ -108,14 +108,19 @@ pub fn build_durable_app(scenario: &Path, work: &Path) -> PathBuf {
 /// Compiles a scenario and composes it with `--durable <provider>`; returns the
 /// component's path.
 pub fn build_app_durable_with(scenario: &Path, work: &Path, provider: &str) -> PathBuf {
+    build_app_with(scenario, work, &["--durable", provider])
+}
+
+/// Compiles a scenario and composes it with the extra `compose` arguments;
+/// returns the component's path.
+pub fn build_app_with(scenario: &Path, work: &Path, compose_args: &[&str]) -> PathBuf {
     let compiled = compile_scenario(scenario, work);
     let app = work.join("app.wasm");
     success(
         runtara()
             .arg("compose")
             .arg(&compiled)
-            .arg("--durable")
-            .arg(provider)
+            .args(compose_args)
             .arg("-o")
             .arg(&app),
     );
@@ -129,6 +134,8 @@ pub enum Build {
     Native,
     /// A component composed with `--durable <provider>`.
     Composed(&'static str),
+    /// A component composed with `--durable <provider> --trigger http`.
+    Served(&'static str),
 }
 
 /// The scenario `tests/durable/<scenario>.json`, built as `build` once per test
@@ -159,6 +166,11 @@ pub fn durable_scenario(scenario: &str, build: Build) -> PathBuf {
             binary
         }
         Build::Composed(provider) => build_app_durable_with(&source, work.path(), provider),
+        Build::Served(provider) => build_app_with(
+            &source,
+            work.path(),
+            &["--durable", provider, "--trigger", "http"],
+        ),
     };
     built.push((scenario.to_owned(), build, work, path.clone()));
     path

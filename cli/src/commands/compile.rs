@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use runtara_compiler::{CompilationTarget, CompileOptions, NativeLinking, Progress};
+use runtara_compiler::{CompilationTarget, CompileOptions, CompileReport, NativeLinking, Progress};
 
 use super::AgentsDir;
 
@@ -77,21 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         target,
     };
     let started = Instant::now();
-    let spinner = ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    spinner.enable_steady_tick(Duration::from_millis(120));
-    spinner.set_message(format!("checking {}", args.scenario.display()));
-    let result = runtara_compiler::compile(&options, &mut |progress| match progress {
-        Progress::Checked => spinner.set_message("generating Rust"),
-        Progress::Generated(_) => {
-            spinner.set_message("building (the first build also builds the runtime)")
-        }
-        Progress::Compiled(name) => spinner.set_message(format!("compiled {name}")),
-    });
-    spinner.finish_and_clear();
-    let report = result.with_context(|| format!("cannot compile {}", args.scenario.display()))?;
+    let report = build(&options)?;
     let linked = match &report.linking {
         None => String::new(),
         Some(NativeLinking::Static { target }) => format!(", statically linked for {target}"),
@@ -120,6 +106,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Compiles with a spinner that says what the compiler is doing.
+pub fn build(options: &CompileOptions) -> Result<CompileReport> {
+    let spinner = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner.set_message(format!("checking {}", options.scenario.display()));
+    let result = runtara_compiler::compile(options, &mut |progress| match progress {
+        Progress::Checked => spinner.set_message("generating Rust"),
+        Progress::Generated(_) => {
+            spinner.set_message("building (the first build also builds the runtime)")
+        }
+        Progress::Compiled(name) => spinner.set_message(format!("compiled {name}")),
+    });
+    spinner.finish_and_clear();
+    result.with_context(|| format!("cannot compile {}", options.scenario.display()))
 }
 
 /// `<scenario name>.wasm` (a component) or `<scenario name>` (a binary) in the

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use runtara_compiler::catalog::read_description;
-use runtara_composer::{ComposeOptions, Durability};
+use runtara_composer::{ComposeOptions, Composition, Durability, Trigger};
 use runtara_registry::reference::Reference;
 
 use super::AgentsDir;
@@ -23,12 +23,19 @@ use super::registry::{OptionalRegistry, RegistryArgs, fetch};
 /// in the core service (`runtara serve`) over wasi-http, so a plain wasi-http
 /// runtime runs it durably; run it again with the same instance id to resume it.
 ///
+/// With `--trigger http` the result serves the workflow over HTTP instead of
+/// running it as a command: it exports only `wasi:http/incoming-handler` (the
+/// `http-trigger` adapter from the agent directory), for `wasmtime serve` and
+/// Spin. Each POST runs the workflow on its JSON body and answers with the
+/// output; the `runtara-instance-id` header names the run's instance (with
+/// `--durable http`, sending it again resumes that instance).
+///
 /// With `--registry URL`, each agent the scenario imports that no named
 /// component provides is pulled from that registry as `runtara/<agent>:<WIT
 /// version>` (checked against its digest, and cached by it).
 #[derive(clap::Args)]
 #[command(
-    after_help = "Example, durable against the core service:\n  runtara compose scenario.wasm --durable http -o app.wasm\n  wasmtime run -S http --env RUNTARA_HTTP_URL=http://127.0.0.1:7420 \\\n    --env RUNTARA_INSTANCE_ID=order-42 --env RUNTARA_TENANT_ID=acme \\\n    --env RUNTARA_TOKEN=secret --dir in::/input app.wasm"
+    after_help = "Example, durable against the core service:\n  runtara compose scenario.wasm --durable http -o app.wasm\n  wasmtime run -S http --env RUNTARA_HTTP_URL=http://127.0.0.1:7420 \\\n    --env RUNTARA_INSTANCE_ID=order-42 --env RUNTARA_TENANT_ID=acme \\\n    --env RUNTARA_TOKEN=secret --dir in::/input app.wasm\n\nExample, served over HTTP:\n  runtara compose scenario.wasm --trigger http -o service.wasm\n  wasmtime serve -S cli --addr 127.0.0.1:8080 service.wasm\n  curl -d '{\"name\": \"Ada\"}' -H 'content-type: application/json' http://127.0.0.1:8080/"
 )]
 pub struct Args {
     /// The compiled scenario component.
@@ -43,10 +50,20 @@ pub struct Args {
     /// --instance`) or `http` (the durable-http adapter, against `runtara serve`).
     #[arg(long, value_enum, default_value = "none", value_name = "PROVIDER")]
     durable: DurableArg,
+    /// How the result is started: `command` (`wasmtime run`, `runtara run`) or
+    /// `http` (exports `wasi:http/incoming-handler` for `wasmtime serve` and Spin).
+    #[arg(long, value_enum, default_value = "command", value_name = "KIND")]
+    trigger: TriggerArg,
     #[command(flatten)]
     agents_dir: AgentsDir,
     #[command(flatten)]
     registry: OptionalRegistry,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TriggerArg {
+    Command,
+    Http,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -57,48 +74,65 @@ enum DurableArg {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let mut agents = args.agents.clone();
-    if let Some(registry) = args.registry.given() {
-        agents.extend(pull_agents(&args.scenario, &agents, &registry)?);
-    }
-    let composition = runtara_composer::compose(&ComposeOptions {
-        scenario: args.scenario.clone(),
-        agents,
+    let options = ComposeOptions {
+        scenario: args.scenario,
+        agents: args.agents,
         agents_dir: args.agents_dir.path,
         durability: match args.durable {
             DurableArg::None => Durability::None,
             DurableArg::Host => Durability::Host,
             DurableArg::Http => Durability::Http,
         },
-    })
-    .with_context(|| format!("cannot compose {}", args.scenario.display()))?;
-    std::fs::write(&args.output, &composition.bytes)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+        trigger: match args.trigger {
+            TriggerArg::Command => Trigger::Command,
+            TriggerArg::Http => Trigger::Http,
+        },
+    };
+    compose_to(options, args.registry.given().as_ref(), &args.output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Composes (pulling from `registry` the agents nobody named) and writes the
+/// result to `output`, saying on stderr what was plugged where.
+pub fn compose_to(
+    mut options: ComposeOptions,
+    registry: Option<&RegistryArgs>,
+    output: &Path,
+) -> Result<Composition> {
+    if let Some(registry) = registry {
+        let pulled = pull_agents(&options.scenario, &options.agents, registry)?;
+        options.agents.extend(pulled);
+    }
+    let composition = runtara_composer::compose(&options)
+        .with_context(|| format!("cannot compose {}", options.scenario.display()))?;
+    std::fs::write(output, &composition.bytes)
+        .with_context(|| format!("cannot write {}", output.display()))?;
     for plug in &composition.plugs {
         eprintln!("  {} <- {}", plug.import, plug.source.display());
     }
-    let foreign: Vec<&String> = composition
+    if let Some(trigger) = &composition.served_by {
+        eprintln!("  served over HTTP by {}", trigger.display());
+    }
+    let foreign: Vec<&str> = composition
         .imports
         .iter()
         .filter(|i| !i.starts_with("wasi:") && !i.starts_with("runtara:durable/context@"))
+        .map(String::as_str)
         .collect();
     if !foreign.is_empty() {
         eprintln!(
             "warning: {} still imports non-WASI interfaces ({}); plain WASI runtimes cannot run it",
-            args.output.display(),
-            foreign
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            output.display(),
+            foreign.join(", ")
         );
     }
     eprintln!(
-        "composed {} ({} bytes)",
-        args.output.display(),
-        composition.bytes.len()
+        "composed {} ({} bytes), exporting {}",
+        output.display(),
+        composition.bytes.len(),
+        composition.exports.join(", ")
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(composition)
 }
 
 /// Pulls every agent the scenario imports that none of `named` provides, as

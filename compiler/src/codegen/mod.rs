@@ -117,13 +117,18 @@ pub fn generate(
 /// The workflow over whatever reaches agents and durability, for every target.
 const EXECUTE: &str = r#"
 /// Runs the workflow on `input`: resumes from the provider's checkpoints, drives the
-/// graph, and tells the provider how it ended.
+/// graph, and tells the provider how it ended. `instance` names the instance when
+/// the caller knows it (else it comes from the environment).
 fn execute(
     input: Value,
+    instance: Option<&str>,
     agents: &dyn runtara_runtime::Agents,
     durable: &mut dyn runtara_runtime::Durable,
 ) -> Result<Value, WorkflowError> {
     let mut run = Run::new(input, &VARIABLES, WORKFLOW_ID, agents, durable);
+    if let Some(instance) = instance {
+        run.name_instance(instance);
+    }
     let result = run.register().and_then(|()| drive(&mut run));
     run.end(result)
 }

@@ -47,7 +47,7 @@ impl runtara_runtime::Agents for NativeAgents {
 
 fn main() -> std::process::ExitCode {
     runtara_native::main(WORKFLOW_ID, |input, durable| {
-        execute(input, &NativeAgents, durable)
+        execute(input, None, &NativeAgents, durable)
     })
 }
 "#;

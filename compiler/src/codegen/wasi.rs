@@ -179,29 +179,38 @@ impl runtara_runtime::Durable for WitDurable {
 
 /// The workflow, over the WIT imports.
 fn execute_here(input: Value) -> Result<Value, WorkflowError> {
-    execute(input, &WitAgents, &mut WitDurable)
+    execute(input, None, &WitAgents, &mut WitDurable)
 }
 
 struct Scenario;
 
 impl workflow::Guest for Scenario {
     fn run(input: String) -> Result<String, workflow::WorkflowError> {
-        let result = runtara_runtime::serde_json::from_str(&input)
-            .map_err(|e| WorkflowError::workflow("INPUT_INVALID_JSON", format!("the workflow input is not valid JSON: {e}")))
-            .and_then(execute_here);
-        match result {
-            Ok(output) => Ok(output.to_string()),
-            Err(error) => Err(workflow::WorkflowError {
-                step_id: error.step_id,
-                code: error.code,
-                message: error.message,
-                category: match error.category {
-                    runtara_runtime::ErrorCategory::Transient => workflow::ErrorCategory::Transient,
-                    runtara_runtime::ErrorCategory::Permanent => workflow::ErrorCategory::Permanent,
-                },
-                attributes: error.attributes.to_string(),
-            }),
-        }
+        run_as(None, &input)
+    }
+
+    fn run_instance(instance_id: String, input: String) -> Result<String, workflow::WorkflowError> {
+        run_as(Some(&instance_id), &input)
+    }
+}
+
+/// `workflow.run` and `workflow.run-instance`: JSON text in, JSON text or a WIT error out.
+fn run_as(instance: Option<&str>, input: &str) -> Result<String, workflow::WorkflowError> {
+    let result = runtara_runtime::serde_json::from_str(input)
+        .map_err(|e| WorkflowError::workflow("INPUT_INVALID_JSON", format!("the workflow input is not valid JSON: {e}")))
+        .and_then(|input| execute(input, instance, &WitAgents, &mut WitDurable));
+    match result {
+        Ok(output) => Ok(output.to_string()),
+        Err(error) => Err(workflow::WorkflowError {
+            step_id: error.step_id,
+            code: error.code,
+            message: error.message,
+            category: match error.category {
+                runtara_runtime::ErrorCategory::Transient => workflow::ErrorCategory::Transient,
+                runtara_runtime::ErrorCategory::Permanent => workflow::ErrorCategory::Permanent,
+            },
+            attributes: error.attributes.to_string(),
+        }),
     }
 }
 

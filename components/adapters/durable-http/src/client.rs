@@ -1,20 +1,15 @@
 //! Requests to the core service's HTTP API over `wasi:http/outgoing-handler`.
 
+use runtara_http_body::ReadError;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasip2::clocks::monotonic_clock;
 use wasip2::http::outgoing_handler;
-use wasip2::http::types::{
-    Fields, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme,
-};
-use wasip2::io::streams::StreamError;
+use wasip2::http::types::{Fields, IncomingResponse, Method, OutgoingRequest, Scheme};
 
 use crate::config::{self, Config};
 
-/// The most `blocking-write-and-flush` takes at once.
-const WRITE_CHUNK: usize = 4096;
-const READ_CHUNK: u64 = 64 * 1024;
 /// The largest reply read (`register` answers with every checkpoint of the instance).
 const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
 /// The waits before the second and the third attempt of a request that got no reply.
@@ -76,7 +71,7 @@ impl Request {
             path: format!(
                 "{}/api/v1/instances/{}/{route}",
                 config.base_path,
-                segment(&config.instance_id)
+                segment(&config::instance_id()?)
             ),
             body: body.map(|body| body.to_string().into_bytes()),
         })
@@ -127,7 +122,9 @@ impl Request {
         // Sent before the body is written: the body streams to a request on its way.
         let future = outgoing_handler::handle(outgoing, None)
             .map_err(|code| Failure::NoReply(format!("{code:?}")))?;
-        let written = body.map_or(Ok(()), |(body, bytes)| write_body(body, bytes));
+        let written = body.map_or(Ok(()), |(body, bytes)| {
+            runtara_http_body::write_all(body, bytes)
+        });
         let response = loop {
             match future.get() {
                 Some(result) => break result,
@@ -227,52 +224,15 @@ impl Request {
     }
 }
 
-fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), String> {
-    let stream = body
-        .write()
-        .map_err(|()| "the request body stream was already taken".to_owned())?;
-    for chunk in bytes.chunks(WRITE_CHUNK) {
-        stream
-            .blocking_write_and_flush(chunk)
-            .map_err(stream_failure)?;
-    }
-    // The stream goes before its body is finished.
-    drop(stream);
-    OutgoingBody::finish(body, None).map_err(|code| format!("{code:?}"))
-}
-
 fn read_reply(response: &IncomingResponse) -> Result<Vec<u8>, String> {
     let incoming = response
         .consume()
         .map_err(|()| "the reply body was already taken".to_owned())?;
-    let stream = incoming
-        .stream()
-        .map_err(|()| "the reply body stream was already taken".to_owned())?;
-    let mut reply = Vec::new();
-    loop {
-        match stream.blocking_read(READ_CHUNK) {
-            Ok(chunk) => {
-                reply.extend_from_slice(&chunk);
-                if reply.len() > MAX_REPLY_BYTES {
-                    return Err(format!(
-                        "the reply is larger than {} MiB",
-                        MAX_REPLY_BYTES / (1024 * 1024)
-                    ));
-                }
-            }
-            Err(StreamError::Closed) => break,
-            Err(e) => return Err(stream_failure(e)),
-        }
-    }
-    // The stream goes before its body, the body before the response.
-    drop(stream);
-    drop(IncomingBody::finish(incoming));
-    Ok(reply)
-}
-
-fn stream_failure(error: StreamError) -> String {
-    match error {
-        StreamError::Closed => "the connection closed early".to_owned(),
-        StreamError::LastOperationFailed(e) => e.to_debug_string(),
-    }
+    runtara_http_body::read_all(incoming, MAX_REPLY_BYTES).map_err(|e| match e {
+        ReadError::TooLarge { .. } => format!(
+            "the reply is larger than {} MiB",
+            MAX_REPLY_BYTES / (1024 * 1024)
+        ),
+        ReadError::Failed(reason) => reason,
+    })
 }

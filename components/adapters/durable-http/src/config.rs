@@ -1,6 +1,7 @@
-//! Where the core service is and which instance this run is: the environment.
+//! Where the core service is and which instance this run is: the environment,
+//! unless the composition names the instance (`runtara:durable/instance`).
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// The core service and the instance, read once from the environment.
 pub struct Config {
@@ -11,7 +12,6 @@ pub struct Config {
     /// The path of `RUNTARA_HTTP_URL` without its trailing slash (often empty):
     /// the API is under it.
     pub base_path: String,
-    pub instance_id: String,
     pub tenant_id: String,
     pub token: String,
 }
@@ -51,10 +51,25 @@ fn load() -> Result<Config, String> {
         } else {
             format!("/{path}")
         },
-        instance_id: var("RUNTARA_INSTANCE_ID")?,
         tenant_id: var("RUNTARA_TENANT_ID")?,
         token: var("RUNTARA_TOKEN")?,
     })
+}
+
+/// The instance named by `select`, which takes the place of `RUNTARA_INSTANCE_ID`.
+static SELECTED: Mutex<Option<String>> = Mutex::new(None);
+
+/// Makes `id` the instance of the following requests.
+pub fn select(id: String) {
+    *SELECTED.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+}
+
+/// The instance: the one selected, else `RUNTARA_INSTANCE_ID`.
+pub fn instance_id() -> Result<String, String> {
+    match SELECTED.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        Some(id) => Ok(id.clone()),
+        None => var("RUNTARA_INSTANCE_ID"),
+    }
 }
 
 /// A variable that must be set and not empty.

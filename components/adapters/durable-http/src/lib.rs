@@ -6,7 +6,9 @@
 //! environment names:
 //!
 //! - `RUNTARA_HTTP_URL`: the core service, e.g. `http://127.0.0.1:8080`;
-//! - `RUNTARA_INSTANCE_ID` and `RUNTARA_TENANT_ID`: the instance and its tenant;
+//! - `RUNTARA_INSTANCE_ID` and `RUNTARA_TENANT_ID`: the instance and its tenant
+//!   (the `http-trigger` adapter names the instance per request instead, through
+//!   `runtara:durable/instance`);
 //! - `RUNTARA_TOKEN`: the bearer token.
 //!
 //! ```text
@@ -127,6 +129,12 @@ impl Guest for DurableHttp {
 
     fn suspended() {
         report("suspended", None);
+    }
+}
+
+impl exports::runtara::durable::instance::Guest for DurableHttp {
+    fn select(id: String) {
+        config::select(id);
     }
 }
 

@@ -49,4 +49,9 @@ impl Guest for DurableNone {
     fn suspended() {}
 }
 
+/// Nothing is kept, so which instance a run is makes no difference.
+impl exports::runtara::durable::instance::Guest for DurableNone {
+    fn select(_id: String) {}
+}
+
 export!(DurableNone);
