@@ -19,12 +19,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use common::*;
 use core_process::{Core, Setup};
 use outside_run::Run;
-use runtara_host::store::InstanceKey;
 use serde_json::{Value, json};
 
 /// A scenario of `tests/durable/`, compiled and composed with `--durable http` once.
@@ -60,44 +58,15 @@ fn a_killed_run_resumes_through_the_adapter_across_a_core_restart() {
     let run = Run::new("crash", json!({"waitMs": 4000}));
     let app = app("file-steps");
 
-    let mut first = run.start(wasmtime(&run, &app, &core, "acme-token"));
-    core.wait_for_step("crash", "first");
-    // The durable sleep is asked right after `first` is checkpointed; kill it in there.
-    std::thread::sleep(Duration::from_millis(1000));
-    first.kill().unwrap();
-    assert!(
-        first.wait().unwrap().code().is_none(),
-        "the run ended before it was killed:\n{}",
-        run.stderr()
-    );
-    assert_eq!(run.log(), "first\n");
-    assert_eq!(core.instance("crash")["status"], "running");
-    core.kill();
-    let key = InstanceKey::new("acme", "crash");
-    // When the sleep ends, as recorded when it began (a later ask keeps it).
-    let wake_at =
-        setup.store(async |store| store.sleep_until(&key, "wait", i64::MAX).await.unwrap());
-    assert_ne!(
-        wake_at,
-        i64::MAX,
-        "the run was killed before its sleep began"
-    );
+    let first = run.start(wasmtime(&run, &app, &core, "acme-token"));
+    let wake_at = run.kill_in_sleep(first, core, &setup);
 
     let core = setup.core(&[]);
-    let (code, stdout) = run.finish(run.start(wasmtime(&run, &app, &core, "acme-token")));
-    assert_eq!(code, Some(0), "the resumed run failed:\n{}", run.stderr());
-    let expected = json!({"written": 7, "instance": "crash"});
-    assert_eq!(json(&stdout, "stdout"), expected);
-    assert_eq!(run.log(), "first\nsecond\n", "a finished step ran twice");
-
-    let ended = core.instance("crash");
-    assert_eq!(ended["status"], "completed", "{ended}");
-    assert_eq!(ended["output"], expected);
-    assert!(
-        ended["updatedAt"].as_i64().unwrap() >= wake_at,
-        "the resumed run did not wait out the sleep recorded before the crash"
+    run.check_resumed(
+        run.start(wasmtime(&run, &app, &core, "acme-token")),
+        &core,
+        wake_at,
     );
-    assert_eq!(core.steps("crash"), ["first", "wait", "second", "done"]);
 
     // An ended instance takes no more runs: the adapter's register is refused.
     let again = output(&mut wasmtime(&run, &app, &core, "acme-token"));

@@ -24,7 +24,6 @@ use std::time::Duration;
 use common::*;
 use core_process::{Core, Setup};
 use outside_run::Run;
-use runtara_host::store::InstanceKey;
 use runtara_protocol::{Call, MAX_MESSAGE_BYTES, QUIC_ALPN, QUIC_SERVER_NAME, QuicRequest};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -91,45 +90,12 @@ fn a_killed_binary_resumes_from_the_core_across_a_core_restart() {
     let run = Run::new("crash", json!({"waitMs": 4000}));
     let binary = binary("file-steps");
 
-    let mut first = spawn(&run, &binary, &setup, &core);
-    core.wait_for_step("crash", "first");
-    // The durable sleep is asked right after `first` is checkpointed; kill it in there.
-    std::thread::sleep(Duration::from_millis(1000));
-    first.kill().unwrap();
-    assert!(
-        first.wait().unwrap().code().is_none(),
-        "the run ended before it was killed:\n{}",
-        run.stderr()
-    );
-    assert_eq!(run.log(), "first\n");
-    assert_eq!(core.instance("crash")["status"], "running");
-    core.kill();
-    let key = InstanceKey::new("acme", "crash");
-    // When the sleep ends, as recorded when it began (a later ask keeps it).
-    let wake_at =
-        setup.store(async |store| store.sleep_until(&key, "wait", i64::MAX).await.unwrap());
-    assert_ne!(
-        wake_at,
-        i64::MAX,
-        "the run was killed before its sleep began"
-    );
+    let first = spawn(&run, &binary, &setup, &core);
+    let wake_at = run.kill_in_sleep(first, core, &setup);
 
     // The restarted core listens on another port, with the same certificate.
     let core = quic_core(&setup);
-    let (code, stdout) = run.finish(spawn(&run, &binary, &setup, &core));
-    assert_eq!(code, Some(0), "the resumed run failed:\n{}", run.stderr());
-    let expected = json!({"written": 7, "instance": "crash"});
-    assert_eq!(json(&stdout, "stdout"), expected);
-    assert_eq!(run.log(), "first\nsecond\n", "a finished step ran twice");
-
-    let ended = core.instance("crash");
-    assert_eq!(ended["status"], "completed", "{ended}");
-    assert_eq!(ended["output"], expected);
-    assert!(
-        ended["updatedAt"].as_i64().unwrap() >= wake_at,
-        "the resumed run did not wait out the sleep recorded before the crash"
-    );
-    assert_eq!(core.steps("crash"), ["first", "wait", "second", "done"]);
+    run.check_resumed(spawn(&run, &binary, &setup, &core), &core, wake_at);
 
     // An ended instance takes no more runs: the register is refused.
     let again = output(&mut command(

@@ -145,10 +145,7 @@ fn a_published_agent_is_pulled_searched_and_inspected_byte_for_byte() {
             .arg("-o")
             .arg(&pulled),
     );
-    assert_eq!(
-        std::fs::read(&pulled).unwrap(),
-        std::fs::read(component("csv")).unwrap()
-    );
+    assert_same_as_built(&pulled, "csv");
 
     let listed = success(&mut against(&registry.url, &["search", "--format", "json"]));
     assert_eq!(
@@ -340,6 +337,41 @@ fn concurrent_pushes_of_one_blob_store_it_once() {
 }
 
 /// Starts an upload to repository `name` by hand; its URL.
+#[test]
+fn an_abandoned_upload_expires() {
+    let registry = Registry::start(&["--upload-expiry", "2s"]);
+    let location = start_upload(&registry, "runtara/abandoned");
+    let http = reqwest::blocking::Client::new();
+    let chunk = || {
+        http.patch(&location)
+            .bearer_auth(TOKEN)
+            .body(&b"half of it"[..])
+            .send()
+            .unwrap()
+    };
+    assert_eq!(chunk().status(), 202);
+    assert_eq!(
+        registry.files("uploads").len(),
+        2,
+        "its name and data files"
+    );
+
+    // The client goes away; the sweep (every second here) drops the upload once
+    // nothing has been added to it for 2 s.
+    let started = std::time::Instant::now();
+    while !registry.files("uploads").is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the abandoned upload was never dropped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let late = chunk();
+    assert_eq!(late.status(), 404);
+    assert_eq!(oci_code(late), "BLOB_UPLOAD_UNKNOWN");
+    registry.assert_nothing_half_written();
+}
+
 fn start_upload(registry: &Registry, name: &str) -> String {
     let started = reqwest::blocking::Client::new()
         .post(format!("{}/v2/{name}/blobs/uploads/", registry.url))
@@ -541,6 +573,15 @@ fn protected_pulls_need_the_token() {
     ));
 }
 
+/// Asserts that `file` holds the very bytes of the built component of `agent`.
+fn assert_same_as_built(file: &Path, agent: &str) {
+    assert!(
+        std::fs::read(file).unwrap() == std::fs::read(component(agent)).unwrap(),
+        "{} differs from the built {agent}.wasm",
+        file.display()
+    );
+}
+
 /// Debian's `docker-registry` (the reference distribution server), on a free
 /// loopback port with its storage in `dir`, behind a password file when
 /// `htpasswd` gives one (`user:bcrypt hash` lines); `None` when it is not installed.
@@ -626,10 +667,7 @@ fn publish_and_pull_work_against_the_reference_registry() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(
-        std::fs::read(&pulled).unwrap(),
-        std::fs::read(component("xml")).unwrap()
-    );
+    assert_same_as_built(&pulled, "xml");
     assert_eq!(
         json(&String::from_utf8_lossy(&listed.stdout), "search"),
         json!([{"name": "runtara/xml", "tags": ["0.1.0"]}])
@@ -695,10 +733,7 @@ fn oras_pulls_what_runtara_published_and_runtara_pulls_what_oras_pushed() {
             .arg("-o")
             .arg(&pulled),
     );
-    assert_eq!(
-        std::fs::read(&pulled).unwrap(),
-        std::fs::read(component("utils")).unwrap()
-    );
+    assert_same_as_built(&pulled, "utils");
 }
 
 /// The Python packages scripts/install-tools.sh puts in target/tools/python (oras,
@@ -775,8 +810,5 @@ fn publish_and_pull_log_in_to_a_reference_registry_behind_a_password_file() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(
-        std::fs::read(&pulled).unwrap(),
-        std::fs::read(component("crypto")).unwrap()
-    );
+    assert_same_as_built(&pulled, "crypto");
 }

@@ -27,10 +27,9 @@ impl Cache {
     }
 
     /// The cached component with `digest`, if it is there and whole.
-    pub fn get(&self, digest: &Digest) -> Option<PathBuf> {
-        let path = self.path(digest);
-        let bytes = std::fs::read(&path).ok()?;
-        (&Digest::of(&bytes) == digest).then_some(path)
+    pub fn get(&self, digest: &Digest) -> Option<Vec<u8>> {
+        let bytes = std::fs::read(self.path(digest)).ok()?;
+        (&Digest::of(&bytes) == digest).then_some(bytes)
     }
 
     /// Caches `component`, which has `digest`; returns where.

@@ -14,6 +14,8 @@ pub struct Pulled {
     pub manifest_digest: Digest,
     /// The config, when it is a Wasm config (an artifact pushed by another tool may differ).
     pub config: Option<WasmConfig>,
+    /// Where the component is cached, when the pull was given a cache.
+    pub cached: Option<std::path::PathBuf>,
 }
 
 /// Why a pull found no component.
@@ -23,6 +25,12 @@ pub enum PullError {
     Client(#[from] ClientError),
     #[error("{reference} is not a Wasm artifact: {problem}")]
     NotWasm { reference: String, problem: String },
+    #[error("cannot write {reference} to the component cache {path}: {source}")]
+    Cache {
+        reference: String,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Pushes `artifact` to repository `name`, tagged `tag`: the component and config
@@ -46,7 +54,8 @@ pub async fn publish(
 }
 
 /// Pulls the component `reference` names: its manifest, then the `application/wasm`
-/// layer (from `cache` when it holds it), each checked against its digest.
+/// layer, each checked against its digest. With a `cache`, the layer comes from it
+/// when it holds it, and goes into it when it does not.
 pub async fn pull(
     client: &Client,
     reference: &Reference,
@@ -66,12 +75,22 @@ pub async fn pull(
         .digest
         .parse()
         .map_err(|e| not_wasm(format!("its layer: {e}")))?;
-    let cached = cache
-        .and_then(|cache| cache.get(&component_digest))
-        .and_then(|path| std::fs::read(path).ok());
-    let component = match cached {
-        Some(component) => component,
-        None => client.blob(&reference.name, &component_digest).await?,
+    let (component, cached) = match cache {
+        Some(cache) => match cache.get(&component_digest) {
+            Some(component) => (component, Some(cache.path(&component_digest))),
+            None => {
+                let component = client.blob(&reference.name, &component_digest).await?;
+                let path = cache.put(&component_digest, &component).map_err(|source| {
+                    PullError::Cache {
+                        reference: reference.to_string(),
+                        path: cache.path(&component_digest),
+                        source,
+                    }
+                })?;
+                (component, Some(path))
+            }
+        },
+        None => (client.blob(&reference.name, &component_digest).await?, None),
     };
     let config = match parsed.config.digest.parse::<Digest>() {
         Ok(digest) => {
@@ -85,5 +104,6 @@ pub async fn pull(
         component_digest,
         manifest_digest: manifest.digest,
         config,
+        cached,
     })
 }

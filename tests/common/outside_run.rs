@@ -9,7 +9,16 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use runtara_host::store::InstanceKey;
+use serde_json::{Value, json};
+
+use crate::core_process::{Core, Setup};
+
+/// What the `file-steps` scenario answers for the instance `crash` with
+/// `{"waitMs": ...}` (`tests/durable/file-steps.json`).
+fn file_steps_output() -> Value {
+    json!({"written": 7, "instance": "crash"})
+}
 
 pub struct Run {
     pub dir: tempfile::TempDir,
@@ -49,6 +58,54 @@ impl Run {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("data/log.txt")).unwrap_or_default()
+    }
+
+    /// Kills `first`, a run of the `file-steps` scenario as the instance `crash` of
+    /// tenant acme, during its durable sleep, then kills `core`; returns when the
+    /// sleep ends, as the store recorded it when it began.
+    pub fn kill_in_sleep(&self, mut first: Child, core: Core, setup: &Setup) -> i64 {
+        core.wait_for_step("crash", "first");
+        // The durable sleep is asked right after `first` is checkpointed; kill it in there.
+        std::thread::sleep(Duration::from_millis(1000));
+        first.kill().unwrap();
+        assert!(
+            first.wait().unwrap().code().is_none(),
+            "the run ended before it was killed:\n{}",
+            self.stderr()
+        );
+        assert_eq!(self.log(), "first\n");
+        assert_eq!(core.instance("crash")["status"], "running");
+        core.kill();
+        let key = InstanceKey::new("acme", "crash");
+        // A later ask of the same sleep keeps the end time it began with.
+        let wake_at =
+            setup.store(async |store| store.sleep_until(&key, "wait", i64::MAX).await.unwrap());
+        assert_ne!(
+            wake_at,
+            i64::MAX,
+            "the run was killed before its sleep began"
+        );
+        wake_at
+    }
+
+    /// Checks that `resumed`, the rerun of a run [`Self::kill_in_sleep`] killed,
+    /// ran only the steps left, waited out the sleep ending at `wake_at`, and that
+    /// `core` recorded its end.
+    pub fn check_resumed(&self, resumed: Child, core: &Core, wake_at: i64) {
+        let (code, stdout) = self.finish(resumed);
+        assert_eq!(code, Some(0), "the resumed run failed:\n{}", self.stderr());
+        let expected = file_steps_output();
+        assert_eq!(crate::common::json(&stdout, "stdout"), expected);
+        assert_eq!(self.log(), "first\nsecond\n", "a finished step ran twice");
+
+        let ended = core.instance("crash");
+        assert_eq!(ended["status"], "completed", "{ended}");
+        assert_eq!(ended["output"], expected);
+        assert!(
+            ended["updatedAt"].as_i64().unwrap() >= wake_at,
+            "the resumed run did not wait out the sleep recorded before the crash"
+        );
+        assert_eq!(core.steps("crash"), ["first", "wait", "second", "done"]);
     }
 
     /// Waits for a background run to end; returns its exit code and stdout.

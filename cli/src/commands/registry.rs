@@ -92,12 +92,10 @@ pub fn fetch(args: &RegistryArgs, reference: &Reference) -> Result<(PathBuf, Pul
     let cache = cache();
     let pulled = block_on(pull(&client, reference, Some(&cache)))?
         .with_context(|| format!("cannot pull {reference} from {}", client.url()))?;
-    let path = match cache.get(&pulled.component_digest) {
-        Some(path) => path,
-        None => cache
-            .put(&pulled.component_digest, &pulled.component)
-            .context("cannot write to the component cache")?,
-    };
+    let path = pulled
+        .cached
+        .clone()
+        .expect("a pull given a cache says where it cached");
     Ok((path, pulled))
 }
 
@@ -137,6 +135,10 @@ struct ServeArgs {
     /// The largest blob accepted, in bytes.
     #[arg(long, default_value_t = 256 * 1024 * 1024, value_name = "BYTES")]
     max_blob_size: u64,
+    /// How long an upload nothing is added to is kept before it is dropped
+    /// (a client that went away mid-upload leaves one), e.g. `30m`, `24h`.
+    #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    upload_expiry: std::time::Duration,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -159,6 +161,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode> {
             protect_pull: args.protect_pull,
         },
         max_blob_bytes: args.max_blob_size,
+        upload_expiry: args.upload_expiry,
     };
     let registry = Registry::open(&config).with_context(|| {
         format!(

@@ -18,7 +18,8 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::time::{Duration, SystemTime};
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -139,14 +140,17 @@ impl Storage {
         if owner != name.as_str() {
             return Err(unknown());
         }
-        let lock = self
-            .uploads
+        Ok((dir.join("data"), self.upload_lock(id)))
+    }
+
+    /// The lock of upload `id`, made on first use.
+    fn upload_lock(&self, id: &str) -> Arc<Mutex<()>> {
+        self.uploads
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(id.to_owned())
             .or_default()
-            .clone();
-        Ok((dir.join("data"), lock))
+            .clone()
     }
 
     /// How many bytes upload `id` holds so far.
@@ -174,9 +178,18 @@ impl Storage {
         start: Option<u64>,
         chunk: &[u8],
     ) -> Result<u64> {
-        let size = fs::metadata(data)
-            .map_err(|e| OciError::storage(&e, "read an upload"))?
-            .len();
+        let size = match fs::metadata(data) {
+            Ok(meta) => meta.len(),
+            // Expired while this chunk waited for the upload's lock.
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(OciError::new(
+                    StatusCode::NOT_FOUND,
+                    Code::BlobUploadUnknown,
+                    format!("upload {id} has expired"),
+                ));
+            }
+            Err(e) => return Err(OciError::storage(&e, "read an upload")),
+        };
         if let Some(start) = start.filter(|start| *start != size) {
             return Err(OciError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
@@ -224,6 +237,42 @@ impl Storage {
         self.upload(name, id)?;
         self.drop_upload(id);
         Ok(())
+    }
+
+    /// Drops the uploads nothing was added to for `idle` or longer (a client that
+    /// went away leaves its upload behind); returns how many. An upload whose
+    /// chunk is being written is left for the next sweep.
+    pub fn expire_uploads(&self, idle: Duration) -> std::io::Result<usize> {
+        let now = SystemTime::now();
+        let mut dropped = 0;
+        for entry in fs::read_dir(self.root.join("uploads"))? {
+            let entry = entry?;
+            let id = entry.file_name().to_string_lossy().into_owned();
+            let lock = self.upload_lock(&id);
+            let _held = match lock.try_lock() {
+                Ok(held) => held,
+                Err(TryLockError::Poisoned(held)) => held.into_inner(),
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            // The data file changes with every chunk; the directory dates the start.
+            let last_change = match fs::metadata(entry.path().join("data"))
+                .or_else(|_| entry.metadata())
+                .and_then(|meta| meta.modified())
+            {
+                Ok(time) => time,
+                // Finished or cancelled since the directory was listed.
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    self.drop_upload(&id);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if now.duration_since(last_change).unwrap_or_default() >= idle {
+                self.drop_upload(&id);
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
     }
 
     fn drop_upload(&self, id: &str) {
