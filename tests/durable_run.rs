@@ -393,6 +393,16 @@ fn durability_and_instances_must_match() {
     let other = output(instance.run().arg("--input").arg(&input));
     assert_eq!(other.status.code(), Some(2), "{other:?}");
     assert!(String::from_utf8_lossy(&other.stderr).contains("was started with another input"));
+
+    // ...and the component that started it.
+    let another = durable_scenario("retried-request", Build::Composed("host"));
+    let switched = output(&mut instance.run_app(&another));
+    assert_eq!(switched.status.code(), Some(2), "{switched:?}");
+    let stderr = String::from_utf8_lossy(&switched.stderr);
+    assert!(
+        stderr.contains("was started by another component (sha256:"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -160,6 +160,12 @@ fn run_instance(path: &str, input: Option<PathBuf>, workflow: Workflow) -> ExitC
                 state.key()
             ));
         }
+        Ok(RunStart::OtherComponent { started_with }) => {
+            return fail_to_start(&format!(
+                "{} was started by another component ({started_with})",
+                state.key()
+            ));
+        }
         Err(error) => return fail_to_start(&error),
     };
     command::report(workflow(input, &mut state))

@@ -43,9 +43,10 @@ impl StateFile {
             .map(|instance| instance.is_some())
     }
 
-    /// Registers the instance, or finds it ([`Store::start_run`]).
+    /// Registers the instance, or finds it ([`Store::start_run`]). The binary is
+    /// not named: a rebuilt binary may resume what an earlier build started.
     pub fn start(&self, input: Option<&Value>) -> Result<RunStart, String> {
-        self.block_on(self.store.start_run(&self.key, input))
+        self.block_on(self.store.start_run(&self.key, input, None))
     }
 
     fn block_on<T>(&self, work: impl Future<Output = Result<T, StoreError>>) -> Result<T, String> {

@@ -40,19 +40,24 @@ pub enum RunStart {
     Ended(Box<Instance>),
     /// The instance exists with another input than the one given.
     OtherInput,
+    /// The instance was started by another component than the one given.
+    OtherComponent { started_with: String },
 }
 
 impl Store {
-    /// Registers the instance with `input` (`{}` when none is given) or finds it: a
-    /// run that was given an input must give the one the instance started with.
+    /// Registers the instance with `input` (`{}` when none is given) and
+    /// `component` (what runs it, e.g. its digest) or finds it: a run that was
+    /// given an input must give the one the instance started with, and a run that
+    /// names its component the one that started it (when that one was named).
     pub async fn start_run(
         &self,
         key: &InstanceKey,
         input: Option<&Value>,
+        component: Option<&str>,
     ) -> Result<RunStart, StoreError> {
         let empty = Value::Object(Default::default());
         let (instance, created) = self
-            .create_instance(key, input.unwrap_or(&empty), None)
+            .create_instance(key, input.unwrap_or(&empty), component)
             .await?;
         Ok(if created {
             RunStart::New {
@@ -60,6 +65,12 @@ impl Store {
             }
         } else if input.is_some_and(|input| *input != instance.input) {
             RunStart::OtherInput
+        } else if let (Some(started_with), Some(given)) = (&instance.component, component)
+            && started_with != given
+        {
+            RunStart::OtherComponent {
+                started_with: started_with.clone(),
+            }
         } else if instance.status.is_final() {
             RunStart::Ended(Box::new(instance))
         } else {

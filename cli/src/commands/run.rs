@@ -66,7 +66,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             (Some(instance), Some(state)) => {
                 let key = InstanceKey::new(&args.tenant, instance);
                 let store = Store::open(state).await?;
-                let input = match store.start_run(&key, input.as_ref()).await? {
+                let digest = component_digest(&args.component)?;
+                let input = match store.start_run(&key, input.as_ref(), Some(&digest)).await? {
                     RunStart::New { input } => input,
                     RunStart::Resumed { input, status } => {
                         eprintln!("resuming {key} ({})", status.as_str());
@@ -83,6 +84,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     RunStart::OtherInput => bail!(
                         "{key} was started with another input; leave out --input to resume it \
                          on the input it started with"
+                    ),
+                    RunStart::OtherComponent { started_with } => bail!(
+                        "{key} was started by another component ({started_with}), and {} is \
+                         {digest}: resume it with the component that started it, or run this \
+                         one as a new instance",
+                        args.component.display()
                     ),
                 };
                 let durable = DurableInstance {
@@ -171,6 +178,13 @@ fn ended(
             ExitCode::from(1)
         }
     }
+}
+
+/// `sha256:<hex>` of the component file: what an instance records as the
+/// component that runs it.
+fn component_digest(path: &std::path::Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(runtara_registry::digest::Digest::of(&bytes).to_string())
 }
 
 fn read_input(path: &std::path::Path) -> Result<Value> {
