@@ -230,14 +230,26 @@ fn durability_settings(args: &SpinArgs) -> Result<(BTreeMap<String, String>, Opt
     }
 }
 
-/// Writes `text` to `path`, readable by its owner only when it holds a secret.
+/// Writes `text` to `path`, readable by its owner only when it holds a secret
+/// (restricted before the secret is written, also when the file was there).
 fn write(path: &Path, text: &str, secret: bool) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
     if secret {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .with_context(|| format!("cannot restrict {} to its owner", path.display()))?;
     }
-    Ok(())
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
