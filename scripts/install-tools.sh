@@ -61,14 +61,16 @@ if [[ ! -x /usr/sbin/sshd ]]; then
   apt_install openssh-server "tests/sftp_agent.rs, which runs a real sshd"
 fi
 # From PyPI, for tests/registry.rs: oras (the ORAS project's Python client) for the
-# interop test, and bcrypt for the password file of a protected docker-registry;
-# into target/tools/python, which the tests put on PYTHONPATH.
+# interop test, bcrypt for the password file of a protected docker-registry, and
+# PyJWT with cryptography for tests/token_service.py, the token service of a
+# docker-registry that wants bearer tokens; into target/tools/python, which the
+# tests put on PYTHONPATH.
 PYTHON_TOOLS="$(dirname "$0")/../target/tools/python"
-if [[ ! -d "$PYTHON_TOOLS/oras" || ! -d "$PYTHON_TOOLS/bcrypt" ]]; then
-  echo "==> pip install oras bcrypt (into target/tools/python)"
+if [[ ! -d "$PYTHON_TOOLS/oras" || ! -d "$PYTHON_TOOLS/bcrypt" || ! -d "$PYTHON_TOOLS/jwt" || ! -d "$PYTHON_TOOLS/cryptography" ]]; then
+  echo "==> pip install oras bcrypt PyJWT cryptography (into target/tools/python)"
   python3 -m pip install --quiet --disable-pip-version-check --target "$PYTHON_TOOLS" \
-    "oras==0.2.43" "bcrypt==4.3.0" ||
-    echo "warning: installing oras and bcrypt failed, for tests/registry.rs: under CI those tests fail, elsewhere they are skipped" >&2
+    "oras==0.2.43" "bcrypt==4.3.0" "PyJWT==2.12.1" "cryptography==46.0.7" ||
+    echo "warning: installing the Python test tools failed, for tests/registry.rs: under CI those tests fail, elsewhere they are skipped" >&2
 fi
 
 if [[ ! -x /usr/bin/docker-registry ]]; then

@@ -582,65 +582,80 @@ fn assert_same_as_built(file: &Path, agent: &str) {
     );
 }
 
-/// Debian's `docker-registry` (the reference distribution server), on a free
-/// loopback port with its storage in `dir`, behind a password file when
-/// `htpasswd` gives one (`user:bcrypt hash` lines); `None` when it is not installed.
-fn reference_registry(dir: &Path, htpasswd: Option<&str>) -> Option<(Child, String)> {
-    let program = Path::new("/usr/bin/docker-registry");
-    if !program.is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "docker-registry is not installed: scripts/install-tools.sh installs it"
-        );
-        eprintln!("skipping: docker-registry is not installed (scripts/install-tools.sh)");
-        return None;
+/// Debian's `docker-registry` (the reference distribution server) on a free
+/// loopback port, with its storage in a directory; killed when dropped.
+struct ReferenceRegistry {
+    child: Child,
+    url: String,
+}
+
+impl ReferenceRegistry {
+    /// Starts it with its storage and configuration in `dir`, and `auth` as the
+    /// `auth:` section of its configuration (empty for an open registry); `None`
+    /// when it is not installed.
+    fn start(dir: &Path, auth: &str) -> Option<Self> {
+        let program = Path::new("/usr/bin/docker-registry");
+        if !program.is_file() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "docker-registry is not installed: scripts/install-tools.sh installs it"
+            );
+            eprintln!("skipping: docker-registry is not installed (scripts/install-tools.sh)");
+            return None;
+        }
+        let port = free_port();
+        let config = dir.join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+                dir.join("storage").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new(program)
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        // Up once it answers at all (401 behind a password file or a token service).
+        while reqwest::blocking::get(format!("{url}/v2/")).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "docker-registry did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Self { child, url })
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+}
+
+impl Drop for ReferenceRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let mut config = format!(
-        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-        dir.join("storage").display()
-    );
-    if let Some(htpasswd) = htpasswd {
-        let file = dir.join("htpasswd");
-        std::fs::write(&file, htpasswd).unwrap();
-        config.push_str(&format!(
-            "auth:\n  htpasswd:\n    realm: runtara-test\n    path: {}\n",
-            file.display()
-        ));
-    }
-    let config_file = dir.join("config.yml");
-    std::fs::write(&config_file, config).unwrap();
-    let config = config_file;
-    let child = Command::new(program)
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    // Up once it answers at all (401 behind a password file).
-    while reqwest::blocking::get(format!("{url}/v2/")).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "docker-registry did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some((child, url))
+        .port()
 }
 
 #[test]
 fn publish_and_pull_work_against_the_reference_registry() {
     let work = tempfile::tempdir().unwrap();
-    let Some((mut registry, url)) = reference_registry(work.path(), None) else {
+    let Some(registry) = ReferenceRegistry::start(work.path(), "") else {
         return;
     };
+    let url = registry.url.clone();
     let published = output(
         runtara()
             .args(["publish", "--registry", &url])
@@ -654,8 +669,7 @@ fn publish_and_pull_work_against_the_reference_registry() {
             .arg(&pulled),
     );
     let listed = output(runtara().args(["search", "xml", "--format", "json", "--registry", &url]));
-    let _ = registry.kill();
-    let _ = registry.wait();
+    drop(registry);
     for (what, out) in [
         ("publish", &published),
         ("pull", &fetched),
@@ -736,19 +750,23 @@ fn oras_pulls_what_runtara_published_and_runtara_pulls_what_oras_pushed() {
     assert_same_as_built(&pulled, "utils");
 }
 
-/// The Python packages scripts/install-tools.sh puts in target/tools/python (oras,
-/// bcrypt); `None` when they are not there, which only CI refuses.
+/// The Python packages scripts/install-tools.sh puts in target/tools/python
+/// (oras, bcrypt, PyJWT, cryptography); `None` when they are not there, which
+/// only CI refuses.
 fn python_tools() -> Option<PathBuf> {
     let dir = root().join("target/tools/python");
-    if dir.join("oras").is_dir() && dir.join("bcrypt").is_dir() {
+    if ["oras", "bcrypt", "jwt", "cryptography"]
+        .iter()
+        .all(|package| dir.join(package).is_dir())
+    {
         return Some(dir);
     }
     assert!(
         std::env::var_os("CI").is_none(),
-        "oras and bcrypt are not installed: scripts/install-tools.sh installs them into {}",
+        "oras, bcrypt, PyJWT and cryptography are not installed: scripts/install-tools.sh installs them into {}",
         dir.display()
     );
-    eprintln!("skipping: oras and bcrypt are not installed (scripts/install-tools.sh)");
+    eprintln!("skipping: the Python test tools are not installed (scripts/install-tools.sh)");
     None
 }
 
@@ -772,9 +790,16 @@ fn publish_and_pull_log_in_to_a_reference_registry_behind_a_password_file() {
         String::from_utf8_lossy(&hashed.stdout).trim()
     );
     let work = tempfile::tempdir().unwrap();
-    let Some((mut registry, url)) = reference_registry(work.path(), Some(&htpasswd)) else {
+    let file = work.path().join("htpasswd");
+    std::fs::write(&file, htpasswd).unwrap();
+    let auth = format!(
+        "auth:\n  htpasswd:\n    realm: runtara-test\n    path: {}\n",
+        file.display()
+    );
+    let Some(registry) = ReferenceRegistry::start(work.path(), &auth) else {
         return;
     };
+    let url = registry.url.clone();
     let anonymous = output(
         runtara()
             .args(["publish", "--registry", &url])
@@ -795,8 +820,7 @@ fn publish_and_pull_log_in_to_a_reference_registry_behind_a_password_file() {
             .env("RUNTARA_REGISTRY_USER", "publisher")
             .env("RUNTARA_REGISTRY_TOKEN", "publisher-password"),
     );
-    let _ = registry.kill();
-    let _ = registry.wait();
+    drop(registry);
     assert_eq!(anonymous.status.code(), Some(2));
     let refused = String::from_utf8_lossy(&anonymous.stderr);
     assert!(
@@ -811,4 +835,153 @@ fn publish_and_pull_log_in_to_a_reference_registry_behind_a_password_file() {
         );
     }
     assert_same_as_built(&pulled, "crypto");
+}
+
+/// `tests/token_service.py`: a token service as the distribution token spec
+/// describes it (what GHCR and Docker Hub run), signing ES256 tokens with a key
+/// whose certificate it writes for the registry to trust. `user` with
+/// `password` gets pull and push; anyone gets pull. Killed when dropped.
+struct TokenService {
+    child: Child,
+    realm: String,
+    /// One JSON line per token given: `{"user": …, "scope": […]}`.
+    log: PathBuf,
+}
+
+const ISSUER: &str = "runtara-test-issuer";
+
+impl TokenService {
+    fn start(python: &Path, dir: &Path, user: &str, password: &str) -> Self {
+        let log = dir.join("tokens.log");
+        let mut child = Command::new("python3")
+            .arg(root().join("tests/token_service.py"))
+            .arg(dir.join("token-root.pem"))
+            .args([ISSUER, user, password])
+            .env("PYTHONPATH", python)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut port = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut port)
+            .unwrap();
+        assert!(
+            !port.trim().is_empty(),
+            "the token service did not start: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        let realm = format!("http://127.0.0.1:{}/token", port.trim());
+        Self { child, realm, log }
+    }
+
+    /// docker-registry's `auth:` section for tokens from this service.
+    fn registry_auth(&self, dir: &Path) -> String {
+        format!(
+            "auth:\n  token:\n    realm: {}\n    service: runtara-test-registry\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+            self.realm,
+            dir.join("token-root.pem").display()
+        )
+    }
+
+    /// The tokens given so far.
+    fn given(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap()
+            .lines()
+            .map(|line| json(line, "the token service's log"))
+            .collect()
+    }
+}
+
+impl Drop for TokenService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn publish_and_pull_get_their_tokens_from_the_registrys_token_service() {
+    let Some(python) = python_tools() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let tokens = TokenService::start(&python, work.path(), "publisher", "publisher-password");
+    let Some(registry) = ReferenceRegistry::start(work.path(), &tokens.registry_auth(work.path()))
+    else {
+        return;
+    };
+    let url = registry.url.clone();
+    let as_publisher = |command: &mut Command| {
+        command
+            .env("RUNTARA_REGISTRY_USER", "publisher")
+            .env("RUNTARA_REGISTRY_TOKEN", "publisher-password");
+    };
+
+    // Anyone gets a pull token, which does not let them push.
+    let anonymous = output(
+        runtara()
+            .args(["publish", "--registry", &url])
+            .arg(component("text"))
+            .env_remove("RUNTARA_REGISTRY_TOKEN"),
+    );
+    assert_eq!(anonymous.status.code(), Some(2));
+    let refused = String::from_utf8_lossy(&anonymous.stderr);
+    assert!(
+        refused.contains("401") && refused.contains("RUNTARA_REGISTRY_TOKEN"),
+        "{refused}"
+    );
+    // A wrong password is refused by the token service, and the error says so.
+    let mut wrong = runtara();
+    wrong
+        .args(["publish", "--registry", &url])
+        .arg(component("text"));
+    as_publisher(&mut wrong);
+    let wrong = output(wrong.env("RUNTARA_REGISTRY_TOKEN", "not-the-password"));
+    assert_eq!(wrong.status.code(), Some(2));
+    let refused = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        refused.contains(&tokens.realm) && refused.contains("wrong user name or password"),
+        "{refused}"
+    );
+
+    // A publish asks twice: for pulling (the blob check) and then for pushing.
+    let before = tokens.given().len();
+    let mut publish = runtara();
+    publish
+        .args(["publish", "--registry", &url])
+        .arg(component("text"));
+    as_publisher(&mut publish);
+    success(&mut publish);
+    assert_eq!(
+        tokens.given()[before..],
+        [
+            json!({"user": "publisher", "scope": ["repository:runtara/text:pull"]}),
+            json!({"user": "publisher", "scope": ["repository:runtara/text:pull,push"]}),
+        ]
+    );
+    let mut search = runtara();
+    search.args(["search", "text", "--format", "json", "--registry", &url]);
+    as_publisher(&mut search);
+    assert_eq!(
+        json(&success(&mut search), "search"),
+        json!([{"name": "runtara/text", "tags": ["0.1.0"]}])
+    );
+
+    // A public pull, as from GHCR: an anonymous token, asked for once and used
+    // for the manifest and every blob.
+    let before = tokens.given().len();
+    let pulled = work.path().join("text.wasm");
+    success(
+        runtara()
+            .args(["pull", "runtara/text:0.1.0", "--registry", &url, "-o"])
+            .arg(&pulled)
+            .env_remove("RUNTARA_REGISTRY_TOKEN"),
+    );
+    assert_same_as_built(&pulled, "text");
+    assert_eq!(
+        tokens.given()[before..],
+        [json!({"user": null, "scope": ["repository:runtara/text:pull"]})]
+    );
 }

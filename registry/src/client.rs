@@ -3,13 +3,18 @@
 //!
 //! Everything fetched is checked against its digest before it is handed on.
 
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE,
+};
 use reqwest::{Method, StatusCode, Url};
 use serde::Deserialize;
 
 use crate::artifact::{INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE};
 use crate::digest::Digest;
 use crate::reference::{Name, Target};
+use crate::token_auth::{Challenge, TokenReply};
 
 /// Blobs larger than this are uploaded in chunks of this size.
 pub const CHUNK_BYTES: usize = 4 * 1024 * 1024;
@@ -23,6 +28,14 @@ pub enum ClientError {
     Unreachable { url: String, source: reqwest::Error },
     #[error("the registry refused {what}: {status} {code}: {message}")]
     Refused {
+        what: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("the token service at {realm} refused a token for {what}: {status} {code}: {message}")]
+    TokenRefused {
+        realm: String,
         what: String,
         status: u16,
         code: String,
@@ -51,8 +64,12 @@ pub struct FetchedManifest {
 pub struct Client {
     http: reqwest::Client,
     base: Url,
-    /// The user name and token sent as Basic credentials.
+    /// The user name and token sent as Basic credentials: to the registry, or
+    /// to its token service once it asked for bearer tokens.
     credentials: Option<(String, String)>,
+    /// The last token the registry's token service gave; sent instead of the
+    /// Basic credentials from then on.
+    bearer: Arc<Mutex<Option<String>>>,
     chunk_bytes: usize,
 }
 
@@ -97,6 +114,7 @@ impl Client {
             http: reqwest::Client::new(),
             base,
             credentials: token.map(|token| (DEFAULT_USER.to_owned(), token)),
+            bearer: Arc::default(),
             chunk_bytes: CHUNK_BYTES,
         })
     }
@@ -126,28 +144,123 @@ impl Client {
             .map_err(|_| ClientError::BadUrl(format!("{}{path}", self.base)))
     }
 
-    /// Sends a request; a refusal becomes [`ClientError::Refused`] with the OCI error.
+    /// Sends a request; a refusal becomes [`ClientError::Refused`] with the OCI
+    /// error. A `401` with a `Bearer` challenge fetches a token from the
+    /// registry's token service and sends the request once more with it.
     async fn send(
         &self,
         method: Method,
         url: Url,
         what: &str,
-        build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ClientError> {
-        let mut request = self.http.request(method, url.clone());
+        let last_token = self.bearer_token().clone();
+        let mut response = self
+            .attempt(&method, &url, last_token.as_deref(), &build)
+            .await?;
+        if response.status() == StatusCode::UNAUTHORIZED
+            && let Some(challenge) = bearer_challenge(&response)
+        {
+            let token = self.fetch_token(&challenge, what).await?;
+            // Clones of this client share the token; the repeat sends the one
+            // fetched for it, whatever another request has fetched meanwhile.
+            *self.bearer_token() = Some(token.clone());
+            response = self.attempt(&method, &url, Some(&token), &build).await?;
+        }
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.refusal(response, what).await)
+    }
+
+    /// One try of a request: with `bearer` as its token when there is one, else
+    /// with the Basic credentials.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        bearer: Option<&str>,
+        build: &impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
+        let request = self.http.request(method.clone(), url.clone());
+        let request = match (bearer, &self.credentials) {
+            (Some(token), _) => request.bearer_auth(token),
+            (None, Some((user, token))) => request.basic_auth(user, Some(token)),
+            (None, None) => request,
+        };
+        build(request)
+            .send()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: url.to_string(),
+                source,
+            })
+    }
+
+    fn bearer_token(&self) -> MutexGuard<'_, Option<String>> {
+        // Nothing panics while holding it, so it is never poisoned.
+        self.bearer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A token for what `challenge` names, from the token service it points at:
+    /// asked with the Basic credentials when there are any, anonymously (which
+    /// public registries answer with a pull-only token) when not.
+    async fn fetch_token(&self, challenge: &Challenge, what: &str) -> Result<String, ClientError> {
+        let for_what = format!("the token for {what} from {}", challenge.realm);
+        let url = challenge.token_url().ok_or_else(|| ClientError::Protocol {
+            what: what.to_owned(),
+            problem: format!(
+                "its challenge names `{}` as the token service, which is not an http(s) URL",
+                challenge.realm
+            ),
+        })?;
+        let mut request = self.http.get(url.clone());
         if let Some((user, token)) = &self.credentials {
             request = request.basic_auth(user, Some(token));
         }
-        let response = build(request)
+        let response = request
             .send()
             .await
             .map_err(|source| ClientError::Unreachable {
                 url: url.to_string(),
                 source,
             })?;
-        if response.status().is_success() {
-            return Ok(response);
+        if !response.status().is_success() {
+            let (status, code, message) = self.refusal_of(response).await;
+            return Err(ClientError::TokenRefused {
+                realm: challenge.realm.clone(),
+                what: what.to_owned(),
+                status,
+                code,
+                message,
+            });
         }
+        let reply: TokenReply = response.json().await.map_err(|e| ClientError::Protocol {
+            what: for_what.clone(),
+            problem: e.to_string(),
+        })?;
+        reply.into_token().ok_or_else(|| ClientError::Protocol {
+            what: for_what,
+            problem: "the reply holds no `token` or `access_token`".to_owned(),
+        })
+    }
+
+    /// The refusal a failed response stands for, with the OCI error it carries.
+    async fn refusal(&self, response: reqwest::Response, what: &str) -> ClientError {
+        let (status, code, message) = self.refusal_of(response).await;
+        ClientError::Refused {
+            what: what.to_owned(),
+            status,
+            code,
+            message,
+        }
+    }
+
+    /// A failed response's status, error code and message (with a hint on what
+    /// to give when it is a `401`).
+    async fn refusal_of(&self, response: reqwest::Response) -> (u16, String, String) {
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
         let (code, message) = match serde_json::from_str::<ErrorBody>(&body) {
@@ -169,12 +282,7 @@ impl Client {
         } else {
             message
         };
-        Err(ClientError::Refused {
-            what: what.to_owned(),
-            status: status.as_u16(),
-            code,
-            message,
-        })
+        (status.as_u16(), code, message)
     }
 
     /// A response's whole body.
@@ -220,7 +328,7 @@ impl Client {
                 let sent = self
                     .send(Method::PATCH, location.clone(), &what, |r| {
                         r.header(CONTENT_TYPE, "application/octet-stream")
-                            .header(CONTENT_RANGE, range)
+                            .header(CONTENT_RANGE, &range)
                             .body(chunk.to_vec())
                     })
                     .await?;
@@ -232,10 +340,9 @@ impl Client {
         location
             .query_pairs_mut()
             .append_pair("digest", &digest.to_string());
-        let body = rest.to_vec();
         self.send(Method::PUT, location, &what, |r| {
             r.header(CONTENT_TYPE, "application/octet-stream")
-                .body(body)
+                .body(rest.to_vec())
         })
         .await?;
         Ok(digest)
@@ -267,9 +374,8 @@ impl Client {
     ) -> Result<Digest, ClientError> {
         let url = self.url_of(&format!("/v2/{name}/manifests/{target}"))?;
         let what = format!("the manifest {name}:{target}");
-        let (media_type, body) = (media_type.to_owned(), manifest.to_vec());
         self.send(Method::PUT, url, &what, |r| {
-            r.header(CONTENT_TYPE, media_type).body(body)
+            r.header(CONTENT_TYPE, media_type).body(manifest.to_vec())
         })
         .await?;
         Ok(Digest::of(manifest))
@@ -285,7 +391,7 @@ impl Client {
         let what = format!("the manifest {name}:{target}");
         let accept = format!("{MANIFEST_MEDIA_TYPE}, {INDEX_MEDIA_TYPE}");
         let response = self
-            .send(Method::GET, url, &what, |r| r.header(ACCEPT, accept))
+            .send(Method::GET, url, &what, |r| r.header(ACCEPT, &accept))
             .await?;
         let header = |name: &str| {
             response
@@ -369,12 +475,12 @@ impl Client {
     }
 }
 
-impl ClientError {
-    /// The HTTP status of a refusal.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Self::Refused { status, .. } => StatusCode::from_u16(*status).ok(),
-            _ => None,
-        }
-    }
+/// The `Bearer` challenge of a `401`, if it carries one.
+fn bearer_challenge(response: &reqwest::Response) -> Option<Challenge> {
+    response
+        .headers()
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(Challenge::parse)
 }

@@ -19,7 +19,8 @@ pub struct RegistryArgs {
     #[arg(long, env = "RUNTARA_REGISTRY", value_name = "URL")]
     pub registry: String,
     /// The token (or password) pushes and protected pulls carry, as the password
-    /// of Basic credentials.
+    /// of Basic credentials; to the registry's token service instead when it has
+    /// one (GHCR: a personal access token).
     #[arg(
         long,
         env = "RUNTARA_REGISTRY_TOKEN",
