@@ -885,11 +885,23 @@ impl TokenService {
     }
 
     /// The tokens given so far.
+    /// The tokens given so far, each scope's actions sorted: the registry
+    /// names them in no fixed order ("push,pull" or "pull,push").
     fn given(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.log)
             .unwrap()
             .lines()
-            .map(|line| json(line, "the token service's log"))
+            .map(|line| {
+                let mut given = json(line, "the token service's log");
+                for scope in given["scope"].as_array_mut().unwrap() {
+                    let text = scope.as_str().unwrap();
+                    let (resource, actions) = text.rsplit_once(':').unwrap();
+                    let mut actions: Vec<&str> = actions.split(',').collect();
+                    actions.sort_unstable();
+                    *scope = Value::String(format!("{resource}:{}", actions.join(",")));
+                }
+                given
+            })
             .collect()
     }
 }
