@@ -2,8 +2,9 @@
 //! under plain `wasmtime run -S http` and keeps its state in a real `runtara
 //! serve` process on loopback. A run killed with SIGKILL (and the core restarted
 //! meanwhile) resumes without redoing finished steps; pause, resume and cancel
-//! sent through the management API stop and continue it; and the instance routes
-//! the adapter calls refuse bad requests without writing anything.
+//! sent through the management API stop and continue it; the instance routes
+//! the adapter calls refuse bad requests without writing anything; and a taken
+//! signal is given again to a run that lost it, while a late one is refused.
 //!
 //! Scenarios: `tests/durable/file-steps.json` appends `first` to a file, sleeps
 //! durably, then appends `second` (a step run twice shows in the file);
@@ -235,4 +236,60 @@ fn the_adapter_routes_refuse_bad_requests_and_write_nothing() {
     assert_eq!(status, 409, "{refused}");
     assert_eq!(refused["error"]["code"], "INSTANCE_ENDED");
     assert_eq!(core.instance("live")["output"], json!({"ok": true}));
+}
+
+/// `take-signal` as the adapter calls it: `DELETE .../signals/{signal_id}`.
+fn take_signal(core: &Core, id: &str, signal_id: &str) -> Value {
+    let (status, taken) = core.call(
+        "acme-token",
+        "acme",
+        "DELETE",
+        &format!("/instances/{id}/signals/{signal_id}"),
+        None,
+    );
+    assert_eq!(status, 200, "{taken}");
+    taken
+}
+
+#[test]
+fn a_taken_signal_is_given_again_until_its_step_is_saved_and_a_late_one_is_refused() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let (status, registered) = core.post("waiting", "register", None);
+    assert_eq!(status, 200, "{registered}");
+    assert_eq!(take_signal(&core, "waiting", "approve")["arrived"], false);
+
+    // A signal sent twice before the step takes it: the later one counts.
+    for by in ["ana", "bo"] {
+        let (status, sent) = core.post("waiting", "signals/approve", Some(json!({"by": by})));
+        assert_eq!(status, 202, "{sent}");
+    }
+    let bo = json!({"arrived": true, "payload": {"by": "bo"}});
+    assert_eq!(take_signal(&core, "waiting", "approve"), bo);
+
+    // The run took it and died before its checkpoint (or the reply was lost):
+    // asked again, after a restart of the core too, it is the same signal.
+    assert_eq!(take_signal(&core, "waiting", "approve"), bo);
+    core.kill();
+    let core = setup.core(&[]);
+    assert_eq!(take_signal(&core, "waiting", "approve"), bo);
+
+    // A signal sent after the step took one would never be seen: refused.
+    let (status, refused) = core.post("waiting", "signals/approve", Some(json!({"by": "cy"})));
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "SIGNAL_ALREADY_TAKEN");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("'approve'") && message.contains("'waiting'"),
+        "{message}"
+    );
+    assert_eq!(take_signal(&core, "waiting", "approve"), bo);
+    // Another wait of the run (`loop[1].approve`, as the adapter encodes it) has a
+    // signal of its own.
+    let (status, _) = core.post("waiting", "signals/loop%5B1%5D.approve", Some(json!(1)));
+    assert_eq!(status, 202);
+    assert_eq!(
+        take_signal(&core, "waiting", "loop%5B1%5D.approve"),
+        json!({"arrived": true, "payload": 1})
+    );
 }

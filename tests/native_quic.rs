@@ -1,9 +1,10 @@
 //! Native binaries that keep their durable instance in the core service over QUIC
 //! (`RUNTARA_QUIC_ADDR`), against a real `runtara serve --quic` process on
 //! loopback: a binary killed with SIGKILL (and the core restarted meanwhile)
-//! resumes without redoing finished steps; pause, resume and cancel sent through
-//! the management API stop and continue it; and the QUIC endpoint refuses bad
-//! calls without writing anything.
+//! resumes without redoing finished steps; a running binary rides out a restart
+//! of the core; pause, resume and cancel sent through the management API stop
+//! and continue it; and the QUIC endpoint refuses bad calls without writing
+//! anything.
 //!
 //! Scenarios: `tests/durable/file-steps.json` appends `first` to a file, sleeps
 //! durably, then appends `second` (a step run twice shows in the file);
@@ -37,11 +38,16 @@ fn binary(scenario: &str) -> PathBuf {
 /// The core of `setup` with its QUIC endpoint; the certificate and key are made
 /// (and kept) in the set-up's directory.
 fn quic_core(setup: &Setup) -> Core {
+    quic_core_at(setup, "127.0.0.1:0")
+}
+
+/// [`quic_core`] with its QUIC endpoint on `address`.
+fn quic_core_at(setup: &Setup, address: &str) -> Core {
     let cert = cert(setup);
     let key = setup.dir.path().join("quic-key.pem");
     setup.core(&[
         "--quic",
-        "127.0.0.1:0",
+        address,
         "--quic-cert",
         cert.to_str().unwrap(),
         "--quic-key",
@@ -109,6 +115,33 @@ fn a_killed_binary_resumes_from_the_core_across_a_core_restart() {
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("INSTANCE_ENDED"), "{stderr}");
     assert_eq!(run.log(), "first\nsecond\n");
+}
+
+#[test]
+fn a_running_binary_rides_out_a_restart_of_the_core() {
+    let setup = Setup::new();
+    let core = quic_core(&setup);
+    let address = core.quic_addr();
+    let run = Run::new("crash", json!({"waitMs": 4000}));
+    let child = spawn(&run, &binary("file-steps"), &setup, &core);
+    core.wait_for_step("crash", "first");
+
+    // While the binary sleeps, the core dies and comes back on the same address.
+    core.kill();
+    let core = quic_core_at(&setup, &address);
+    let (code, stdout) = run.finish(child);
+    assert_eq!(code, Some(0), "{}", run.stderr());
+    assert_eq!(json(&stdout, "stdout")["written"], 7);
+    assert_eq!(run.log(), "first\nsecond\n", "a finished step ran twice");
+    assert_eq!(core.instance("crash")["status"], "completed");
+    assert_eq!(core.steps("crash"), ["first", "wait", "second", "done"]);
+    // The restarted core, holding the same TLS key, reset the old connection
+    // rather than leave the binary waiting for it to time out.
+    assert!(
+        run.stderr().contains("reset by peer") && run.stderr().contains("trying again"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@
 //! connection (the wire format is `runtara_protocol`'s); a binary started again
 //! with the same instance id finds the checkpoints earlier runs saved. A durable
 //! sleep waits in place for what the core says is left of it: the core records its
-//! end at the first ask, so a binary killed in a sleep waits only the rest.
+//! end at the first ask, so a binary killed in a sleep waits only the rest. A call
+//! that gets no reply is tried again, on a new connection when the old one is
+//! lost, so a core restarted within a few seconds goes unnoticed by the run.
 
 use std::fmt::Display;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
@@ -27,6 +29,17 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 /// How often an idle connection tells the core it is still there, so that a long
 /// step or sleep between two calls does not let the connection time out.
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a connection may hear nothing from the core before it counts as lost.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(15);
+/// The waits before the further attempts of a call that got no reply: a core
+/// restarted within a few seconds goes unnoticed by the run.
+const RETRY_WAITS: [Duration; 3] = [
+    Duration::from_millis(250),
+    Duration::from_secs(1),
+    Duration::from_secs(4),
+];
 
 /// Where the core is, and which instance the run is.
 pub struct QuicConfig {
@@ -65,12 +78,15 @@ impl QuicConfig {
     }
 }
 
-/// One instance kept by the core, over one QUIC connection.
+/// One instance kept by the core, over one QUIC connection (made again when it is
+/// lost).
 pub struct Quic {
     /// Drives the connection on a thread of its own, between calls too: keep-alives
     /// and acknowledgements go on while the workflow runs a step or sleeps.
     runtime: tokio::runtime::Runtime,
     endpoint: Endpoint,
+    client: quinn::ClientConfig,
+    address: SocketAddr,
     connection: Connection,
     config: QuicConfig,
 }
@@ -104,23 +120,22 @@ impl Quic {
         let (endpoint, connection) = runtime
             .block_on(async {
                 let endpoint = Endpoint::client(local).map_err(|e| e.to_string())?;
-                let connecting = endpoint
-                    .connect_with(client, address, QUIC_SERVER_NAME)
-                    .map_err(|e| e.to_string())?;
-                let connection = connecting.await.map_err(|e| e.to_string())?;
+                let connection = open(&endpoint, &client, address).await?;
                 Ok((endpoint, connection))
             })
             .map_err(|e: String| unreachable(&e))?;
         Ok(Self {
             runtime,
             endpoint,
+            client,
+            address,
             connection,
             config,
         })
     }
 
     /// Makes `call` on the instance and parses the body of the reply.
-    fn call<T: DeserializeOwned>(&self, call: Call) -> Result<T, String> {
+    fn call<T: DeserializeOwned>(&mut self, call: Call) -> Result<T, String> {
         let request = QuicRequest {
             token: self.config.token.clone(),
             tenant_id: self.config.tenant.clone(),
@@ -128,15 +143,51 @@ impl Quic {
             call,
         };
         let request = serde_json::to_vec(&request).map_err(|e| self.at(e))?;
-        let reply = self
-            .runtime
-            .block_on(exchange(&self.connection, &request))
-            .map_err(|e| self.at(format_args!("no reply: {e}")))?;
+        let reply = self.exchange(&request)?;
         match serde_json::from_slice(&reply) {
             Ok(QuicReply::Ok(body)) => serde_json::from_value(body)
                 .map_err(|e| self.at(format_args!("unexpected reply: {e}"))),
             Ok(QuicReply::Error(error)) => Err(self.at(error)),
             Err(e) => Err(self.at(format_args!("unexpected reply: {e}"))),
+        }
+    }
+
+    /// Sends `request` and reads the reply. When none comes, it tries again after
+    /// each of [`RETRY_WAITS`], on a new connection when the one it had is lost.
+    /// Every call is safe to repeat: the core keeps the first checkpoint of a step,
+    /// the end a sleep was first given and a taken signal (a repeated log event is
+    /// recorded twice). An error the core answers is not tried again.
+    fn exchange(&mut self, request: &[u8]) -> Result<Vec<u8>, String> {
+        let mut waits = RETRY_WAITS.iter();
+        loop {
+            let error = match self.runtime.block_on(attempt(&self.connection, request)) {
+                Ok(reply) => return Ok(reply),
+                Err(error) => error,
+            };
+            // The stream's error only says "connection lost"; the connection says why.
+            let lost = self.connection.close_reason();
+            let error = match &lost {
+                Some(why) => format!("the connection was lost ({why})"),
+                None => error,
+            };
+            let Some(wait) = waits.next() else {
+                return Err(self.at(format_args!("no reply: {error}")));
+            };
+            eprintln!(
+                "{}; trying again in {} ms",
+                self.at(format_args!("no reply: {error}")),
+                wait.as_millis()
+            );
+            std::thread::sleep(*wait);
+            if lost.is_some() {
+                let reconnected =
+                    self.runtime
+                        .block_on(open(&self.endpoint, &self.client, self.address));
+                match reconnected {
+                    Ok(connection) => self.connection = connection,
+                    Err(error) => eprintln!("{}", self.at(format_args!("cannot connect: {error}"))),
+                }
+            }
         }
     }
 
@@ -147,7 +198,7 @@ impl Quic {
 
     /// Makes a call that cannot report a failure to the workflow: the failure goes
     /// to stderr.
-    fn report(&self, what: &str, call: Call) {
+    fn report(&mut self, what: &str, call: Call) {
         if let Err(error) = self.call::<IgnoredAny>(call) {
             eprintln!(
                 "cannot record {what} of instance {}: {error}",
@@ -252,9 +303,24 @@ impl Durable for Quic {
     }
 }
 
+/// A connection to the core at `address`, within [`CONNECT_TIMEOUT`].
+async fn open(
+    endpoint: &Endpoint,
+    client: &quinn::ClientConfig,
+    address: SocketAddr,
+) -> Result<Connection, String> {
+    let connecting = endpoint
+        .connect_with(client.clone(), address, QUIC_SERVER_NAME)
+        .map_err(|e| e.to_string())?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+        Ok(connected) => connected.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())),
+    }
+}
+
 /// One call on a stream of its own: the request written and finished, then the
 /// whole reply read.
-async fn exchange(connection: &Connection, request: &[u8]) -> Result<Vec<u8>, String> {
+async fn attempt(connection: &Connection, request: &[u8]) -> Result<Vec<u8>, String> {
     let (mut send, mut receive) = connection.open_bi().await.map_err(|e| e.to_string())?;
     send.write_all(request).await.map_err(|e| e.to_string())?;
     send.finish().map_err(|e| e.to_string())?;
@@ -288,6 +354,7 @@ fn client_config(path: &Path) -> Result<quinn::ClientConfig, String> {
     let tls = quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| e.to_string())?;
     let mut transport = quinn::TransportConfig::default();
     transport.keep_alive_interval(Some(KEEP_ALIVE));
+    transport.max_idle_timeout(Some(IDLE_TIMEOUT.try_into().map_err(|e| format!("{e}"))?));
     let mut config = quinn::ClientConfig::new(Arc::new(tls));
     config.transport_config(Arc::new(transport));
     Ok(config)

@@ -6,6 +6,15 @@ use sqlx::Row;
 
 use super::{InstanceKey, Store, StoreError, now_ms, parse_json};
 
+/// What became of a signal sent to an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalDelivery {
+    /// It waits for its step, or replaced a signal the step had not taken yet.
+    Delivered,
+    /// The step took an earlier signal; this one is not kept.
+    AlreadyTaken,
+}
+
 /// One entry of an instance's history: a finished step (its checkpoint) or an event.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HistoryEntry {
@@ -107,19 +116,21 @@ impl Store {
         Ok(recorded)
     }
 
-    /// Delivers `payload` to the WaitForSignal step `signal_id` of the instance
-    /// (replacing a signal not yet taken).
+    /// Delivers `payload` to the WaitForSignal step `signal_id` of the instance,
+    /// replacing a signal sent before that the step has not taken yet. A signal the
+    /// step has taken is kept as it was: the step would never see another.
     pub async fn send_signal(
         &self,
         key: &InstanceKey,
         signal_id: &str,
         payload: &Value,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
+    ) -> Result<SignalDelivery, StoreError> {
+        let written = sqlx::query(
             "INSERT INTO signals (tenant_id, instance_id, signal_id, payload, created_at)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (tenant_id, instance_id, signal_id)
-             DO UPDATE SET payload = excluded.payload, created_at = excluded.created_at",
+             DO UPDATE SET payload = excluded.payload, created_at = excluded.created_at
+             WHERE signals.taken_at IS NULL",
         )
         .bind(&key.tenant)
         .bind(&key.instance)
@@ -128,22 +139,34 @@ impl Store {
         .bind(now_ms())
         .execute(self.pool())
         .await?;
-        Ok(())
+        // Nothing written: the signal there was taken (the update's condition).
+        Ok(if written.rows_affected() > 0 {
+            SignalDelivery::Delivered
+        } else {
+            SignalDelivery::AlreadyTaken
+        })
     }
 
-    /// Takes (removes and returns) the signal addressed to `signal_id`, if it arrived.
+    /// The signal addressed to `signal_id`, if it arrived, marked taken.
+    ///
+    /// Taking is repeatable: the signal stays, so a run that stops after taking it
+    /// but before its step's checkpoint is saved (a crash, a reply lost on the
+    /// way) gets the same payload when it asks again. Once the checkpoint is
+    /// saved, a resumed run replays the step and does not ask.
     pub async fn take_signal(
         &self,
         key: &InstanceKey,
         signal_id: &str,
     ) -> Result<Option<Value>, StoreError> {
         let payload: Option<String> = sqlx::query_scalar(
-            "DELETE FROM signals WHERE tenant_id = $1 AND instance_id = $2 AND signal_id = $3
+            "UPDATE signals SET taken_at = COALESCE(taken_at, $4)
+             WHERE tenant_id = $1 AND instance_id = $2 AND signal_id = $3
              RETURNING payload",
         )
         .bind(&key.tenant)
         .bind(&key.instance)
         .bind(signal_id)
+        .bind(now_ms())
         .fetch_optional(self.pool())
         .await?;
         payload

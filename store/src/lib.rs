@@ -20,7 +20,7 @@ use sqlx::{AnyPool, Executor, SqlSafeStr};
 
 pub use context::{CheckpointReply, RunStart, SleepLeft, json_or_text};
 pub use instances::{Instance, Status};
-pub use journal::HistoryEntry;
+pub use journal::{HistoryEntry, SignalDelivery};
 pub use runtara_runtime::Control;
 
 /// Which instance: rows are keyed by tenant and instance id together.
@@ -90,6 +90,11 @@ fn migrator() -> Migrator {
             "components",
             include_str!("../migrations/0002_components.sql"),
         ),
+        migration(
+            3,
+            "signal receipts",
+            include_str!("../migrations/0003_signal_receipts.sql"),
+        ),
     ])
 }
 
@@ -133,9 +138,10 @@ impl Store {
 }
 
 /// Applies the migrations. Two processes that open a new store at once (two runs
-/// sharing a state file) both apply them: the statements are idempotent, and the
-/// one that loses the race to record a migration finds it recorded when it tries
-/// again. (PostgreSQL serialises migrations with an advisory lock; SQLite does not.)
+/// sharing a state file) both apply them: each migration runs in a transaction
+/// that also records it, so the one that loses the race (its statements fail, or
+/// recording does) finds the migration recorded when it tries again.
+/// (PostgreSQL serialises migrations with an advisory lock; SQLite does not.)
 async fn migrate(pool: &AnyPool, url: &str) -> Result<(), StoreError> {
     const ATTEMPTS: usize = 3;
     let migrator = migrator();

@@ -8,7 +8,7 @@
 //! | `GET /instances/{id}` | status, input, output, error |
 //! | `GET /instances/{id}/history` | finished steps and events, in order |
 //! | `POST /instances/{id}/pause`, `/resume`, `/cancel` | stop at the next checkpoint, go on, end |
-//! | `POST /instances/{id}/signals/{signal_id}` | answer a WaitForSignal step (body: the payload) |
+//! | `POST /instances/{id}/signals/{signal_id}` | answer a WaitForSignal step (body: the payload); 409 once the step took one |
 //!
 //! The instance routes that the `durable-http` adapter calls, for a component run
 //! elsewhere (`wasmtime run -S http`), are in [`super::adapter_api`].
@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use super::adapter_api;
 use super::auth::{Refusal, Tokens};
 use super::core::Core;
-use crate::store::{Control, Instance, InstanceKey, Status, StoreError};
+use crate::store::{Control, Instance, InstanceKey, SignalDelivery, Status, StoreError};
 
 /// The largest component the API accepts.
 const MAX_COMPONENT_BYTES: usize = 256 << 20;
@@ -406,10 +406,21 @@ async fn signal(
             )
         })?
     };
-    api.core
+    let delivery = api
+        .core
         .store()
         .send_signal(&key, &signal_id, &payload)
         .await?;
+    if delivery == SignalDelivery::AlreadyTaken {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "SIGNAL_ALREADY_TAKEN",
+            format!(
+                "the step waiting for signal '{signal_id}' of {key} already took a signal; \
+                 this one would never be seen"
+            ),
+        ));
+    }
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "instanceId": key.instance, "signalId": signal_id })),

@@ -51,6 +51,8 @@ pub enum QuicError {
 /// (generated there when neither exists).
 pub fn endpoint(addr: SocketAddr, cert: &Path, key: &Path) -> Result<quinn::Endpoint, QuicError> {
     let (chain, key) = certificate(cert, key)?;
+    let mut endpoint_config = quinn::EndpointConfig::default();
+    keep_across_restarts(&mut endpoint_config, &key);
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
@@ -61,7 +63,34 @@ pub fn endpoint(addr: SocketAddr, cert: &Path, key: &Path) -> Result<quinn::Endp
     tls.alpn_protocols = vec![QUIC_ALPN.to_vec()];
     let crypto = QuicServerConfig::try_from(tls).map_err(|e| QuicError::Tls(e.to_string()))?;
     let config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
-    quinn::Endpoint::server(config, addr).map_err(|source| QuicError::Bind { addr, source })
+    let bind = |source| QuicError::Bind { addr, source };
+    let socket = std::net::UdpSocket::bind(addr).map_err(bind)?;
+    quinn::Endpoint::new(
+        endpoint_config,
+        Some(config),
+        socket,
+        Arc::new(quinn::TokioRuntime),
+    )
+    .map_err(bind)
+}
+
+/// Makes the endpoint's keys from its TLS key (only its holder can make them),
+/// so that they stay the same across restarts: the one that signs stateless
+/// resets, and the one its connection ids are made with. A core started again on
+/// the same address then recognises the connection ids the one before gave out,
+/// and resets those connections at their next packet: the binaries connect again
+/// at once instead of waiting for their idle timeout.
+fn keep_across_restarts(config: &mut quinn::EndpointConfig, key: &PrivateKeyDer<'_>) {
+    use ring::hmac::{HMAC_SHA256, Key, sign};
+    let tls_key = Key::new(HMAC_SHA256, key.secret_der());
+    let reset = sign(&tls_key, b"runtara quic stateless reset key");
+    config.reset_key(Arc::new(Key::new(HMAC_SHA256, reset.as_ref())));
+    let mut cid_key = [0; 8];
+    cid_key.copy_from_slice(&sign(&tls_key, b"runtara quic connection id key").as_ref()[..8]);
+    let cid_key = u64::from_le_bytes(cid_key);
+    config.cid_generator(move || {
+        Box::new(quinn_proto::HashedConnectionIdGenerator::from_key(cid_key))
+    });
 }
 
 /// The certificate chain and key from the PEM files, generating both first when
