@@ -884,7 +884,6 @@ impl TokenService {
         )
     }
 
-    /// The tokens given so far.
     /// The tokens given so far, each scope's actions sorted: the registry
     /// names them in no fixed order ("push,pull" or "pull,push").
     fn given(&self) -> Vec<Value> {
