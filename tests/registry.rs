@@ -2,7 +2,9 @@
 //! `runtara publish`, `pull`, `search`, `inspect --registry` and `compose
 //! --registry` against it; chunked and concurrent uploads; bad requests refused
 //! with the OCI error codes, leaving nothing half-written in the registry's
-//! directory; and the same publish and pull against the reference registry
+//! directory; large uploads streamed to disk, and refused ones never read, in
+//! bounded memory; a client that bounds what it reads and how long it waits;
+//! and the same publish and pull against the reference registry
 //! (Debian's `docker-registry`, distribution 2.8), and components exchanged with
 //! oras, a standard OCI client.
 
@@ -14,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use runtara_registry::client::Client;
+use runtara_registry::client::{Client, ClientError};
 use runtara_registry::digest::Digest;
 use runtara_registry::reference::Name;
 use serde_json::{Value, json};
@@ -89,6 +91,24 @@ impl Registry {
 
     fn client(&self, token: Option<&str>) -> Client {
         Client::new(&self.url, token.map(str::to_owned)).unwrap()
+    }
+
+    /// The registry process's peak resident memory so far (`VmHWM`), in bytes.
+    fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| {
+                value
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no VmHWM in {status}"));
+        kib * 1024
     }
 }
 
@@ -174,8 +194,9 @@ fn a_published_agent_is_pulled_searched_and_inspected_byte_for_byte() {
             .unwrap()
             .parse()
             .unwrap();
+        let size = manifest["config"]["size"].as_u64().unwrap();
         let config: Value =
-            serde_json::from_slice(&client.blob(&name, &digest).await.unwrap()).unwrap();
+            serde_json::from_slice(&client.blob(&name, &digest, size).await.unwrap()).unwrap();
         (manifest, config)
     });
     assert_eq!(
@@ -264,7 +285,8 @@ fn a_large_component_uploads_in_chunks() {
     let name: Name = "runtara/text".parse().unwrap();
     let client = registry.client(Some(TOKEN)).with_chunk_size(256 * 1024);
     let digest = block_on(client.push_blob(&name, &text)).unwrap();
-    assert_eq!(block_on(client.blob(&name, &digest)).unwrap(), text);
+    let size = text.len() as u64;
+    assert_eq!(block_on(client.blob(&name, &digest, size)).unwrap(), text);
     assert_eq!(
         registry.files("blobs"),
         [format!("sha256/{}", digest.hex())]
@@ -283,6 +305,25 @@ fn a_large_component_uploads_in_chunks() {
             .unwrap()
     };
     assert_eq!(chunk("0-4", b"hello").status(), 202);
+    // A chunk cut off midway is not kept: its bytes are written as they arrive,
+    // and dropped when the client goes away.
+    let received = || {
+        let status = http.get(&location).bearer_auth(TOKEN).send().unwrap();
+        status.headers()["range"].to_str().unwrap().to_owned()
+    };
+    let mut cut = std::net::TcpStream::connect(registry.url.trim_start_matches("http://")).unwrap();
+    write!(
+        cut,
+        "PATCH {} HTTP/1.1\r\nHost: registry\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 1000\r\n\r\n{}",
+        location.trim_start_matches(&registry.url),
+        "x".repeat(500)
+    )
+    .unwrap();
+    wait_until("the cut chunk's bytes are written", || {
+        received() == "0-504"
+    });
+    drop(cut);
+    wait_until("the cut chunk is dropped", || received() == "0-4");
     let out_of_order = chunk("9-13", b"world");
     assert_eq!(out_of_order.status(), 416);
     assert_eq!(oci_code(out_of_order), "BLOB_UPLOAD_INVALID");
@@ -302,7 +343,7 @@ fn a_large_component_uploads_in_chunks() {
     );
     let name: Name = "runtara/by-hand".parse().unwrap();
     assert_eq!(
-        block_on(client.blob(&name, &digest)).unwrap(),
+        block_on(client.blob(&name, &digest, 11)).unwrap(),
         b"hello world"
     );
     registry.assert_nothing_half_written();
@@ -332,11 +373,23 @@ fn concurrent_pushes_of_one_blob_store_it_once() {
         registry.files("blobs")
     );
     let client = registry.client(None);
-    assert_eq!(block_on(client.blob(&name, &digests[0])).unwrap(), utils);
+    let size = utils.len() as u64;
+    assert_eq!(
+        block_on(client.blob(&name, &digests[0], size)).unwrap(),
+        utils
+    );
     registry.assert_nothing_half_written();
 }
 
-/// Starts an upload to repository `name` by hand; its URL.
+/// Waits until `done` holds, failing after a minute.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(60), "{what}: never");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn an_abandoned_upload_expires() {
     let registry = Registry::start(&["--upload-expiry", "2s"]);
@@ -372,6 +425,7 @@ fn an_abandoned_upload_expires() {
     registry.assert_nothing_half_written();
 }
 
+/// Starts an upload to repository `name` by hand; its URL.
 fn start_upload(registry: &Registry, name: &str) -> String {
     let started = reqwest::blocking::Client::new()
         .post(format!("{}/v2/{name}/blobs/uploads/", registry.url))
@@ -505,6 +559,12 @@ fn bad_requests_get_oci_error_codes_and_leave_nothing_behind() {
         .unwrap();
     assert_eq!(oci_code(escaped), "NAME_INVALID");
 
+    // A manifest over the 4 MiB a manifest may be.
+    let manifest_head = format!(
+        "PUT /v2/runtara/x/manifests/1.0.0 HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/vnd.oci.image.manifest.v1+json"
+    );
+    assert_eq!(send_streamed(&registry.url, &manifest_head, 5 << 20), 413);
+
     // Over the size limit: in one request, and a chunked upload that grows past it.
     let big = vec![7u8; 1500];
     let oversized = http
@@ -571,6 +631,208 @@ fn protected_pulls_need_the_token() {
         &registry.url,
         &["pull", "runtara/crypto:0.1.0"],
     ));
+}
+
+/// The size of the uploads that memory is measured against: larger than the
+/// registry's memory, so that one held whole would show.
+const LARGE_BYTES: u64 = 300 * 1000 * 1000;
+
+/// Bytes made as they are read, never held whole: the same `left` of them each time.
+struct Generated {
+    left: u64,
+    at: usize,
+    pattern: Vec<u8>,
+}
+
+impl Generated {
+    fn new(length: u64) -> Self {
+        let pattern = (0..65_521u32).map(|i| ((i * 7919) >> 3) as u8).collect();
+        Self {
+            left: length,
+            at: 0,
+            pattern,
+        }
+    }
+}
+
+impl Read for Generated {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.pattern[self.at..];
+        let count = buffer.len().min(rest.len()).min(self.left as usize);
+        buffer[..count].copy_from_slice(&rest[..count]);
+        self.at = (self.at + count) % self.pattern.len();
+        self.left -= count as u64;
+        Ok(count)
+    }
+}
+
+/// Sends a request that starts with `head` (its request line and headers) and
+/// carries `length` generated bytes, over a connection of its own, reading the
+/// answer while the body is still being sent (a server that refuses it stops
+/// reading); the answer's status.
+fn send_streamed(url: &str, head: &str, length: u64) -> u16 {
+    let stream = std::net::TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(300)))
+        .unwrap();
+    let mut sending = stream.try_clone().unwrap();
+    let request = format!(
+        "{head}\r\nHost: registry\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    );
+    let sender = std::thread::spawn(move || {
+        sending.write_all(request.as_bytes())?;
+        std::io::copy(&mut Generated::new(length), &mut sending)
+    });
+    let mut status_line = String::new();
+    BufReader::new(stream)
+        .read_line(&mut status_line)
+        .unwrap_or_else(|e| panic!("no answer to {head}: {e}"));
+    // Refused: the rest of the body cannot be sent, which is the point.
+    let _ = sender.join().unwrap();
+    status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {status_line}"))
+}
+
+#[test]
+fn an_unauthenticated_upload_is_refused_before_its_body_is_read() {
+    let registry = Registry::start(&["--max-blob-size", "400000000"]);
+    let before = registry.peak_memory();
+    let digest = Digest::of(b"anything");
+    let status = send_streamed(
+        &registry.url,
+        &format!("POST /v2/runtara/x/blobs/uploads/?digest={digest} HTTP/1.1"),
+        LARGE_BYTES,
+    );
+    assert_eq!(status, 401);
+    let grown = registry.peak_memory().saturating_sub(before);
+    assert!(
+        grown < 16 << 20,
+        "the registry's peak memory grew by {grown} bytes while refusing a {LARGE_BYTES}-byte upload"
+    );
+    assert_eq!(registry.files("blobs"), Vec::<String>::new());
+    registry.assert_nothing_half_written();
+}
+
+#[test]
+fn a_large_upload_is_streamed_to_disk_in_bounded_memory() {
+    let registry = Registry::start(&["--max-blob-size", "400000000"]);
+    let digest = Digest::of_reader(Generated::new(LARGE_BYTES)).unwrap();
+    let before = registry.peak_memory();
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let body = reqwest::blocking::Body::sized(Generated::new(LARGE_BYTES), LARGE_BYTES);
+    let stored = http
+        .post(format!(
+            "{}/v2/runtara/large/blobs/uploads/?digest={digest}",
+            registry.url
+        ))
+        .bearer_auth(TOKEN)
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(stored.status(), 201);
+    assert_eq!(
+        stored.headers()["docker-content-digest"],
+        digest.to_string().as_str()
+    );
+    let grown = registry.peak_memory().saturating_sub(before);
+    assert!(
+        grown < 64 << 20,
+        "the registry's peak memory grew by {grown} bytes while storing a {LARGE_BYTES}-byte blob"
+    );
+    let kept = registry.root.path().join("blobs/sha256").join(digest.hex());
+    assert_eq!(std::fs::metadata(&kept).unwrap().len(), LARGE_BYTES);
+    assert_eq!(
+        Digest::of_reader(std::fs::File::open(&kept).unwrap()).unwrap(),
+        digest
+    );
+    registry.assert_nothing_half_written();
+}
+
+/// A registry that answers each request by its request line with `answer`
+/// (`None`: it never answers), on a loopback port; its URL.
+fn fake_registry(answer: fn(&str) -> Option<Vec<u8>>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut request = String::new();
+                let mut line = String::new();
+                reader.read_line(&mut request).unwrap();
+                while reader.read_line(&mut line).unwrap() > 2 {
+                    line.clear();
+                }
+                match answer(&request) {
+                    Some(reply) => {
+                        let _ = (&stream).write_all(&reply);
+                    }
+                    None => std::thread::sleep(Duration::from_secs(120)),
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn the_client_refuses_answers_over_their_bound_and_gives_up_on_silence() {
+    let url = fake_registry(|request| {
+        if request.contains("/manifests/") {
+            // 5 MB, over the 4 MiB a manifest may be.
+            let mut reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 5000000\r\n\r\n".to_vec();
+            reply.resize(reply.len() + 5_000_000, b' ');
+            Some(reply)
+        } else if request.contains("/blobs/") {
+            // Chunks with no length announced, past the size the manifest declared.
+            let mut reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            for _ in 0..4 {
+                reply.extend_from_slice(b"10000\r\n");
+                reply.resize(reply.len() + 0x10000, b'x');
+                reply.extend_from_slice(b"\r\n");
+            }
+            reply.extend_from_slice(b"0\r\n\r\n");
+            Some(reply)
+        } else {
+            None
+        }
+    });
+    let client = Client::new(&url, None)
+        .unwrap()
+        .with_timeouts(Duration::from_secs(5), Duration::from_secs(1))
+        .unwrap();
+    let name: Name = "runtara/big".parse().unwrap();
+
+    let manifest = block_on(client.manifest(&name, &"1.0.0".parse().unwrap())).unwrap_err();
+    let said = manifest.to_string();
+    assert!(matches!(manifest, ClientError::TooLarge { .. }), "{said}");
+    assert!(
+        said.contains(&format!("{url}/v2/runtara/big/manifests/1.0.0"))
+            && said.contains("4194304 bytes"),
+        "{said}"
+    );
+
+    let digest = Digest::of(b"a small blob");
+    let blob = block_on(client.blob(&name, &digest, 1000)).unwrap_err();
+    let said = blob.to_string();
+    assert!(matches!(blob, ClientError::TooLarge { .. }), "{said}");
+    assert!(
+        said.contains(&format!("{url}/v2/runtara/big/blobs/{digest}"))
+            && said.contains("1000 bytes"),
+        "{said}"
+    );
+
+    let silent = block_on(client.tags(&name)).unwrap_err();
+    assert!(
+        matches!(&silent, ClientError::Unreachable { url: at, .. } if at.starts_with(&url)),
+        "{silent}"
+    );
 }
 
 /// Asserts that `file` holds the very bytes of the built component of `agent`.

@@ -2,8 +2,13 @@
 //! and `compose --registry` speak, to runtara's registry or any other.
 //!
 //! Everything fetched is checked against its digest before it is handed on.
+//! Every answer is read with a bound ([`MAX_REPLY_BYTES`], the manifest limit,
+//! or a blob's declared size), and every request with the timeouts
+//! [`CONNECT_TIMEOUT`] and [`READ_TIMEOUT`], so a registry that sends too much
+//! or goes silent cannot take a command's memory or hold it forever.
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use reqwest::header::{
     ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE,
@@ -14,10 +19,26 @@ use serde::Deserialize;
 use crate::artifact::{INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE};
 use crate::digest::Digest;
 use crate::reference::{Name, Target};
+use crate::server::MAX_MANIFEST_BYTES;
 use crate::token_auth::{Challenge, TokenReply};
 
 /// Blobs larger than this are uploaded in chunks of this size.
 pub const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// How long connecting to a registry, or to its token service, may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a request may wait for its answer (sending its body, at most one
+/// chunk of [`CHUNK_BYTES`], included), and then for each part of the answer's
+/// body: a large blob arriving steadily takes as long as it takes.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The largest answer other than a manifest or a blob: an error, a token
+/// service's reply, a tag list, the catalog.
+pub const MAX_REPLY_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The largest blob fetched, whatever a manifest declares.
+pub const MAX_BLOB_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Why a registry request failed.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +70,14 @@ pub enum ClientError {
     },
     #[error("the registry's answer to {what} makes no sense: {problem}")]
     Protocol { what: String, problem: String },
+    #[error("{what} from {url} is larger than the {limit} bytes it may be")]
+    TooLarge {
+        what: String,
+        url: String,
+        limit: u64,
+    },
+    #[error("cannot set up an HTTP client: {0}")]
+    Setup(reqwest::Error),
 }
 
 /// A manifest as fetched: its bytes, their digest and media type.
@@ -111,7 +140,7 @@ impl Client {
             .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
             .ok_or_else(|| ClientError::BadUrl(registry.to_owned()))?;
         Ok(Self {
-            http: reqwest::Client::new(),
+            http: http_client(CONNECT_TIMEOUT, READ_TIMEOUT)?,
             base,
             credentials: token.map(|token| (DEFAULT_USER.to_owned(), token)),
             bearer: Arc::default(),
@@ -125,6 +154,13 @@ impl Client {
             *name = user.to_owned();
         }
         self
+    }
+
+    /// Gives up connecting after `connect`, and waiting for an answer (or the
+    /// next part of one) after `read`, instead of [`CONNECT_TIMEOUT`] and [`READ_TIMEOUT`].
+    pub fn with_timeouts(mut self, connect: Duration, read: Duration) -> Result<Self, ClientError> {
+        self.http = http_client(connect, read)?;
+        Ok(self)
     }
 
     /// Uploads blobs larger than `bytes` in chunks of that size.
@@ -237,10 +273,12 @@ impl Client {
                 message,
             });
         }
-        let reply: TokenReply = response.json().await.map_err(|e| ClientError::Protocol {
-            what: for_what.clone(),
-            problem: e.to_string(),
-        })?;
+        let reply = read_capped(response, MAX_REPLY_BYTES, &for_what).await?;
+        let reply: TokenReply =
+            serde_json::from_slice(&reply).map_err(|e| ClientError::Protocol {
+                what: for_what.clone(),
+                problem: e.to_string(),
+            })?;
         reply.into_token().ok_or_else(|| ClientError::Protocol {
             what: for_what,
             problem: "the reply holds no `token` or `access_token`".to_owned(),
@@ -262,7 +300,10 @@ impl Client {
     /// to give when it is a `401`).
     async fn refusal_of(&self, response: reqwest::Response) -> (u16, String, String) {
         let status = response.status();
-        let body = response.text().await.unwrap_or_default();
+        let body = read_capped(response, MAX_REPLY_BYTES, "an error")
+            .await
+            .unwrap_or_default();
+        let body = String::from_utf8_lossy(&body);
         let (code, message) = match serde_json::from_str::<ErrorBody>(&body) {
             Ok(parsed) if !parsed.errors.is_empty() => {
                 let first = &parsed.errors[0];
@@ -283,18 +324,6 @@ impl Client {
             message
         };
         (status.as_u16(), code, message)
-    }
-
-    /// A response's whole body.
-    async fn body(&self, response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                url: self.base.to_string(),
-                source,
-            })?;
-        Ok(bytes.to_vec())
     }
 
     /// Whether repository `name` has the blob.
@@ -402,7 +431,7 @@ impl Client {
         };
         let media_type = header(CONTENT_TYPE.as_str()).unwrap_or_default();
         let announced = header("docker-content-digest");
-        let bytes = self.body(response).await?;
+        let bytes = read_capped(response, MAX_MANIFEST_BYTES as u64, &what).await?;
         let digest = Digest::of(&bytes);
         let expected = match target {
             Target::Digest(expected) => Some(expected.clone()),
@@ -424,12 +453,25 @@ impl Client {
         })
     }
 
-    /// Fetches a blob of `name`, checked against `digest`.
-    pub async fn blob(&self, name: &Name, digest: &Digest) -> Result<Vec<u8>, ClientError> {
+    /// Fetches a blob of `name`, checked against `digest`; `size` is what its
+    /// manifest declares, and more is refused (as is a size over [`MAX_BLOB_BYTES`]).
+    pub async fn blob(
+        &self,
+        name: &Name,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<Vec<u8>, ClientError> {
         let url = self.url_of(&format!("/v2/{name}/blobs/{digest}"))?;
         let what = format!("the blob {name}@{digest}");
+        if size > MAX_BLOB_BYTES {
+            return Err(ClientError::TooLarge {
+                what,
+                url: url.to_string(),
+                limit: MAX_BLOB_BYTES,
+            });
+        }
         let response = self.send(Method::GET, url, &what, |r| r).await?;
-        let bytes = self.body(response).await?;
+        let bytes = read_capped(response, size, &what).await?;
         let actual = Digest::of(&bytes);
         if &actual != digest {
             return Err(ClientError::DigestMismatch {
@@ -451,7 +493,8 @@ impl Client {
         let url = self.url_of(&format!("/v2/{name}/tags/list"))?;
         let what = format!("the tags of {name}");
         let response = self.send(Method::GET, url, &what, |r| r).await?;
-        let tags: Tags = response.json().await.map_err(|e| ClientError::Protocol {
+        let tags = read_capped(response, MAX_REPLY_BYTES, &what).await?;
+        let tags: Tags = serde_json::from_slice(&tags).map_err(|e| ClientError::Protocol {
             what,
             problem: e.to_string(),
         })?;
@@ -467,12 +510,58 @@ impl Client {
         let url = self.url_of("/v2/_catalog")?;
         let what = "the catalog".to_owned();
         let response = self.send(Method::GET, url, &what, |r| r).await?;
-        let catalog: Catalog = response.json().await.map_err(|e| ClientError::Protocol {
-            what,
-            problem: e.to_string(),
-        })?;
+        let catalog = read_capped(response, MAX_REPLY_BYTES, &what).await?;
+        let catalog: Catalog =
+            serde_json::from_slice(&catalog).map_err(|e| ClientError::Protocol {
+                what,
+                problem: e.to_string(),
+            })?;
         Ok(catalog.repositories)
     }
+}
+
+fn http_client(connect: Duration, read: Duration) -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .connect_timeout(connect)
+        .read_timeout(read)
+        .build()
+        .map_err(ClientError::Setup)
+}
+
+/// A response's body, refused as soon as it is known to be larger than `limit`
+/// bytes (by its `Content-Length`, or as it arrives): `what` names it in errors.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: u64,
+    what: &str,
+) -> Result<Vec<u8>, ClientError> {
+    let url = response.url().to_string();
+    let too_large = |url: String| ClientError::TooLarge {
+        what: what.to_owned(),
+        url,
+        limit,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
+        return Err(too_large(url));
+    }
+    let mut body = Vec::new();
+    while let Some(piece) = response
+        .chunk()
+        .await
+        .map_err(|source| ClientError::Unreachable {
+            url: url.clone(),
+            source,
+        })?
+    {
+        if (body.len() + piece.len()) as u64 > limit {
+            return Err(too_large(url));
+        }
+        body.extend_from_slice(&piece);
+    }
+    Ok(body)
 }
 
 /// The `Bearer` challenge of a `401`, if it carries one.

@@ -79,7 +79,9 @@ pub async fn pull(
         Some(cache) => match cache.get(&component_digest) {
             Some(component) => (component, Some(cache.path(&component_digest))),
             None => {
-                let component = client.blob(&reference.name, &component_digest).await?;
+                let component = client
+                    .blob(&reference.name, &component_digest, layer.size)
+                    .await?;
                 let path = cache.put(&component_digest, &component).map_err(|source| {
                     PullError::Cache {
                         reference: reference.to_string(),
@@ -90,11 +92,18 @@ pub async fn pull(
                 (component, Some(path))
             }
         },
-        None => (client.blob(&reference.name, &component_digest).await?, None),
+        None => (
+            client
+                .blob(&reference.name, &component_digest, layer.size)
+                .await?,
+            None,
+        ),
     };
     let config = match parsed.config.digest.parse::<Digest>() {
         Ok(digest) => {
-            let bytes = client.blob(&reference.name, &digest).await?;
+            let bytes = client
+                .blob(&reference.name, &digest, parsed.config.size)
+                .await?;
             serde_json::from_slice(&bytes).ok()
         }
         Err(_) => None,

@@ -1,6 +1,7 @@
 //! Content digests: every blob and manifest is named by the sha256 of its bytes.
 
 use std::fmt;
+use std::io::Read;
 use std::str::FromStr;
 
 use sha2::{Digest as _, Sha256};
@@ -20,6 +21,13 @@ impl Digest {
     /// The digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Self {
         Self::from_hasher(Sha256::new_with_prefix(bytes))
+    }
+
+    /// The digest of everything `reader` yields, read piece by piece.
+    pub fn of_reader(mut reader: impl Read) -> std::io::Result<Self> {
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut reader, &mut hasher)?;
+        Ok(Self::from_hasher(hasher))
     }
 
     /// The digest a hasher fed the whole content gives.
@@ -68,6 +76,11 @@ mod tests {
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         assert_eq!(digest.to_string().parse::<Digest>(), Ok(digest));
+        let content = vec![7u8; 100_000];
+        assert_eq!(
+            Digest::of_reader(&content[..]).unwrap(),
+            Digest::of(&content)
+        );
         for bad in [
             "sha512:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
             "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",

@@ -2,10 +2,31 @@
 //! registry protects them. The token comes as the password of Basic credentials,
 //! with any user name (runtara's client, oras, wkg, docker), or as a bearer token.
 
-use axum::http::{HeaderMap, StatusCode, header};
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 
+use super::Registry;
 use super::error::{Code, OciError};
+
+/// Runs before every route: refuses a request that lacks the token it needs
+/// (every write, and reads when pulls are protected) before the route's
+/// handler, and so before any of the request's body is read.
+pub async fn authorize(
+    State(registry): State<Arc<Registry>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let push = !matches!(*request.method(), Method::GET | Method::HEAD);
+    match registry.access.check(request.headers(), push) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
+}
 
 /// The registry's access rules.
 #[derive(Clone)]

@@ -1,23 +1,29 @@
 //! The routes of the distribution API. Repository names contain slashes, so one
 //! catch-all route takes `/v2/<name>/...` and [`Route::parse`] splits it at the
 //! last `/blobs/`, `/manifests/` or `/tags/list`, whose arguments have no slash.
+//!
+//! Every request passes [`authorize`] before its route, so a request without
+//! the token it needs is refused before a byte of its body is read. Bodies are
+//! then handed to the storage as readers ([`Incoming`]), never gathered whole.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::map_response;
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
+use futures_util::TryStreamExt as _;
 use serde_json::json;
+use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use super::Registry;
+use super::auth::authorize;
 use super::error::{Code, OciError};
-use super::storage::{MAX_MANIFEST_BYTES, Storage};
+use super::storage::{Incoming, Storage};
 use crate::digest::Digest;
 use crate::reference::{Name, Target};
 
@@ -26,17 +32,12 @@ const CONTENT_DIGEST: HeaderName = HeaderName::from_static("docker-content-diges
 const UPLOAD_UUID: HeaderName = HeaderName::from_static("docker-upload-uuid");
 
 pub fn router(registry: Arc<Registry>) -> Router {
-    // One byte over the limit still reaches the handler, which refuses it with an OCI error.
-    let body_limit = usize::try_from(registry.storage.max_blob_bytes())
-        .unwrap_or(usize::MAX)
-        .max(MAX_MANIFEST_BYTES)
-        .saturating_add(1);
     Router::new()
         .route("/v2", get(base))
         .route("/v2/", get(base))
         .route("/v2/_catalog", get(catalog))
         .route("/v2/{*path}", any(dispatch))
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(from_fn_with_state(registry.clone(), authorize))
         .layer(map_response(|mut response: Response| async move {
             response
                 .headers_mut()
@@ -48,15 +49,13 @@ pub fn router(registry: Arc<Registry>) -> Router {
 
 type Reply = Result<Response, OciError>;
 
-/// `GET /v2/`: the API is here (and whether this client may pull).
-async fn base(State(registry): State<Arc<Registry>>, headers: HeaderMap) -> Reply {
-    registry.access.check(&headers, false)?;
+/// `GET /v2/`: the API is here (and, past [`authorize`], this client may pull).
+async fn base() -> Reply {
     Ok(Json(json!({})).into_response())
 }
 
 /// `GET /v2/_catalog`: the repositories that hold a manifest.
-async fn catalog(State(registry): State<Arc<Registry>>, headers: HeaderMap) -> Reply {
-    registry.access.check(&headers, false)?;
+async fn catalog(State(registry): State<Arc<Registry>>) -> Reply {
     let repositories = blocking(&registry, |storage| storage.repositories()).await?;
     Ok(Json(json!({ "repositories": repositories })).into_response())
 }
@@ -126,39 +125,29 @@ async fn dispatch(
     Path(path): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Reply {
     let route = Route::parse(&path)?;
-    let push = !matches!(method, Method::GET | Method::HEAD);
-    registry.access.check(&headers, push)?;
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            // An oversized chunk ends its upload: nothing of it stays.
-            if let Route::Upload(name, id) = &route {
-                let (name, id) = (name.clone(), id.clone());
-                let _ = blocking(&registry, move |storage| storage.cancel(&name, &id)).await;
-            }
-            return Err(too_large_or_unreadable(&rejection, &registry.storage));
-        }
-    };
     match (route, method) {
         (Route::Tags(name), Method::GET) => tags(&registry, name, &query).await,
         (Route::Manifest(name, target), method @ (Method::GET | Method::HEAD)) => {
             get_manifest(&registry, name, target, method == Method::HEAD).await
         }
         (Route::Manifest(name, target), Method::PUT) => {
-            put_manifest(&registry, name, target, &headers, body).await
+            put_manifest(&registry, name, target, &headers, incoming(&headers, body)).await
         }
         (Route::Blob(name, digest), method @ (Method::GET | Method::HEAD)) => {
             get_blob(&registry, name, digest, method == Method::HEAD).await
         }
-        (Route::Uploads(name), Method::POST) => start_upload(&registry, name, &query, body).await,
+        (Route::Uploads(name), Method::POST) => {
+            start_upload(&registry, name, &query, incoming(&headers, body)).await
+        }
         (Route::Upload(name, id), Method::PATCH) => {
             let start = content_range_start(&headers)?;
             let location = upload_location(&name, &id);
+            let body = incoming(&headers, body);
             let size = blocking(&registry, move |storage| {
-                storage.append(&name, &id, start, &body)
+                storage.append(&name, &id, start, body)
             })
             .await?;
             Ok(upload_progress(StatusCode::ACCEPTED, &location, size))
@@ -167,8 +156,9 @@ async fn dispatch(
             let digest = query_digest(&query)?;
             let location = blob_location(&name, &digest);
             let stored = digest.clone();
+            let body = incoming(&headers, body);
             blocking(&registry, move |storage| {
-                storage.finish(&name, &id, &stored, &body)
+                storage.finish(&name, &id, &stored, body)
             })
             .await?;
             Ok(created(&location, &digest))
@@ -249,7 +239,7 @@ async fn put_manifest(
     name: Name,
     target: Target,
     headers: &HeaderMap,
-    body: Bytes,
+    body: Incoming,
 ) -> Reply {
     let media_type = headers
         .get(header::CONTENT_TYPE)
@@ -264,7 +254,7 @@ async fn put_manifest(
         })?;
     let stored_name = name.clone();
     let digest = blocking(registry, move |storage| {
-        storage.put_manifest(&stored_name, &target, &media_type, &body)
+        storage.put_manifest(&stored_name, &target, &media_type, body)
     })
     .await?;
     Ok(created(&format!("/v2/{name}/manifests/{digest}"), &digest))
@@ -302,7 +292,7 @@ async fn start_upload(
     registry: &Arc<Registry>,
     name: Name,
     query: &HashMap<String, String>,
-    body: Bytes,
+    body: Incoming,
 ) -> Reply {
     if let (Some(mount), Some(from)) = (query.get("mount"), query.get("from"))
         && let (Ok(digest), Ok(from)) = (mount.parse::<Digest>(), from.parse::<Name>())
@@ -320,7 +310,7 @@ async fn start_upload(
         let digest = query_digest(query)?;
         let (into, stored) = (name.clone(), digest.clone());
         blocking(registry, move |storage| {
-            storage.put_blob(&into, &stored, &body)
+            storage.put_blob(&into, &stored, body)
         })
         .await?;
         return Ok(created(&blob_location(&name, &digest), &digest));
@@ -396,22 +386,18 @@ fn content_range_start(headers: &HeaderMap) -> Result<Option<u64>, OciError> {
         })
 }
 
-fn too_large_or_unreadable(rejection: &BytesRejection, storage: &Storage) -> OciError {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        OciError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Code::SizeInvalid,
-            format!(
-                "the request body is larger than this registry's limit of {} bytes",
-                storage.max_blob_bytes()
-            ),
-        )
-    } else {
-        OciError::new(
-            StatusCode::BAD_REQUEST,
-            Code::BlobUploadInvalid,
-            format!("the request body could not be read: {rejection}"),
-        )
+/// A request's body as a blocking reader that pulls it from the connection as
+/// the storage reads, with its declared length; made on an async worker (the
+/// reader keeps its runtime) and read off them, in [`blocking`].
+fn incoming(headers: &HeaderMap, body: Body) -> Incoming {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok());
+    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    Incoming {
+        body: Box::new(SyncIoBridge::new(StreamReader::new(stream))),
+        declared,
     }
 }
 

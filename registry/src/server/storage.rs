@@ -13,10 +13,15 @@
 //! files are written whole to `tmp/` and then renamed, so a refused or interrupted
 //! request leaves nothing half-written where a reader looks. Internal directories
 //! start with `_`, which no repository name component can.
+//!
+//! Request bodies arrive as an [`Incoming`] reader and go to disk as they are
+//! read (hashed on the way when sent whole), so a request holds one buffer in
+//! memory whatever the blob's size. Manifests alone are read into memory, up to
+//! [`MAX_MANIFEST_BYTES`].
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::{Duration, SystemTime};
@@ -32,6 +37,16 @@ use crate::reference::{Name, Tag, Target};
 
 /// Largest manifest accepted, as the spec suggests registries allow at least.
 pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// How much of a request body is read at a time.
+const BUFFER_BYTES: usize = 64 * 1024;
+
+/// A request body as it arrives, read off the async workers, with the length
+/// its sender declared (`Content-Length`) when it did.
+pub struct Incoming {
+    pub body: Box<dyn Read + Send>,
+    pub declared: Option<u64>,
+}
 
 /// Manifest media types accepted, with whether they list blobs (image) or manifests (index).
 const MANIFEST_TYPES: [(&str, Kind); 4] = [
@@ -81,10 +96,6 @@ impl Storage {
             max_blob_bytes,
             uploads: Mutex::default(),
         })
-    }
-
-    pub fn max_blob_bytes(&self) -> u64 {
-        self.max_blob_bytes
     }
 
     fn blob_path(&self, digest: &Digest) -> PathBuf {
@@ -163,8 +174,15 @@ impl Storage {
 
     /// Appends a chunk to upload `id`; `start` is where the client says it goes
     /// (`Content-Range`), which must be the end of what was received. Returns the
-    /// upload's size. An upload that grows past the size limit is dropped.
-    pub fn append(&self, name: &Name, id: &str, start: Option<u64>, chunk: &[u8]) -> Result<u64> {
+    /// upload's size. An upload that grows past the size limit is dropped; a
+    /// chunk that does not arrive whole is not kept.
+    pub fn append(
+        &self,
+        name: &Name,
+        id: &str,
+        start: Option<u64>,
+        chunk: Incoming,
+    ) -> Result<u64> {
         let (data, lock) = self.upload(name, id)?;
         let _held = lock.lock().unwrap_or_else(PoisonError::into_inner);
         self.append_locked(&data, id, start, chunk)
@@ -176,7 +194,7 @@ impl Storage {
         data: &Path,
         id: &str,
         start: Option<u64>,
-        chunk: &[u8],
+        mut chunk: Incoming,
     ) -> Result<u64> {
         let size = match fs::metadata(data) {
             Ok(meta) => meta.len(),
@@ -197,26 +215,38 @@ impl Storage {
                 format!("the chunk starts at byte {start}, but the upload holds {size} bytes"),
             ));
         }
-        let total = size + chunk.len() as u64;
-        if total > self.max_blob_bytes {
+        let room = self.max_blob_bytes.saturating_sub(size);
+        if chunk.declared.is_some_and(|declared| declared > room) {
             self.drop_upload(id);
-            return Err(self.too_large(total));
+            return Err(self.too_large());
         }
-        OpenOptions::new()
+        let mut file = OpenOptions::new()
             .append(true)
             .open(data)
-            .and_then(|mut file| file.write_all(chunk))
             .map_err(|e| OciError::storage(&e, "write an upload"))?;
-        Ok(total)
+        match receive(&mut chunk.body, &mut file, room, |_| {}) {
+            Ok(received) => Ok(size + received),
+            Err(Receiving::TooLarge) => {
+                self.drop_upload(id);
+                Err(self.too_large())
+            }
+            Err(failure) => {
+                // The upload keeps what it held before this chunk.
+                let _ = file.set_len(size);
+                Err(failure.into_error(self, "write an upload"))
+            }
+        }
     }
 
     /// Ends upload `id` with its last chunk: the whole content must have `digest`,
     /// else the upload is dropped. The blob then belongs to repository `name`.
-    pub fn finish(&self, name: &Name, id: &str, digest: &Digest, last: &[u8]) -> Result<()> {
+    pub fn finish(&self, name: &Name, id: &str, digest: &Digest, last: Incoming) -> Result<()> {
         let (data, lock) = self.upload(name, id)?;
         let _held = lock.lock().unwrap_or_else(PoisonError::into_inner);
         self.append_locked(&data, id, None, last)?;
-        let actual = hash_file(&data).map_err(|e| OciError::storage(&e, "read an upload"))?;
+        let actual = File::open(&data)
+            .and_then(Digest::of_reader)
+            .map_err(|e| OciError::storage(&e, "read an upload"))?;
         if &actual != digest {
             self.drop_upload(id);
             return Err(digest_mismatch(digest, &actual));
@@ -283,17 +313,44 @@ impl Storage {
             .remove(id);
     }
 
-    /// Stores a blob sent in one request.
-    pub fn put_blob(&self, name: &Name, digest: &Digest, content: &[u8]) -> Result<()> {
-        if content.len() as u64 > self.max_blob_bytes {
-            return Err(self.too_large(content.len() as u64));
+    /// Stores a blob sent in one request: written to `tmp/` as it arrives and
+    /// hashed on the way, then renamed into place if it has `digest`.
+    pub fn put_blob(&self, name: &Name, digest: &Digest, mut content: Incoming) -> Result<()> {
+        if content
+            .declared
+            .is_some_and(|declared| declared > self.max_blob_bytes)
+        {
+            return Err(self.too_large());
         }
-        let actual = Digest::of(content);
+        let temporary = self.temporary();
+        let stored = self.receive_blob(&temporary, digest, &mut content.body);
+        // Renamed into place, or refused: either way nothing stays in tmp/.
+        let _ = fs::remove_file(&temporary);
+        stored?;
+        self.link_blob(name, digest)
+    }
+
+    /// Receives a blob into `temporary` and renames it to its place when it has `digest`.
+    fn receive_blob(&self, temporary: &Path, digest: &Digest, body: &mut dyn Read) -> Result<()> {
+        let mut file =
+            File::create(temporary).map_err(|e| OciError::storage(&e, "store a blob"))?;
+        let mut hasher = Sha256::new();
+        receive(body, &mut file, self.max_blob_bytes, |piece| {
+            hasher.update(piece)
+        })
+        .map_err(|failure| failure.into_error(self, "store a blob"))?;
+        let actual = Digest::from_hasher(hasher);
         if &actual != digest {
             return Err(digest_mismatch(digest, &actual));
         }
-        self.write_blob(digest, content)?;
-        self.link_blob(name, digest)
+        let path = self.blob_path(digest);
+        if path.is_file() {
+            // The same content, uploaded before or at the same time: keep one copy.
+            return Ok(());
+        }
+        file.sync_all()
+            .and_then(|()| fs::rename(temporary, &path))
+            .map_err(|e| OciError::storage(&e, "store a blob"))
     }
 
     /// Makes a blob of repository `from` belong to `name` too; false when `from` has no such blob.
@@ -321,9 +378,14 @@ impl Storage {
             .map_err(|e| OciError::storage(&e, "record a blob"))
     }
 
+    /// A new file name in `tmp/`.
+    fn temporary(&self) -> PathBuf {
+        self.root.join("tmp").join(uuid::Uuid::new_v4().to_string())
+    }
+
     /// Writes `content` to `path` through a file in `tmp/`, renamed when whole.
     fn write_whole(&self, path: &Path, content: &[u8]) -> std::io::Result<()> {
-        let temporary = self.root.join("tmp").join(uuid::Uuid::new_v4().to_string());
+        let temporary = self.temporary();
         let written = File::create(&temporary)
             .and_then(|mut file| file.write_all(content).and_then(|()| file.sync_all()))
             .and_then(|()| fs::rename(&temporary, path));
@@ -341,18 +403,9 @@ impl Storage {
         name: &Name,
         target: &Target,
         media_type: &str,
-        bytes: &[u8],
+        sent: Incoming,
     ) -> Result<Digest> {
-        if bytes.len() > MAX_MANIFEST_BYTES {
-            return Err(OciError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                Code::SizeInvalid,
-                format!(
-                    "the manifest is {} bytes, more than the {MAX_MANIFEST_BYTES} a manifest may be",
-                    bytes.len()
-                ),
-            ));
-        }
+        let bytes = &read_manifest(sent)?;
         let invalid = |message: String| {
             OciError::new(StatusCode::BAD_REQUEST, Code::ManifestInvalid, message)
         };
@@ -508,16 +561,97 @@ impl Storage {
         Ok(found)
     }
 
-    fn too_large(&self, size: u64) -> OciError {
+    fn too_large(&self) -> OciError {
         OciError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             Code::SizeInvalid,
             format!(
-                "the blob would be {size} bytes, more than this registry's limit of {} bytes",
+                "the blob is larger than this registry's limit of {} bytes",
                 self.max_blob_bytes
             ),
         )
     }
+}
+
+/// Why a request body was not received whole.
+enum Receiving {
+    /// It went on past the limit.
+    TooLarge,
+    /// The client's side failed: it went away, or sent less than it declared.
+    Body(io::Error),
+    /// Writing it failed.
+    Storage(io::Error),
+}
+
+impl Receiving {
+    fn into_error(self, storage: &Storage, what: &str) -> OciError {
+        match self {
+            Self::TooLarge => storage.too_large(),
+            Self::Body(e) => OciError::new(
+                StatusCode::BAD_REQUEST,
+                Code::BlobUploadInvalid,
+                format!("the request body could not be read whole: {e}"),
+            ),
+            Self::Storage(e) => OciError::storage(&e, what),
+        }
+    }
+}
+
+/// Copies `body` into `file` as it arrives, showing each piece to `seen` (a
+/// hasher, say), and stops past `limit` bytes. Returns how many bytes it copied.
+fn receive(
+    body: &mut dyn Read,
+    file: &mut File,
+    limit: u64,
+    mut seen: impl FnMut(&[u8]),
+) -> std::result::Result<u64, Receiving> {
+    let mut buffer = vec![0; BUFFER_BYTES];
+    let mut received: u64 = 0;
+    loop {
+        let read = match body.read(&mut buffer) {
+            Ok(0) => return Ok(received),
+            Ok(read) => read,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Receiving::Body(e)),
+        };
+        received += read as u64;
+        if received > limit {
+            return Err(Receiving::TooLarge);
+        }
+        seen(&buffer[..read]);
+        file.write_all(&buffer[..read])
+            .map_err(Receiving::Storage)?;
+    }
+}
+
+/// A manifest's bytes, refused above [`MAX_MANIFEST_BYTES`] before more is read.
+fn read_manifest(sent: Incoming) -> Result<Vec<u8>> {
+    let too_large = || {
+        OciError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Code::SizeInvalid,
+            format!("the manifest is larger than the {MAX_MANIFEST_BYTES} bytes a manifest may be"),
+        )
+    };
+    let limit = MAX_MANIFEST_BYTES as u64;
+    if sent.declared.is_some_and(|declared| declared > limit) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    sent.body
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            OciError::new(
+                StatusCode::BAD_REQUEST,
+                Code::ManifestInvalid,
+                format!("the manifest could not be read whole: {e}"),
+            )
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// The digests a manifest lists, with what each is: the config and layers of an
@@ -561,17 +695,4 @@ fn digest_mismatch(expected: &Digest, actual: &Digest) -> OciError {
         format!("the content's digest is {actual}, not {expected}"),
     )
     .with_detail(json!({ "expected": expected.to_string(), "actual": actual.to_string() }))
-}
-
-fn hash_file(path: &Path) -> std::io::Result<Digest> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 1 << 16];
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            return Ok(Digest::from_hasher(hasher));
-        }
-        hasher.update(&buffer[..read]);
-    }
 }
