@@ -371,3 +371,79 @@ fn check_reports_every_problem_at_once_as_text_or_json() {
         true
     );
 }
+
+/// A component whose `runtara:capabilities` section carries `description`, built
+/// here: a component holding one core module with that custom section.
+fn component_describing(description: &serde_json::Value) -> Vec<u8> {
+    let data: String = description
+        .to_string()
+        .bytes()
+        .map(|byte| format!("\\{byte:02x}"))
+        .collect();
+    wat::parse_str(format!(
+        r#"(component (core module (@custom "runtara:capabilities" "{data}")))"#
+    ))
+    .expect("the crafted component")
+}
+
+/// Agent metadata reaches generated code, so it is checked when it is read: a
+/// capability id carrying Rust code is refused by `compile` (and `inspect`), naming
+/// the file, the field and the value, and nothing is generated or built.
+#[test]
+fn code_in_an_agent_capability_id_is_refused_before_anything_is_generated() {
+    let work = tempfile::tempdir().unwrap();
+    let agents = work.path().join("agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    let injected = r#"parse"); std::process::exit(7); (""#;
+    let crafted = agents.join("crafted.wasm");
+    std::fs::write(
+        &crafted,
+        component_describing(&serde_json::json!({
+            "agent": "crafted",
+            "version": "0.1.0",
+            "capabilities": [{ "id": injected }],
+        })),
+    )
+    .unwrap();
+    let scenario = work.path().join("scenario.json");
+    std::fs::write(
+        &scenario,
+        serde_json::json!({
+            "entryPoint": "call",
+            "steps": {
+                "call": {
+                    "stepType": "Agent", "id": "call", "agentId": "crafted", "capabilityId": injected,
+                    "inputMapping": { "value": { "valueType": "reference", "value": "data.x" } },
+                },
+            },
+            "executionPlan": [],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let cache = work.path().join("cache");
+    let output_file = work.path().join("out.wasm");
+    let out = output(
+        runtara()
+            .env("RUNTARA_CACHE_DIR", &cache)
+            .arg("compile")
+            .arg(&scenario)
+            .arg("--agents-dir")
+            .arg(&agents)
+            .arg("-o")
+            .arg(&output_file),
+    );
+    // The value as the message shows it: quoted, its quotes escaped.
+    let shown = format!("{injected:?}");
+    let fragments = [crafted.to_str().unwrap(), "capabilities[0].id", &shown];
+    assert_fails_with(&out, &fragments);
+    assert!(!output_file.exists(), "a component was written");
+    assert!(
+        !cache.exists(),
+        "the compile generated or built something in {}",
+        cache.display()
+    );
+
+    let out = output(runtara().arg("inspect").arg(&crafted));
+    assert_fails_with(&out, &fragments);
+}

@@ -45,6 +45,11 @@ struct Diagnostic {
     rendered: Option<String>,
 }
 
+/// The cargo to run: the one running us (`$CARGO`), else `cargo` on the path.
+pub fn program() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
 /// Builds the crate at `crate_dir` in release mode for `target` (this machine when
 /// `None`), into `target_dir`.
 pub fn build(
@@ -53,11 +58,13 @@ pub fn build(
     target: Option<&str>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<BuildOutcome, CompileError> {
-    let program = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let program = program();
     let mut child = Command::new(&program)
         .args([
             "build",
             "--release",
+            // The lock file is derived from runtara's (see `lockfile`): never resolve anew.
+            "--locked",
             "--message-format",
             "json",
             "--color",

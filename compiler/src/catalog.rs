@@ -2,7 +2,10 @@
 //!
 //! Every agent component carries its description (capabilities with JSON
 //! Schemas) in the custom section `runtara:capabilities`; nothing is kept
-//! beside the component.
+//! beside the component. A description is checked as it is read (see [`checks`]),
+//! so every value that reaches generated code is one it can hold.
+
+mod checks;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -67,6 +70,26 @@ pub enum CatalogError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error(
+        "{path}: the agent description's {field} {} {problem}; runtara does not use this agent",
+        shown(value)
+    )]
+    InvalidValue {
+        path: PathBuf,
+        field: String,
+        value: String,
+        problem: String,
+    },
+}
+
+/// A value from a component for a message: quoted and escaped (it may hold control
+/// characters), and cut short when long.
+fn shown(value: &str) -> String {
+    const LONGEST: usize = 100;
+    match value.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{:?}... ({} bytes)", &value[..end], value.len()),
+        None => format!("{value:?}"),
+    }
 }
 
 /// Reads the description an agent component carries, or `None` if it carries none
@@ -76,21 +99,36 @@ pub fn read_description(path: &Path) -> Result<Option<AgentDescription>, Catalog
         path: path.to_owned(),
         source,
     })?;
-    description_from_bytes(&bytes).map_err(|e| match e {
-        DescriptionError::Wasm(source) => CatalogError::InvalidWasm {
-            path: path.to_owned(),
-            source,
+    description_from_bytes(&bytes).map_err(|e| description_error(path, e))
+}
+
+/// Why the description of the component (or `capabilities.json`) at `path` is refused.
+fn description_error(path: &Path, error: DescriptionError) -> CatalogError {
+    let path = path.to_owned();
+    match error {
+        DescriptionError::Wasm(source) => CatalogError::InvalidWasm { path, source },
+        DescriptionError::Json(source) => CatalogError::InvalidDescription { path, source },
+        DescriptionError::Invalid(invalid) => CatalogError::InvalidValue {
+            path,
+            field: invalid.field,
+            value: invalid.value,
+            problem: invalid.problem,
         },
-        DescriptionError::Json(source) => CatalogError::InvalidDescription {
-            path: path.to_owned(),
-            source,
-        },
-    })
+    }
 }
 
 enum DescriptionError {
     Wasm(wasmparser::BinaryReaderError),
     Json(serde_json::Error),
+    Invalid(checks::InvalidValue),
+}
+
+/// Parses a description and checks it.
+fn parse_description(bytes: &[u8]) -> Result<AgentDescription, DescriptionError> {
+    let description: AgentDescription =
+        serde_json::from_slice(bytes).map_err(DescriptionError::Json)?;
+    checks::check(&description).map_err(DescriptionError::Invalid)?;
+    Ok(description)
 }
 
 fn description_from_bytes(bytes: &[u8]) -> Result<Option<AgentDescription>, DescriptionError> {
@@ -105,9 +143,7 @@ fn description_from_bytes(bytes: &[u8]) -> Result<Option<AgentDescription>, Desc
             Payload::CustomSection(section)
                 if depth == 1 && section.name() == CAPABILITIES_SECTION =>
             {
-                return serde_json::from_slice(section.data())
-                    .map(Some)
-                    .map_err(DescriptionError::Json);
+                return parse_description(section.data()).map(Some);
             }
             _ => {}
         }
@@ -151,35 +187,14 @@ impl AgentDirectory {
         Ok(Self { agents })
     }
 
-    /// Adds the agents of a runtara source tree that have no component (native-only
-    /// agents, like sftp), from their crate's `components/<agent>/capabilities.json`,
-    /// for a native build, which links agent crates rather than components.
-    pub fn add_native_only(&mut self, source_dir: &Path) -> Result<(), CatalogError> {
-        let components = source_dir.join("components");
-        let entries = std::fs::read_dir(&components).map_err(|source| CatalogError::ReadDir {
-            dir: components.clone(),
-            source,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|source| CatalogError::ReadDir {
-                dir: components.clone(),
-                source,
-            })?;
-            let path = entry.path().join("capabilities.json");
-            if !path.is_file() {
-                continue;
-            }
-            let text = std::fs::read(&path).map_err(|source| CatalogError::ReadFile {
-                path: path.clone(),
-                source,
-            })?;
-            let description: AgentDescription =
-                serde_json::from_slice(&text).map_err(|source| {
-                    CatalogError::InvalidDescription {
-                        path: path.clone(),
-                        source,
-                    }
-                })?;
+    /// Adds the agents of runtara's own crates that have no component (native-only
+    /// agents, like sftp), from their `components/<agent>/capabilities.json` as the
+    /// compiler carries it, for a native build, which links agent crates rather
+    /// than components.
+    pub fn add_native_only(&mut self) -> Result<(), CatalogError> {
+        for (path, text) in crate::embedded::agent_descriptions() {
+            let path = PathBuf::from(path);
+            let description = parse_description(text).map_err(|e| description_error(&path, e))?;
             self.agents
                 .entry(description.agent.clone())
                 .or_insert((path, description));
@@ -239,3 +254,129 @@ const NATIVE_ONLY: &[(&str, &str)] = &[(
      compile with `--target native`, or move the transfer behind an HTTP service the http \
      agent can call",
 )];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A component whose one core module carries `description` as its
+    /// `runtara:capabilities` section.
+    fn component_describing(description: &str) -> Vec<u8> {
+        fn section(id: u8, payload: &[u8]) -> Vec<u8> {
+            let mut bytes = vec![id];
+            leb128(payload.len(), &mut bytes);
+            bytes.extend_from_slice(payload);
+            bytes
+        }
+        fn leb128(mut value: usize, out: &mut Vec<u8>) {
+            loop {
+                let byte = (value & 0x7f) as u8;
+                value >>= 7;
+                if value == 0 {
+                    out.push(byte);
+                    return;
+                }
+                out.push(byte | 0x80);
+            }
+        }
+        let mut custom = Vec::new();
+        leb128(CAPABILITIES_SECTION.len(), &mut custom);
+        custom.extend_from_slice(CAPABILITIES_SECTION.as_bytes());
+        custom.extend_from_slice(description.as_bytes());
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        module.extend(section(0, &custom));
+        let mut component = b"\0asm\x0d\0\x01\0".to_vec();
+        component.extend(section(1, &module));
+        component
+    }
+
+    fn description(agent: &str, version: &str, capability: &str) -> String {
+        serde_json::json!({
+            "agent": agent,
+            "version": version,
+            "capabilities": [{ "id": "ok" }, { "id": capability }],
+        })
+        .to_string()
+    }
+
+    fn read(description: &str) -> Result<Option<AgentDescription>, CatalogError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crafted.wasm");
+        std::fs::write(&path, component_describing(description)).unwrap();
+        read_description(&path)
+    }
+
+    #[test]
+    fn a_well_formed_description_is_read() {
+        let read = read(&description("my-agent", "1.2.3", "do-it"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(read.agent, "my-agent");
+        assert_eq!(read.capabilities[1].id, "do-it");
+    }
+
+    #[test]
+    fn code_in_a_capability_id_is_refused_naming_file_field_and_value() {
+        let injected = "parse\"); std::process::exit(7); (\"";
+        let error = read(&description("utils", "0.1.0", injected)).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(&error, CatalogError::InvalidValue { field, value, .. }
+                if field == "capabilities[1].id" && value == injected),
+            "{message}"
+        );
+        assert!(message.contains("crafted.wasm"), "{message}");
+        assert!(message.contains("capabilities[1].id"), "{message}");
+        assert!(
+            message.contains(r#""parse\"); std::process::exit(7); (\"""#),
+            "{message}"
+        );
+        assert!(message.contains("not a WIT identifier"), "{message}");
+    }
+
+    #[test]
+    fn bad_agent_ids_versions_and_repeated_capabilities_are_refused() {
+        for (description, field, problem) in [
+            (
+                description("../../etc", "0.1.0", "x"),
+                "agent",
+                "not a WIT identifier",
+            ),
+            (
+                description("utils", "0.1.0;\nworld x {}", "x"),
+                "version",
+                "not a semantic version",
+            ),
+            (
+                description("utils", "0.1", "x"),
+                "version",
+                "not a semantic version",
+            ),
+            (
+                description("utils", "0.1.0", "ok"),
+                "capabilities[1].id",
+                "listed before",
+            ),
+            (description("type", "0.1.0", "x"), "agent", "keyword of WIT"),
+        ] {
+            let message = read(&description).unwrap_err().to_string();
+            assert!(
+                message.contains(field) && message.contains(problem),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_values_are_shown_cut_short() {
+        let long = "x".repeat(10_000);
+        let message = read(&description(&long, "0.1.0", "x"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("... (10000 bytes) is longer than 64"),
+            "{message}"
+        );
+        assert!(message.len() < 500, "{message}");
+    }
+}

@@ -39,14 +39,22 @@ pub enum CompileError {
     Agents(#[from] CatalogError),
 
     #[error(
-        "runtara's runtime sources were not found in {dir} (looked for runtime/Cargo.toml and wit/); set RUNTARA_SOURCE_DIR to a runtara checkout"
-    )]
-    SourceDirMissing { dir: PathBuf },
-
-    #[error(
-        "the agent '{agent}' has no crate in {looked_in} to link into a native binary; native builds link the agent crates of a runtara source tree (RUNTARA_SOURCE_DIR)"
+        "the agent '{agent}' has no crate in runtara's sources (looked in {looked_in}) to link into a native binary; native builds link runtara's own agent crates"
     )]
     NoNativeAgent { agent: String, looked_in: PathBuf },
+
+    #[error(
+        "cannot derive the lock file of the generated crate in {crate_dir} from runtara's Cargo.lock (`cargo update --workspace`):\n{message}"
+    )]
+    LockFile { crate_dir: PathBuf, message: String },
+
+    #[error(
+        "the generated crate in {crate_dir} needs crates that runtara's Cargo.lock does not pin: {}; a compile builds only against the versions runtara was built with", packages.join(", ")
+    )]
+    Unpinned {
+        crate_dir: PathBuf,
+        packages: Vec<String>,
+    },
 
     #[error("{what} {path}: {source}")]
     Io {

@@ -9,6 +9,13 @@
 //! dependencies are built once into `cache_dir` and reused: compiling another
 //! scenario only compiles its own crate.
 //!
+//! The compiler carries the sources it builds against: the runtime, the agent
+//! crates, the WIT packages and runtara's `Cargo.lock` are embedded in it and
+//! extracted once into `<cache_dir>/sources/`, so an installed `runtara` needs
+//! only a Rust toolchain (and the `wasm32-wasip2` target). Every build runs
+//! `cargo --locked` with a lock file derived from runtara's: a compile never
+//! resolves new dependency versions.
+//!
 //! ```no_run
 //! use runtara_compiler::{CompileOptions, compile};
 //!
@@ -17,7 +24,6 @@
 //!     output: "tier-order.wasm".into(),
 //!     agents_dir: "target/components".into(),
 //!     cache_dir: runtara_compiler::default_cache_dir(),
-//!     source_dir: runtara_compiler::default_source_dir(),
 //!     children: vec![],
 //!     target: runtara_compiler::CompilationTarget::Wasi,
 //! };
@@ -29,7 +35,9 @@
 mod cargo_build;
 pub mod catalog;
 pub mod codegen;
+mod embedded;
 mod error;
+mod lockfile;
 mod native_target;
 mod workspace;
 
@@ -63,10 +71,9 @@ pub struct CompileOptions {
     pub output: PathBuf,
     /// Where the agent components are (`<agent>.wasm`); their descriptions drive validation.
     pub agents_dir: PathBuf,
-    /// Where generated crates and the shared cargo target directory live.
+    /// Where generated crates, runtara's extracted sources and the shared cargo
+    /// target directory live.
     pub cache_dir: PathBuf,
-    /// A runtara source tree: `runtime/` and `wit/` are read from it.
-    pub source_dir: PathBuf,
     /// Child scenarios, as (`childWorkflowId`, file), that EmbedWorkflow steps run;
     /// they are compiled into the same component.
     pub children: Vec<(String, PathBuf)>,
@@ -92,6 +99,9 @@ pub struct CompileReport {
 /// A step of a compile worth showing to a user.
 #[derive(Debug, Clone)]
 pub enum Progress {
+    /// runtara's sources were extracted into this folder: the first compile of this
+    /// version of runtara in this cache, whose build also builds the runtime.
+    Extracted(PathBuf),
     /// The scenario was parsed and validated.
     Checked,
     /// The crate was generated at this path.
@@ -103,6 +113,9 @@ pub enum Progress {
 impl std::fmt::Display for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Progress::Extracted(dir) => {
+                write!(f, "extracted runtara's sources into {}", dir.display())
+            }
             Progress::Checked => write!(f, "scenario checked"),
             Progress::Generated(dir) => write!(f, "generated {}", dir.display()),
             Progress::Compiled(name) => write!(f, "compiled {name}"),
@@ -122,15 +135,6 @@ pub fn default_cache_dir() -> PathBuf {
     match std::env::var_os("HOME") {
         Some(home) => Path::new(&home).join(".cache").join("runtara"),
         None => std::env::temp_dir().join("runtara-cache"),
-    }
-}
-
-/// The runtara source tree the runtime is built from: `$RUNTARA_SOURCE_DIR`, else the
-/// checkout this compiler was built from.
-pub fn default_source_dir() -> PathBuf {
-    match std::env::var_os("RUNTARA_SOURCE_DIR") {
-        Some(dir) => dir.into(),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
     }
 }
 
@@ -224,7 +228,7 @@ pub fn compile(
         .collect();
     let mut agents = load_agents(&options.agents_dir, &all)?;
     if options.target == CompilationTarget::Native {
-        agents.add_native_only(&options.source_dir)?;
+        agents.add_native_only()?;
     }
     validate(&options.scenario, &main, &agents)?;
     for (_, path, scenario, _) in &children {
@@ -251,7 +255,11 @@ pub fn compile(
             .get(agent)
             .map(|(_, description)| description.version.clone())
     })?;
-    let crate_dir = workspace::write_crate(options, &generated)?;
+    let sources = embedded::extract(&options.cache_dir)?;
+    if sources.fresh {
+        progress(Progress::Extracted(sources.dir.clone()));
+    }
+    let crate_dir = workspace::write_crate(options, &sources.dir, &generated)?;
     progress(Progress::Generated(crate_dir.clone()));
     let linking = match options.target {
         CompilationTarget::Wasi => None,

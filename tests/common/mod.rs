@@ -35,13 +35,13 @@ pub fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target/runtara-cache"))
 }
 
-/// The `runtara` binary built for this test run, with the agent and cache directories set.
+/// The `runtara` binary built for this test run, with the agent and cache directories
+/// set (it compiles from the sources it carries, extracted into the cache).
 pub fn runtara() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_runtara"));
     command
         .env("RUNTARA_AGENTS_DIR", components_dir())
-        .env("RUNTARA_CACHE_DIR", cache_dir())
-        .env("RUNTARA_SOURCE_DIR", root());
+        .env("RUNTARA_CACHE_DIR", cache_dir());
     command
 }
 

@@ -13,6 +13,8 @@ use super::AgentsDir;
 /// Checks the scenario (as `runtara check` does), generates a Rust crate for it
 /// and builds it for `wasm32-wasip2`. The runtime is built once into the cache
 /// directory and reused, so later compiles only build the scenario's own code.
+/// runtara carries the sources it builds: the first compile of this version in a
+/// cache extracts them there, and its build takes a few minutes.
 /// The component imports the agents the scenario uses and
 /// `runtara:durable/context`; plug them with `runtara compose`.
 ///
@@ -44,9 +46,6 @@ pub struct Args {
     /// Children are compiled into the same component.
     #[arg(long = "child", value_name = "ID=FILE", value_parser = parse_child)]
     children: Vec<(String, PathBuf)>,
-    /// A runtara source tree to build the runtime from [default: the one this runtara was built from].
-    #[arg(long, env = "RUNTARA_SOURCE_DIR", value_name = "DIR")]
-    source_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -70,9 +69,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         cache_dir: args
             .cache_dir
             .unwrap_or_else(runtara_compiler::default_cache_dir),
-        source_dir: args
-            .source_dir
-            .unwrap_or_else(runtara_compiler::default_source_dir),
         children: args.children,
         target,
     };
@@ -116,11 +112,25 @@ pub fn build(options: &CompileOptions) -> Result<CompileReport> {
     );
     spinner.enable_steady_tick(Duration::from_millis(120));
     spinner.set_message(format!("checking {}", options.scenario.display()));
+    // The generated crate's name: any other crate cargo compiles belongs to the runtime.
+    let mut scenario_crate = String::new();
     let result = runtara_compiler::compile(options, &mut |progress| match progress {
+        Progress::Extracted(dir) => spinner.println(format!(
+            "extracted runtara's sources into {}; this first compile in this cache also \
+             builds the runtime, which takes a few minutes",
+            dir.display()
+        )),
         Progress::Checked => spinner.set_message("generating Rust"),
-        Progress::Generated(_) => {
+        Progress::Generated(dir) => {
+            scenario_crate = dir
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
             spinner.set_message("building (the first build also builds the runtime)")
         }
+        Progress::Compiled(name) if name != scenario_crate => spinner.set_message(format!(
+            "building the runtime, once per cache (a few minutes): compiled {name}"
+        )),
         Progress::Compiled(name) => spinner.set_message(format!("compiled {name}")),
     });
     spinner.finish_and_clear();

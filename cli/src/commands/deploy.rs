@@ -159,7 +159,6 @@ fn spin_app(args: SpinArgs) -> Result<ExitCode> {
             .cache_dir
             .clone()
             .unwrap_or_else(runtara_compiler::default_cache_dir),
-        source_dir: runtara_compiler::default_source_dir(),
         children: Vec::new(),
         target: CompilationTarget::Wasi,
     })?;
