@@ -65,6 +65,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod builtins;
 pub mod condition;
 mod eval_error;
 mod locate;

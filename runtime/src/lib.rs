@@ -55,6 +55,8 @@ mod schedule;
 mod seams;
 
 pub use error::{ErrorCategory, WorkflowError};
+#[cfg(not(target_arch = "wasm32"))]
+pub use run::MAX_PARALLELISM;
 pub use run::{CANCELLED, GraphFn, PAUSED, Run, SUSPENDED, StepFailure};
 pub use schedule::{Graph, Next, StepFn};
 pub use seams::{Agents, CheckpointReply, Control, Durable, LogLevel, SleepOutcome};

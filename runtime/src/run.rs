@@ -16,6 +16,8 @@ mod retries;
 mod signal;
 mod subgraphs;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use branches::MAX_PARALLELISM;
 pub(crate) use journal::Decided;
 pub use journal::{CANCELLED, PAUSED, SUSPENDED};
 pub use subgraphs::GraphFn;

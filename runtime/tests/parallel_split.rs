@@ -3,13 +3,14 @@
 //! background signal poll stops the branches; a resumed run replays the iterations
 //! that were checkpointed.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use runtara_runtime::dsl::step::{AgentStep, FinishStep, SplitStep};
 use runtara_runtime::{
-    AgentError, Agents, CheckpointReply, Control, Durable, Graph, LogLevel, Next, Run,
-    SleepOutcome, WorkflowError, embedded,
+    AgentError, Agents, CheckpointReply, Control, Durable, Graph, LogLevel, MAX_PARALLELISM, Next,
+    Run, SleepOutcome, WorkflowError, embedded,
 };
 use serde_json::{Value, json};
 
@@ -174,7 +175,7 @@ fn split_step(config: Value) -> SplitStep {
 fn run_split(
     step: &SplitStep,
     items: &[u64],
-    agents: &Gate,
+    agents: &dyn Agents,
     durable: &mut Memory,
 ) -> Result<Value, WorkflowError> {
     let input = json!({ "items": items });
@@ -359,4 +360,47 @@ fn a_resumed_parallel_split_replays_the_iterations_that_were_checkpointed() {
     let mut called = second.shared.seen.lock().unwrap().calls.clone();
     called.sort_unstable();
     assert_eq!(called, [11, 12, 14, 15, 16, 18]);
+}
+
+/// Echoes its input and counts the calls in flight. Each call holds until one more
+/// call than [`MAX_PARALLELISM`] has started, or [`CROWD_HOLD`] has passed: under
+/// the cap that extra call cannot start while the first ones hold, so they wait
+/// out the hold; without the cap it joins them at once.
+#[derive(Default)]
+struct Crowd {
+    started: AtomicUsize,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+/// How long the calls of a [`Crowd`] hold, at most.
+const CROWD_HOLD: Duration = Duration::from_secs(1);
+
+impl Agents for Crowd {
+    fn call(&self, _agent: &str, _capability: &str, input: &str) -> Result<String, AgentError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        let until = Instant::now() + CROWD_HOLD;
+        while self.started.load(Ordering::SeqCst) <= MAX_PARALLELISM && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        Ok(input.to_owned())
+    }
+}
+
+#[test]
+fn parallelism_beyond_the_cap_runs_at_most_the_cap_at_once() {
+    let step = split_step(json!({"parallelism": 100_000}));
+    let items: Vec<u64> = (0..2 * MAX_PARALLELISM as u64).collect();
+    let agents = Crowd::default();
+    let output = run_split(&step, &items, &agents, &mut Memory::default()).unwrap();
+    let expected: Vec<Value> = items.iter().map(|n| json!({ "n": n })).collect();
+    assert_eq!(output, Value::Array(expected));
+    assert_eq!(
+        agents.most_in_flight.load(Ordering::SeqCst),
+        MAX_PARALLELISM,
+        "parallelism 100000 runs the cap's worth of iterations at once, no more"
+    );
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Validator;
 use super::suggest::{list_hint, names_hint};
+use crate::builtins;
 use crate::path::{join_index, join_key};
 use crate::scenario::ExecutionGraph;
 use crate::step::Step;
@@ -33,9 +34,13 @@ impl Bindings {
     /// What the workflow graph starts with: the built-in variables.
     pub fn workflow() -> Self {
         Self {
-            variables: ["_workflow_id", "_instance_id", "_tenant_id"]
-                .map(str::to_owned)
-                .into(),
+            variables: [
+                builtins::WORKFLOW_ID,
+                builtins::INSTANCE_ID,
+                builtins::TENANT_ID,
+            ]
+            .map(str::to_owned)
+            .into(),
             bound: BTreeSet::new(),
         }
     }
@@ -51,6 +56,12 @@ impl Bindings {
             .extend(variables.into_iter().map(str::to_owned));
         more.bound.extend(bound);
         more
+    }
+
+    /// These bindings without the variable `name`.
+    pub fn without(mut self, name: &str) -> Self {
+        self.variables.remove(name);
+        self
     }
 }
 
@@ -116,8 +127,18 @@ impl Validator<'_> {
             graph,
             ancestors: ancestors(graph),
             outers,
-            bindings: bindings.with(graph.variables.keys().map(String::as_str), None),
+            // A declared built-in is reported below, and reads stay checked as built-ins.
+            bindings: bindings.with(
+                graph
+                    .variables
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|name| !builtins::is_builtin(name)),
+                None,
+            ),
         };
+        let variables_path = join_key(base, "variables");
+        self.no_builtins(graph.variables.keys(), &variables_path);
         let steps_path = join_key(base, "steps");
         let keys: Vec<&str> = graph.steps.keys().map(String::as_str).collect();
         if graph.steps.is_empty() {
@@ -142,6 +163,24 @@ impl Validator<'_> {
         }
         self.edges(&scope, base, &keys);
         self.reachability(graph, &steps_path);
+    }
+
+    /// Reports each of `names` (declared or passed-in variables, under `at`) that
+    /// is a built-in variable: a scenario cannot set those.
+    pub(super) fn no_builtins<'n>(
+        &mut self,
+        names: impl IntoIterator<Item = &'n String>,
+        at: &str,
+    ) {
+        for name in names {
+            if builtins::is_builtin(name) {
+                self.report(
+                    join_key(at, name),
+                    format!("'{name}' is a built-in variable, set by the runtime; a scenario cannot set it"),
+                    Some("give the variable a name that is not built in".to_string()),
+                );
+            }
+        }
     }
 
     fn edges(&mut self, scope: &GraphScope<'_>, base: &str, keys: &[&str]) {

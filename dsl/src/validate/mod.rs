@@ -14,7 +14,10 @@
 //! * `variables.<name>` references to a variable that is neither declared
 //!   (in the graph or an enclosing one), built in, nor passed in by an
 //!   enclosing Split's or While's `config.variables`; `item` outside a Split's
-//!   subgraph or a Filter's condition, `loop` outside a While;
+//!   subgraph or a Filter's condition, `loop` outside a While; a built-in
+//!   iteration variable (`_index`, `_item`, ...) read where it is not set;
+//! * a graph's `variables` or a step's `config.variables` that name a
+//!   built-in variable (see [`crate::builtins`]);
 //! * templates that do not compile, operators with the wrong number of
 //!   arguments, malformed `BETWEEN`/`RANGE` matches;
 //! * edges from or to unknown steps; Conditional edges that are not a

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::Validator;
 use super::graph::GraphScope;
 use super::suggest::names_hint;
+use crate::builtins;
 use crate::condition::{Condition, ConditionArgument};
 use crate::mapping::{CompositeValue, InputMapping, MappingValue, check_template};
 use crate::path::{self, Segment, join_index, join_key};
@@ -207,6 +208,11 @@ impl Validator<'_> {
             [Segment::Key(root), Segment::Key(name), ..]
                 if root == "variables" && !reader.scope.bindings.variables.contains(name) =>
             {
+                if let Some(place) = builtins::where_set(name) {
+                    let message = format!("`variables.{name}` is only set {place}");
+                    self.report(at.to_string(), message, None);
+                    return;
+                }
                 let known: Vec<&str> = reader
                     .scope
                     .bindings

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::Validator;
 use super::graph::{Bindings, GraphScope};
+use crate::builtins;
 use crate::condition::MatchType;
 use crate::path::{self, join_index, join_key};
 use crate::step::{Step, SwitchStep};
@@ -36,16 +37,15 @@ impl Validator<'_> {
             Step::Split(split) => {
                 let config = member("config");
                 self.mapping(&reader, &split.config.value, &join_key(&config, "value"));
-                self.mappings(
-                    &reader,
-                    &split.config.variables,
-                    &join_key(&config, "variables"),
-                );
+                let variables = join_key(&config, "variables");
+                self.no_builtins(split.config.variables.keys(), &variables);
+                self.mappings(&reader, &split.config.variables, &variables);
             }
             Step::While(while_step) => {
                 let in_loop = self.reader(scope, key, false).binding("loop");
                 self.condition(&in_loop, &while_step.condition, &member("condition"));
                 let variables = join_key(&member("config"), "variables");
+                self.no_builtins(while_step.config.variables.keys(), &variables);
                 self.mappings(&reader, &while_step.config.variables, &variables);
             }
             Step::Filter(filter) => {
@@ -120,21 +120,43 @@ impl Validator<'_> {
     }
 }
 
-/// What the subgraph of `step` may read beyond what its enclosing graph may.
+/// What the subgraph of `step` may read beyond what its enclosing graph may: the
+/// variables it passes in, and the built-in variables of its iterations (see
+/// [`builtins`]).
 fn subgraph_bindings(scope: &GraphScope<'_>, step: &Step) -> Bindings {
     let passed_in = |variables: &crate::mapping::InputMapping| -> Vec<String> {
-        variables.keys().cloned().collect()
+        let settable = variables.keys().filter(|name| !builtins::is_builtin(name));
+        settable.cloned().collect()
     };
-    let (variables, bound) = match step {
-        Step::Split(split) => (passed_in(&split.config.variables), Some("item")),
-        Step::While(while_step) => (passed_in(&while_step.config.variables), Some("loop")),
-        _ => (Vec::new(), None),
+    let (variables, set, bound) = match step {
+        Step::Split(split) => (
+            passed_in(&split.config.variables),
+            &[builtins::INDEX, builtins::LOOP_INDICES, builtins::ITEM][..],
+            Some("item"),
+        ),
+        Step::While(while_step) => (
+            passed_in(&while_step.config.variables),
+            &[
+                builtins::INDEX,
+                builtins::LOOP_INDICES,
+                builtins::LOOP,
+                builtins::PREVIOUS_OUTPUTS,
+            ][..],
+            Some("loop"),
+        ),
+        Step::WaitForSignal(_) => (Vec::new(), &[builtins::SIGNAL_ID][..], None),
+        _ => (Vec::new(), &[][..], None),
     };
-    let builtin = match step {
-        Step::WaitForSignal(_) => "_signal_id",
-        _ => "_index",
+    let inherited = match step {
+        // A Split's iterations do not keep an enclosing While's previous output.
+        Step::Split(_) => scope.bindings.clone().without(builtins::PREVIOUS_OUTPUTS),
+        _ => scope.bindings.clone(),
     };
-    scope
-        .bindings
-        .with(variables.iter().map(String::as_str).chain([builtin]), bound)
+    inherited.with(
+        variables
+            .iter()
+            .map(String::as_str)
+            .chain(set.iter().copied()),
+        bound,
+    )
 }

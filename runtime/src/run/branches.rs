@@ -31,12 +31,18 @@ use crate::{CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowE
 /// How many iterations of a Split run at once when `config.parallelism` does not say.
 pub(crate) const DEFAULT_PARALLELISM: usize = 8;
 
+/// The most iterations of one Split that run at once, whatever `config.parallelism`
+/// asks: each is a thread. Agent calls mostly wait on the network, so the number of
+/// cores is not the measure; 64 threads reserve at most 128 MiB of stack address
+/// space, and a scenario asking for 100000 does not start 100000 threads.
+pub const MAX_PARALLELISM: usize = 64;
+
 /// How often a parallel Split asks the provider for pause and cancel requests.
 const SIGNAL_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// How many iterations of a Split with `config` over `iterations` elements run at
 /// once: one with `sequential`, else `parallelism` (0 or absent: the default), never
-/// more than there are iterations.
+/// more than there are iterations nor than [`MAX_PARALLELISM`].
 pub(super) fn workers(config: &SplitConfig, iterations: usize) -> usize {
     if config.sequential == Some(true) {
         return 1;
@@ -45,7 +51,7 @@ pub(super) fn workers(config: &SplitConfig, iterations: usize) -> usize {
         None | Some(0) => DEFAULT_PARALLELISM,
         Some(wanted) => usize::try_from(wanted).unwrap_or(usize::MAX),
     };
-    wanted.min(iterations).max(1)
+    wanted.min(MAX_PARALLELISM).min(iterations).max(1)
 }
 
 impl Run<'_> {

@@ -3,7 +3,12 @@
 //! Each iteration runs the generated drive function of the subgraph on a child
 //! run whose scope starts as a copy of the parent's (so steps of enclosing
 //! graphs stay readable) with the iteration's bindings on top; what the
-//! iteration's own steps produce stays in its copy.
+//! iteration's own steps produce stays in its copy. The bindings are `item` and
+//! `data` (Split) or `loop` (While), and the built-in iteration variables
+//! (`runtara_dsl::builtins`): `_index`, `_loop_indices` (the enclosing ones plus
+//! this index), `_item` (Split), `_loop` and, from iteration 1 on,
+//! `_previousOutputs` (While). `_item` and `_loop` pass on to nested iterations;
+//! `_previousOutputs` does not.
 
 use std::time::Duration;
 
@@ -11,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use runtara_dsl::schema::{Schema, check_input};
 use runtara_dsl::step::{SplitStep, WhileStep};
-use runtara_dsl::{InputMapping, condition, mapping};
+use runtara_dsl::{InputMapping, builtins, condition, mapping};
 
 use super::{Run, StepFailure};
 use crate::WorkflowError;
@@ -20,6 +25,18 @@ use crate::retry::RetryPolicy;
 
 /// A subgraph's generated drive function: runs it to its end and returns its output.
 pub type GraphFn = fn(&mut Run) -> Result<Value, WorkflowError>;
+
+/// What one iteration binds besides `_index` and `_loop_indices`.
+enum Bound<'v> {
+    /// A Split's element (or chunk): `item`, `data` and `variables._item`.
+    Split { item: &'v Value },
+    /// A While's `loop` and `variables._loop` (`{index, outputs}`), and from
+    /// iteration 1 on the previous iteration's output as `variables._previousOutputs`.
+    While {
+        context: &'v Value,
+        previous: Option<&'v Value>,
+    },
+}
 
 /// What every iteration of one Split step shares.
 pub(super) struct SplitPlan<'s> {
@@ -172,12 +189,11 @@ impl Run<'_> {
         let outcome = check_schema("inputSchema", step.input_schema.as_ref(), item)
             .and_then(|()| {
                 self.retrying(&step.id, &plan.policy, &what, |run| {
-                    let bindings = [("item", item.clone()), ("data", item.clone())];
                     run.iteration(
                         &step.id,
                         index,
                         &plan.variables,
-                        &bindings,
+                        Bound::Split { item },
                         plan.deadline.clone(),
                         plan.body,
                     )
@@ -218,13 +234,16 @@ impl Run<'_> {
             if !holds {
                 break;
             }
-            let bindings = [("loop", bound)];
+            let previous = (index > 0).then_some(&outputs);
             outputs = self
                 .iteration(
                     &step.id,
                     index as usize,
                     &variables,
-                    &bindings,
+                    Bound::While {
+                        context: &bound,
+                        previous,
+                    },
                     deadline.clone(),
                     body,
                 )
@@ -255,26 +274,45 @@ impl Run<'_> {
         Ok(variables)
     }
 
-    /// Runs iteration `index` of step `step_id`'s `body` on a child run with the
-    /// iteration's `bindings` (`item`, `loop`) on top of a copy of this run's scope.
+    /// Runs iteration `index` of step `step_id`'s `body` on a child run: a copy of
+    /// this run's scope with `variables` and what the iteration binds on top.
     /// An iteration that succeeds after `deadline` still fails with its error.
     fn iteration(
         &mut self,
         step_id: &str,
         index: usize,
         variables: &Map<String, Value>,
-        bindings: &[(&str, Value)],
+        bound: Bound<'_>,
         deadline: Option<Deadline>,
         body: GraphFn,
     ) -> Result<Value, WorkflowError> {
+        let mut indices = match &self.scope["variables"][builtins::LOOP_INDICES] {
+            Value::Array(enclosing) => enclosing.clone(),
+            _ => Vec::new(),
+        };
+        indices.push(json!(index));
+        let mut variables = variables.clone();
+        // Set after the step's config.variables, so that nothing overrides them.
+        variables.insert(builtins::INDEX.into(), json!(index));
+        variables.insert(builtins::LOOP_INDICES.into(), Value::Array(indices));
+        variables.remove(builtins::PREVIOUS_OUTPUTS);
         let mut scope = self.scope.clone();
         let fields = scope.as_object_mut().expect("the scope is an object");
-        let mut variables = variables.clone();
-        variables.insert("_index".into(), json!(index));
-        fields.insert("variables".into(), Value::Object(variables));
-        for (name, value) in bindings {
-            fields.insert((*name).to_owned(), value.clone());
+        match bound {
+            Bound::Split { item } => {
+                variables.insert(builtins::ITEM.into(), item.clone());
+                fields.insert("item".into(), item.clone());
+                fields.insert("data".into(), item.clone());
+            }
+            Bound::While { context, previous } => {
+                variables.insert(builtins::LOOP.into(), context.clone());
+                if let Some(previous) = previous {
+                    variables.insert(builtins::PREVIOUS_OUTPUTS.into(), previous.clone());
+                }
+                fields.insert("loop".into(), context.clone());
+            }
         }
+        fields.insert("variables".into(), Value::Object(variables));
         let mut child = self.child(scope, &format!("{step_id}[{index}]."), deadline);
         let output = body(&mut child)?;
         child.check_deadline()?;
