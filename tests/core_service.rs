@@ -1,24 +1,31 @@
 //! The core service, `runtara serve`, as a real process on a loopback port with a
 //! real SQLite file: components are uploaded and instances started, signalled,
 //! paused, resumed and cancelled through its HTTP API; a durable sleep survives a
-//! SIGKILL of the core; and tenants never see each other's instances.
+//! SIGKILL of the core; and tenants never see each other's instances, nor use
+//! each other's directories and HTTP hosts.
 //!
-//! The last test runs the core on a real PostgreSQL server instead.
+//! One test runs the core on a real PostgreSQL server instead.
 //!
 //! The scenario (`tests/durable/approval.json`) greets, sleeps durably for
-//! `napMs`, then waits for the signal `approve`.
+//! `napMs`, then waits for the signal `approve`. The grants are tried with
+//! `tests/durable/file-steps.json` (it writes `/data/log.txt`) and
+//! `tests/durable/retried-request.json` (it asks a loopback HTTP server).
 
 mod common;
 #[path = "common/core_process.rs"]
 mod core_process;
+#[path = "common/http_server.rs"]
+mod http_server;
 #[path = "common/postgres_server.rs"]
 mod postgres_server;
 
+use std::path::Path;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use common::*;
 use core_process::{Core, Setup};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The scenario compiled and composed with `--durable host`, once for all tests.
 fn component() -> &'static [u8] {
@@ -193,4 +200,359 @@ fn the_core_keeps_its_state_in_postgresql_too() {
     assert_eq!(core.steps("pg"), ["hello", "nap", "approve", "done"]);
     let (status, _) = core.call("globex-token", "globex", "GET", "/instances/pg", None);
     assert_eq!(status, 404);
+}
+
+/// Starts an instance of the uploaded `digest` as tenant `acme`.
+fn start_uploaded(core: &Core, digest: &serde_json::Value, id: &str) {
+    let start = json!({"component": digest, "input": {"name": id, "napMs": 10}, "instanceId": id});
+    let (status, started) = core.call(
+        "acme-token",
+        "acme",
+        "POST",
+        "/instances",
+        Some(start.to_string().into_bytes()),
+    );
+    assert_eq!(status, 202, "{started}");
+}
+
+#[test]
+fn an_instance_over_its_memory_or_time_limit_fails_with_a_clear_error() {
+    let setup = Setup::new();
+    let core = setup.core(&["--max-memory", "1MiB"]);
+    start_instance(&core, "big", 10);
+    let failed = core.wait_for_status("big", "failed");
+    assert_eq!(failed["error"]["code"], "MEMORY_LIMIT", "{failed}");
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("needed more than its memory limit of 1048576 bytes"),
+        "{message}"
+    );
+    core.kill();
+
+    // The instance waits for a signal that never comes.
+    let core = setup.core(&["--timeout", "1s"]);
+    start_instance(&core, "slow", 10);
+    let failed = core.wait_for_status("slow", "failed");
+    assert_eq!(failed["error"]["code"], "TIMEOUT", "{failed}");
+    assert_eq!(
+        failed["error"]["message"],
+        "the workflow did not finish within its time limit of 1s"
+    );
+}
+
+#[test]
+fn over_max_running_instances_wait_their_turn_in_order() {
+    let setup = Setup::new();
+    let core = setup.core(&["--max-running", "1"]);
+    start_instance(&core, "first", 10);
+    let digest = core.instance("first")["component"].clone();
+    start_uploaded(&core, &digest, "second");
+    start_uploaded(&core, &digest, "third");
+    // `first` waits for its signal, holding the only slot.
+    core.wait_for_step("first", "nap");
+    for id in ["second", "third"] {
+        assert_eq!(core.instance(id)["status"], "pending");
+        assert_eq!(core.steps(id), Vec::<String>::new());
+    }
+
+    for (done, next, after) in [("first", "second", "third"), ("second", "third", "")] {
+        core.post(done, "signals/approve", Some(json!({"approved": true})));
+        core.wait_for_status(done, "completed");
+        core.wait_for_step(next, "nap");
+        if !after.is_empty() {
+            assert_eq!(
+                core.instance(after)["status"],
+                "pending",
+                "{after} ran before {next}"
+            );
+        }
+    }
+    core.post("third", "signals/approve", Some(json!({"approved": true})));
+    core.wait_for_status("third", "completed");
+}
+
+#[test]
+fn request_bodies_and_ids_are_bounded_on_every_route() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    // A component of a few MB uploads under the component limit...
+    assert!(component().len() > 1 << 20, "{} bytes", component().len());
+    start_instance(&core, "bounded", 10);
+    let digest = core.instance("bounded")["component"].clone();
+
+    // ...while the other routes take what they carry, no more.
+    let over = |bytes: usize| Some(vec![b' '; bytes + 1]);
+    let too_large = [
+        ("POST", "/instances".to_owned(), over(16 << 20)),
+        (
+            "POST",
+            "/instances/bounded/signals/approve".into(),
+            over(16 << 20),
+        ),
+        (
+            "POST",
+            "/instances/outside/checkpoint".into(),
+            over(16 << 20),
+        ),
+        ("POST", "/instances/outside/register".into(), over(64 << 10)),
+    ];
+    for (method, path, body) in too_large {
+        let (status, refused) = core.call("acme-token", "acme", method, &path, body);
+        assert_eq!(status, 413, "{method} {path}: {refused}");
+    }
+
+    let long = "x".repeat(257);
+    let start = |field: &str| {
+        let mut body = json!({"component": digest, "instanceId": "fine"});
+        body[field] = json!(long);
+        Some(body.to_string().into_bytes())
+    };
+    let refused = [
+        ("GET", format!("/instances/{long}"), None, "instance id"),
+        (
+            "POST",
+            format!("/instances/{long}/cancel"),
+            None,
+            "instance id",
+        ),
+        (
+            "POST",
+            format!("/instances/{long}/register"),
+            None,
+            "instance id",
+        ),
+        ("POST", "/instances".into(), start("component"), "component"),
+        (
+            "POST",
+            "/instances".into(),
+            start("instanceId"),
+            "instanceId",
+        ),
+        (
+            "POST",
+            format!("/instances/bounded/signals/{}", "s".repeat(1025)),
+            Some(b"{}".to_vec()),
+            "signal id",
+        ),
+        (
+            "POST",
+            "/instances/bounded/checkpoint".into(),
+            Some(
+                json!({"checkpointId": "c".repeat(1025), "state": {}})
+                    .to_string()
+                    .into_bytes(),
+            ),
+            "checkpoint id",
+        ),
+    ];
+    for (method, path, body, what) in refused {
+        let (status, error) = core.call("acme-token", "acme", method, &path, body);
+        assert_eq!(status, 400, "{method} {what}: {error}");
+        assert_eq!(error["error"]["code"], "INVALID_ID", "{error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("the {what} has ")),
+            "{message}"
+        );
+    }
+    let (status, error) = core.call("acme-token", &long, "GET", "/instances", None);
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(
+        error["error"]["message"],
+        "the tenant id has 257 bytes; it may have 1 to 256"
+    );
+    // The instance those requests named is untouched.
+    assert_eq!(core.instance("bounded")["status"], "running");
+}
+
+/// Uploads `app` as `tenant` (with its token, `<tenant>-token`) and starts the
+/// instance `id` of it on `input`.
+fn start_as(core: &Core, tenant: &str, app: &Path, id: &str, input: Value) {
+    let token = format!("{tenant}-token");
+    let bytes = std::fs::read(app).unwrap();
+    let (status, uploaded) = core.call(&token, tenant, "PUT", "/components", Some(bytes));
+    assert_eq!(status, 201, "{uploaded}");
+    let start = json!({"component": uploaded["digest"], "input": input, "instanceId": id});
+    let start = Some(start.to_string().into_bytes());
+    let (status, started) = core.call(&token, tenant, "POST", "/instances", start);
+    assert_eq!(status, 202, "{started}");
+}
+
+/// Polls `tenant`'s instance `id` until it has ended; returns it.
+fn ended(core: &Core, tenant: &str, id: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let path = format!("/instances/{id}");
+        let (status, instance) = core.call(&format!("{tenant}-token"), tenant, "GET", &path, None);
+        assert_eq!(status, 200, "{instance}");
+        if ["completed", "failed", "cancelled"].contains(&instance["status"].as_str().unwrap()) {
+            return instance;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{tenant}'s {id} never ended: {instance}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_tenants_instances_use_its_own_grants_never_another_tenants() {
+    let setup = Setup::new();
+    let globex_data = tempfile::tempdir().unwrap();
+    let server = http_server::url();
+    let tenants = setup.dir.path().join("tenants.toml");
+    let globex = format!(
+        "[tenants.globex]\ndirs = [\"{}::/data\"]\nallow_hosts = [\"{}\"]\n",
+        globex_data.path().display(),
+        server.trim_start_matches("http://")
+    );
+    let acme = "[tenants.acme]\nallow_hosts = [\"api.acme.example\"]\n";
+    std::fs::write(&tenants, format!("{globex}\n{acme}")).unwrap();
+    let core = setup.core(&["--tenants", tenants.to_str().unwrap()]);
+    let files = durable_scenario("file-steps", Build::Composed("host"));
+    let fetch = durable_scenario("retried-request", Build::Composed("host"));
+
+    // acme's instances have neither globex's directory nor its host.
+    start_as(&core, "acme", &files, "files", json!({"waitMs": 10}));
+    start_as(&core, "acme", &fetch, "fetch", json!({"base": server}));
+    for (id, step, code) in [
+        ("files", "first", "NOT_FOUND"),
+        ("fetch", "fetch", "REQUEST_DENIED"),
+    ] {
+        let refused = ended(&core, "acme", id);
+        assert_eq!(refused["status"], "failed", "{refused}");
+        assert_eq!(refused["error"]["stepId"], step, "{refused}");
+        assert_eq!(refused["error"]["code"], code, "{refused}");
+    }
+    assert!(!globex_data.path().join("log.txt").exists());
+
+    // globex's have both.
+    start_as(&core, "globex", &files, "files", json!({"waitMs": 10}));
+    start_as(&core, "globex", &fetch, "fetch", json!({"base": server}));
+    let written = ended(&core, "globex", "files");
+    assert_eq!(
+        written["output"],
+        json!({"written": 7, "instance": "files"}),
+        "{written}"
+    );
+    let log = std::fs::read_to_string(globex_data.path().join("log.txt")).unwrap();
+    assert_eq!(log, "first\nsecond\n");
+    let fetched = ended(&core, "globex", "fetch");
+    assert_eq!(
+        fetched["output"],
+        json!({"status": 200, "body": {"attempt": 3}, "waited": 1000}),
+        "{fetched}"
+    );
+}
+
+#[test]
+fn grants_for_every_tenant_and_bad_grants_are_refused_at_start() {
+    let setup = Setup::new();
+    let serve = |extra: &[&str]| {
+        let refused = output(
+            std::process::Command::new(env!("CARGO_BIN_EXE_runtara"))
+                .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+                .arg(setup.database())
+                .arg("--tokens")
+                .arg(setup.tokens())
+                .args(extra),
+        );
+        assert!(!refused.status.success(), "{refused:?}");
+        String::from_utf8_lossy(&refused.stderr).into_owned()
+    };
+    let said = serve(&["--allow-host", "api.acme.example"]);
+    assert!(
+        said.contains("grants are per tenant, in the tenants file (`--tenants FILE`)")
+            && said.contains("allow_hosts = [\"api.acme.example\"]"),
+        "{said}"
+    );
+    let said = serve(&["--dir", "data::/data"]);
+    assert!(said.contains("dirs = [\"data::/data\"]"), "{said}");
+
+    let tenants = setup.dir.path().join("tenants.toml");
+    std::fs::write(
+        &tenants,
+        "[tenants.acme]\nallow_hosts = [\"https://api.acme.example\"]\n",
+    )
+    .unwrap();
+    let said = serve(&["--tenants", tenants.to_str().unwrap()]);
+    let expected = format!(
+        "the tenants file {}, tenant 'acme': allow_hosts value \"https://api.acme.example\" is a URL",
+        tenants.display()
+    );
+    assert!(said.contains(&expected), "{said}");
+}
+
+#[test]
+fn the_instance_list_comes_in_pages() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    // Instances registered from outside: no component needed.
+    for id in ["a", "b", "c", "d", "e"] {
+        assert_eq!(core.post(id, "register", None).0, 200);
+    }
+    let (status, _) = core.call(
+        "globex-token",
+        "globex",
+        "POST",
+        "/instances/g/register",
+        None,
+    );
+    assert_eq!(status, 200);
+    let list = |query: &str| {
+        core.call(
+            "acme-token",
+            "acme",
+            "GET",
+            &format!("/instances{query}"),
+            None,
+        )
+    };
+    let ids = |page: &Value| -> Vec<String> {
+        let listed = page["instances"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{page}"));
+        listed
+            .iter()
+            .map(|i| i["instanceId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let (status, whole) = list("");
+    assert_eq!(status, 200, "{whole}");
+    assert_eq!(whole["next"], Value::Null);
+    let all = ids(&whole);
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["a", "b", "c", "d", "e"]);
+
+    let mut paged = Vec::new();
+    let (_, mut page) = list("?limit=2");
+    loop {
+        let listed = ids(&page);
+        assert!(!listed.is_empty() && listed.len() <= 2, "{page}");
+        paged.extend(listed);
+        let Some(cursor) = page["next"].as_str() else {
+            break;
+        };
+        let (status, next) = list(&format!("?limit=2&cursor={cursor}"));
+        assert_eq!(status, 200, "{next}");
+        page = next;
+    }
+    assert_eq!(paged, all, "the pages differ from the whole list");
+
+    for (query, code) in [
+        ("?limit=0", "INVALID_LIMIT"),
+        ("?limit=1001", "INVALID_LIMIT"),
+        ("?limit=two", "INVALID_QUERY"),
+        ("?cursor=nope", "INVALID_CURSOR"),
+        ("?page=2", "INVALID_QUERY"),
+    ] {
+        let (status, refused) = list(query);
+        assert_eq!(status, 400, "{query}: {refused}");
+        assert_eq!(refused["error"]["code"], code, "{query}: {refused}");
+    }
+    let (_, thousand) = list("?limit=1000");
+    assert_eq!(ids(&thousand), all);
 }

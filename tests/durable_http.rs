@@ -3,8 +3,9 @@
 //! serve` process on loopback. A run killed with SIGKILL (and the core restarted
 //! meanwhile) resumes without redoing finished steps; pause, resume and cancel
 //! sent through the management API stop and continue it; the instance routes
-//! the adapter calls refuse bad requests without writing anything; and a taken
-//! signal is given again to a run that lost it, while a late one is refused.
+//! the adapter calls refuse bad requests without writing anything; a taken
+//! signal is given again to a run that lost it, while a late one is refused; and
+//! a run whose checkpoints outgrow one reply reads them back in pages.
 //!
 //! Scenarios: `tests/durable/file-steps.json` appends `first` to a file, sleeps
 //! durably, then appends `second` (a step run twice shows in the file);
@@ -23,7 +24,7 @@ use std::process::Command;
 
 use common::*;
 use core_process::{Core, Setup};
-use outside_run::Run;
+use outside_run::{Run, seed_large_replay};
 use serde_json::{Value, json};
 
 /// A scenario of `tests/durable/`, compiled and composed with `--durable http` once.
@@ -75,6 +76,80 @@ fn a_killed_run_resumes_through_the_adapter_across_a_core_restart() {
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("INSTANCE_ENDED"), "{stderr}");
     assert_eq!(run.log(), "first\nsecond\n");
+}
+
+#[test]
+fn a_run_whose_checkpoints_outgrow_one_reply_resumes_reading_them_in_pages() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let seeded = seed_large_replay(&setup);
+    let run = Run::new("crash", json!({"waitMs": 3000}));
+    let app = app("file-steps");
+
+    let first = run.start(wasmtime(&run, &app, &core, "acme-token"));
+    let wake_at = run.kill_in_sleep(first, core, &setup);
+    let core = setup.core(&[]);
+    let resumed = run.start(wasmtime(&run, &app, &core, "acme-token"));
+    run.check_resumed_after(resumed, &core, wake_at, &seeded);
+}
+
+/// The page of checkpoints after `after`, as the adapter asks for it.
+fn page(core: &Core, id: &str, after: u64) -> (u16, Value) {
+    let path = format!("/instances/{id}/checkpoints?after={after}");
+    core.call("acme-token", "acme", "GET", &path, None)
+}
+
+#[test]
+fn the_replay_comes_in_pages_bounded_in_bytes() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let (status, registered) = core.post("paged", "register", None);
+    assert_eq!(status, 200, "{registered}");
+    assert_eq!(registered, json!({"checkpoints": [], "next": null}));
+
+    // Three checkpoints of 3 MiB: no two fit in one page of 4 MiB.
+    let states: Vec<Value> = (0..3)
+        .map(|index| json!({"steps": {}, "take": [], "filler": format!("{index}").repeat(3 << 20)}))
+        .collect();
+    for (index, state) in states.iter().enumerate() {
+        let body = json!({"checkpointId": format!("step-{index}"), "state": state}).to_string();
+        assert_eq!(
+            checkpoint(&core, "acme-token", "acme", "paged", &body).0,
+            200
+        );
+    }
+    let (status, mut page_read) = core.post("paged", "register", None);
+    assert_eq!(status, 200);
+    let mut read = Vec::new();
+    loop {
+        let checkpoints = page_read["checkpoints"].as_array().unwrap().clone();
+        assert_eq!(checkpoints.len(), 1, "a page over 4 MiB");
+        read.extend(checkpoints.into_iter().map(|c| c["state"].clone()));
+        let Some(next) = page_read["next"].as_u64() else {
+            break;
+        };
+        let (status, next_page) = page(&core, "paged", next);
+        assert_eq!(status, 200, "{next_page}");
+        page_read = next_page;
+    }
+    assert_eq!(read, states);
+
+    // A checkpoint no page could carry back is refused, and nothing is saved.
+    let huge = json!({"checkpointId": "huge", "state": {"filler": "x".repeat(12 << 20)}});
+    let (status, refused) = checkpoint(&core, "acme-token", "acme", "paged", &huge.to_string());
+    assert_eq!(status, 413, "{refused}");
+    assert_eq!(refused["error"]["code"], "CHECKPOINT_TOO_LARGE");
+    assert_eq!(core.steps("paged"), ["step-0", "step-1", "step-2"]);
+    // A cursor that is not a number.
+    let (status, refused) = core.call(
+        "acme-token",
+        "acme",
+        "GET",
+        "/instances/paged/checkpoints?after=x",
+        None,
+    );
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["code"], "INVALID_CURSOR");
 }
 
 #[test]

@@ -299,7 +299,6 @@ fn a_second_compile_builds_only_the_scenario_crate() {
         output: work.path().join(output),
         agents_dir: components_dir(),
         cache_dir: cache_dir(),
-        source_dir: root(),
         children: Vec::new(),
         target: runtara_compiler::CompilationTarget::Wasi,
     };
@@ -385,4 +384,169 @@ fn inspect_shows_what_an_agent_component_says_of_itself() {
     );
     assert_eq!(not_an_agent.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&not_an_agent.stderr).contains("not a runtara agent"));
+}
+
+#[test]
+fn runtara_run_keeps_the_compiled_component_and_replaces_a_damaged_one() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let example = root().join("examples/order-summary");
+    let work = tempfile::tempdir().unwrap();
+    let app = build_app(&example.join("scenario.json"), work.path());
+    let cache = work.path().join("cache/compiled");
+    let run = || {
+        let out = output(
+            runtara()
+                .arg("run")
+                .arg(&app)
+                .arg("--input")
+                .arg(example.join("input.json"))
+                .arg("--compiled-cache")
+                .arg(&cache),
+        );
+        assert!(out.status.success(), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (
+            json(&String::from_utf8_lossy(&out.stdout), "stdout"),
+            stderr,
+        )
+    };
+    let compiled = || {
+        let files: Vec<PathBuf> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        files[0].clone()
+    };
+
+    let (expected, _) = run();
+    let file = compiled();
+    assert_eq!(file.extension().unwrap(), "cwasm");
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cache), 0o700);
+    assert_eq!(mode(&file), 0o600);
+
+    // The second run loads that file: it is not written again.
+    let inode = std::fs::metadata(&file).unwrap().ino();
+    let (output, said) = run();
+    assert_eq!(output, expected);
+    assert!(!said.contains("compiled-component cache"), "{said}");
+    assert_eq!(std::fs::metadata(compiled()).unwrap().ino(), inode);
+
+    // A damaged file is compiled again and replaced, and the run goes on.
+    std::fs::write(&file, b"not a compiled component").unwrap();
+    let (output, said) = run();
+    assert_eq!(output, expected);
+    assert!(said.contains("Wasmtime refused it"), "{said}");
+    let (output, said) = run();
+    assert_eq!(output, expected);
+    assert!(!said.contains("compiled-component cache"), "{said}");
+    assert!(std::fs::metadata(compiled()).unwrap().len() > 1 << 20);
+}
+
+/// An installed runtara compiles from the sources it carries. A copy of the binary,
+/// run from a folder outside the checkout with `RUNTARA_SOURCE_DIR` unset, compiles,
+/// composes (agents given as artifacts, as a registry pull would) and runs an
+/// example; the generated crate builds against the sources extracted into the cache,
+/// not against a checkout. The cache is the one every test shares, so the runtime is
+/// not built again.
+#[test]
+fn a_copied_binary_compiles_from_the_sources_it_carries() {
+    let install = tempfile::tempdir().unwrap();
+    let binary = install.path().join("runtara");
+    std::fs::copy(env!("CARGO_BIN_EXE_runtara"), &binary).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    // A scenario name of this run's own, to find its generated crate in the shared cache.
+    let name: String = format!(
+        "installed-{}",
+        work.path().file_name().unwrap().to_string_lossy()
+    )
+    .to_lowercase()
+    .chars()
+    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+    .collect();
+    let example = root().join("examples/order-summary");
+    std::fs::copy(
+        example.join("scenario.json"),
+        work.path().join(format!("{name}.json")),
+    )
+    .unwrap();
+    std::fs::copy(example.join("input.json"), work.path().join("input.json")).unwrap();
+    let installed = |args: &[&str]| {
+        let mut command = Command::new(&binary);
+        command
+            .current_dir(work.path())
+            .env_remove("RUNTARA_SOURCE_DIR")
+            .env_remove("RUNTARA_AGENTS_DIR")
+            .env_remove("CARGO_MANIFEST_DIR")
+            .env("RUNTARA_CACHE_DIR", cache_dir())
+            .args(args);
+        command
+    };
+    let agents = components_dir();
+    let agents = agents.to_str().unwrap();
+    success(&mut installed(&[
+        "compile",
+        &format!("{name}.json"),
+        "-o",
+        "scenario.wasm",
+        "--agents-dir",
+        agents,
+    ]));
+    success(&mut installed(&[
+        "compose",
+        "scenario.wasm",
+        "-o",
+        "app.wasm",
+        "--agents-dir",
+        agents,
+    ]));
+    let stdout = success(&mut installed(&[
+        "run",
+        "app.wasm",
+        "--input",
+        "input.json",
+    ]));
+    let expected = std::fs::read_to_string(example.join("expected.json")).unwrap();
+    assert_eq!(
+        json(&stdout, "runtara run's stdout"),
+        json(&expected, "expected.json")
+    );
+
+    // The generated crate's runtime is the extracted tree under <cache>/sources.
+    let scenarios = cache_dir().join("scenarios");
+    let crate_prefix = format!("scenario_{}_", name.replace('-', "_"));
+    let crate_dir = std::fs::read_dir(&scenarios)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|dir| {
+            dir.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&crate_prefix)
+        })
+        .unwrap_or_else(|| panic!("no crate {crate_prefix}* in {}", scenarios.display()));
+    let manifest: toml::Table = std::fs::read_to_string(crate_dir.join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let runtime = PathBuf::from(
+        manifest["dependencies"]["runtara-runtime"]["path"]
+            .as_str()
+            .unwrap(),
+    );
+    let sources = std::path::absolute(cache_dir().join("sources")).unwrap();
+    assert!(
+        runtime.starts_with(&sources),
+        "the runtime is built from {}, not from runtara's sources under {}",
+        runtime.display(),
+        sources.display()
+    );
+    let tree = runtime.parent().unwrap();
+    assert!(tree.join("Cargo.lock").is_file() && tree.join("wit").is_dir());
+    assert!(
+        !tree.join("cli").exists() && !tree.join("compiler").exists(),
+        "{} is a checkout, not the sources runtara carries",
+        tree.display()
+    );
 }

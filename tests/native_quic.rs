@@ -3,8 +3,8 @@
 //! loopback: a binary killed with SIGKILL (and the core restarted meanwhile)
 //! resumes without redoing finished steps; a running binary rides out a restart
 //! of the core; pause, resume and cancel sent through the management API stop
-//! and continue it; and the QUIC endpoint refuses bad calls without writing
-//! anything.
+//! and continue it; the QUIC endpoint refuses bad calls without writing
+//! anything; and a binary reads a long replay in pages.
 //!
 //! Scenarios: `tests/durable/file-steps.json` appends `first` to a file, sleeps
 //! durably, then appends `second` (a step run twice shows in the file);
@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use common::*;
 use core_process::{Core, Setup};
-use outside_run::Run;
+use outside_run::{Run, seed_large_replay};
 use runtara_protocol::{Call, MAX_MESSAGE_BYTES, QUIC_ALPN, QUIC_SERVER_NAME, QuicRequest};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -115,6 +115,21 @@ fn a_killed_binary_resumes_from_the_core_across_a_core_restart() {
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("INSTANCE_ENDED"), "{stderr}");
     assert_eq!(run.log(), "first\nsecond\n");
+}
+
+#[test]
+fn a_binary_whose_checkpoints_outgrow_one_reply_resumes_reading_them_in_pages() {
+    let setup = Setup::new();
+    let core = quic_core(&setup);
+    let seeded = seed_large_replay(&setup);
+    let run = Run::new("crash", json!({"waitMs": 3000}));
+    let binary = binary("file-steps");
+
+    let first = spawn(&run, &binary, &setup, &core);
+    let wake_at = run.kill_in_sleep(first, core, &setup);
+    let core = quic_core(&setup);
+    let resumed = spawn(&run, &binary, &setup, &core);
+    run.check_resumed_after(resumed, &core, wake_at, &seeded);
 }
 
 #[test]
@@ -346,7 +361,7 @@ fn the_quic_endpoint_refuses_bad_calls_and_writes_nothing() {
     assert_eq!(refused["error"]["code"], "NOT_FOUND", "{refused}");
 
     let registered = client.call("live", Call::Register);
-    assert_eq!(registered, json!({"ok": {"checkpoints": []}}));
+    assert_eq!(registered, json!({"ok": {"checkpoints": [], "next": null}}));
 
     // A request cut short: half of it written, then the connection dropped.
     client.hang_up_mid_request("live", first_checkpoint());

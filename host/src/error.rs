@@ -19,6 +19,9 @@ pub enum HostError {
         source: wasmtime::Error,
     },
 
+    #[error("cannot use {path} as the compiled-component cache: {message}")]
+    CompiledCache { path: PathBuf, message: String },
+
     #[error("{path} still imports {}: plug its agents and a durability adapter first (`runtara compose`)", imports.join(", "))]
     Uncomposed { path: PathBuf, imports: Vec<String> },
 

@@ -11,7 +11,7 @@
 //! use runtara_host::{Host, RunOptions, Outcome};
 //!
 //! # async fn demo() -> Result<(), runtara_host::HostError> {
-//! let host = Host::new()?;
+//! let host = Host::new(None)?; // or Some(CompiledCache::open(dir, max_bytes)?)
 //! let component = host.load("app.wasm".as_ref())?;
 //! match host.run(&component, &serde_json::json!({"amount": 150}), &RunOptions::default()).await? {
 //!     Outcome::Completed(output) => println!("{output}"),
@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod compiled;
 mod durable;
 mod error;
 mod limits;
@@ -37,6 +38,7 @@ use serde_json::Value;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, UpdateDeadline};
 
+pub use compiled::CompiledCache;
 pub use durable::DurableInstance;
 pub use error::HostError;
 pub use runtara_runtime::{ErrorCategory, WorkflowError};
@@ -97,16 +99,19 @@ pub enum Outcome {
     Suspended(WorkflowError),
 }
 
-/// A Wasmtime engine set up for runtara scenarios, and the WASI linker.
+/// A Wasmtime engine set up for runtara scenarios, the WASI linker, and where
+/// compiled components are kept.
 pub struct Host {
     engine: Engine,
     linker: Linker<HostState>,
     ticker_stop: Arc<AtomicBool>,
+    compiled: Option<CompiledCache>,
 }
 
 impl Host {
     /// Creates the engine (epoch interruption on) and starts its epoch ticker.
-    pub fn new() -> Result<Self, HostError> {
+    /// Components are compiled once into `compiled` when given, else on every load.
+    pub fn new(compiled: Option<CompiledCache>) -> Result<Self, HostError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(HostError::Engine)?;
@@ -135,6 +140,7 @@ impl Host {
             engine,
             linker,
             ticker_stop,
+            compiled,
         })
     }
 
@@ -153,13 +159,17 @@ impl Host {
         self.load_bytes(&bytes, path)
     }
 
-    /// Compiles a component from its bytes; `name` says where they came from in errors.
+    /// Compiles a component from its bytes (or loads it compiled from the cache);
+    /// `name` says where they came from in errors.
     pub fn load_bytes(&self, bytes: &[u8], name: &Path) -> Result<Component, HostError> {
-        let component =
-            Component::from_binary(&self.engine, bytes).map_err(|source| HostError::Load {
-                path: name.to_owned(),
-                source,
-            })?;
+        let component = match &self.compiled {
+            Some(cache) => cache.load(&self.engine, bytes),
+            None => Component::from_binary(&self.engine, bytes),
+        }
+        .map_err(|source| HostError::Load {
+            path: name.to_owned(),
+            source,
+        })?;
         let unplugged: Vec<String> = component
             .component_type()
             .imports(&self.engine)

@@ -3,7 +3,8 @@
 //! so its history, pause, resume, cancel and signals go through the core's
 //! management API. Each call of the workflow is one bidirectional stream of one
 //! connection (the wire format is `runtara_protocol`'s); a binary started again
-//! with the same instance id finds the checkpoints earlier runs saved. A durable
+//! with the same instance id finds the checkpoints earlier runs saved, read a page
+//! at a time. A durable
 //! sleep waits in place for what the core says is left of it: the core records its
 //! end at the first ask, so a binary killed in a sleep waits only the rest. A call
 //! that gets no reply is tried again, on a new connection when the old one is
@@ -18,7 +19,7 @@ use std::time::Duration;
 use quinn::{Connection, Endpoint, VarInt};
 use runtara_protocol::{
     Call, Checkpointed, ControlKind, MAX_MESSAGE_BYTES, Polled, QUIC_ALPN, QUIC_SERVER_NAME,
-    QuicReply, QuicRequest, Registered, Slept, Taken,
+    QuicReply, QuicRequest, ReplayPage, Slept, Taken,
 };
 use runtara_runtime::serde_json::{self, Value};
 use runtara_runtime::{CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowError};
@@ -217,13 +218,21 @@ impl Drop for Quic {
 }
 
 impl Durable for Quic {
+    /// Registers the run and reads the checkpoints earlier runs saved, a page at a
+    /// time: `register` answers with the first, `checkpoints` with the others.
     fn register(&mut self) -> Result<Vec<(String, Value)>, String> {
-        let reply: Registered = self.call(Call::Register)?;
-        Ok(reply
-            .checkpoints
-            .into_iter()
-            .map(|saved| (saved.id, saved.state))
-            .collect())
+        let mut page: ReplayPage = self.call(Call::Register)?;
+        let mut after = 0;
+        let mut saved = Vec::new();
+        loop {
+            page.check_progress(after).map_err(|e| self.at(e))?;
+            saved.extend(page.checkpoints.into_iter().map(|s| (s.id, s.state)));
+            let Some(next) = page.next else {
+                return Ok(saved);
+            };
+            after = next;
+            page = self.call(Call::Checkpoints { after })?;
+        }
     }
 
     fn checkpoint(&mut self, id: &str, state: &Value) -> Result<CheckpointReply, String> {

@@ -14,9 +14,17 @@ use serde_json::Value;
 pub const QUIC_ALPN: &[u8] = b"runtara/1";
 /// The server name the core's QUIC certificate is issued for; clients verify it.
 pub const QUIC_SERVER_NAME: &str = "localhost";
-/// The largest request or reply on a QUIC stream (a register reply holds every
-/// checkpoint of the instance).
-pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+/// The most bytes of checkpoints (ids and states as JSON) one page of a replay
+/// carries; a page holds one checkpoint at least, whatever its size.
+pub const MAX_PAGE_BYTES: usize = 4 << 20;
+/// The largest checkpoint (id and state as JSON) the core saves for a workflow run
+/// outside it: one page of a replay must carry it back.
+pub const MAX_CHECKPOINT_BYTES: usize = 12 << 20;
+/// The largest request or reply on a QUIC stream: a checkpoint or a page of a
+/// replay, with room for its framing.
+pub const MAX_MESSAGE_BYTES: usize = 16 << 20;
+const _: () = assert!(MAX_MESSAGE_BYTES >= MAX_CHECKPOINT_BYTES + (1 << 20));
+const _: () = assert!(MAX_CHECKPOINT_BYTES >= MAX_PAGE_BYTES);
 
 /// One call on an instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,9 +35,12 @@ pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
     deny_unknown_fields
 )]
 pub enum Call {
-    /// A run starts: `{"checkpoints": [{"id", "state"}]}`. Creates the instance when
-    /// the tenant has none by that id.
+    /// A run starts: the first [`ReplayPage`] of the checkpoints earlier runs saved.
+    /// Creates the instance when the tenant has none by that id.
     Register,
+    /// The [`ReplayPage`] of the checkpoints saved after the one `after` names (a
+    /// page's `next`).
+    Checkpoints { after: u64 },
     /// `{"existingState", "shouldPause", "shouldCancel"}`.
     Checkpoint { checkpoint_id: String, state: Value },
     /// `{"signal": null | {"kind": "pause"|"cancel", "payload": null}}`.
@@ -77,11 +88,30 @@ impl LogLevel {
     }
 }
 
-/// `register`'s reply.
+/// The reply of `register` and `checkpoints`: one page of the checkpoints earlier
+/// runs saved, oldest first, at most [`MAX_PAGE_BYTES`] of them (or one larger
+/// checkpoint).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Registered {
-    /// The checkpoints earlier runs saved, oldest first.
+pub struct ReplayPage {
     pub checkpoints: Vec<Saved>,
+    /// Where the next page starts (the `after` of a `checkpoints` call); `None` on
+    /// the last page.
+    #[serde(default)]
+    pub next: Option<u64>,
+}
+
+impl ReplayPage {
+    /// Checks that a page's `next` moves on from `after`, the cursor it was asked
+    /// with (0 for `register`), so that a client reading pages always ends.
+    pub fn check_progress(&self, after: u64) -> Result<(), String> {
+        match self.next {
+            Some(next) if next <= after || self.checkpoints.is_empty() => Err(format!(
+                "the page of checkpoints after {after} does not move on (next {next}, {} checkpoints)",
+                self.checkpoints.len()
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A checkpoint an earlier run saved.
@@ -205,5 +235,28 @@ mod tests {
         let extra = json!({"token": "t", "tenantId": "a", "instanceId": "i",
                            "call": "checkpoint", "checkpointId": "x", "state": {}, "extra": 1});
         assert!(serde_json::from_value::<QuicRequest>(extra).is_err());
+    }
+
+    #[test]
+    fn a_replay_page_names_where_the_next_starts_and_must_move_on() {
+        let call = serde_json::to_value(Call::Checkpoints { after: 7 }).unwrap();
+        assert_eq!(call, json!({"call": "checkpoints", "after": 7}));
+        let page: ReplayPage =
+            serde_json::from_value(json!({"checkpoints": [{"id": "a", "state": {}}], "next": 9}))
+                .unwrap();
+        assert_eq!(page.check_progress(7), Ok(()));
+        assert!(page.check_progress(9).is_err(), "a page that goes back");
+        let last: ReplayPage = serde_json::from_value(json!({"checkpoints": []})).unwrap();
+        assert_eq!(last.next, None);
+        assert_eq!(last.check_progress(9), Ok(()));
+        let stuck = ReplayPage {
+            checkpoints: Vec::new(),
+            next: Some(12),
+        };
+        let error = stuck.check_progress(9).unwrap_err();
+        assert_eq!(
+            error,
+            "the page of checkpoints after 9 does not move on (next 12, 0 checkpoints)"
+        );
     }
 }

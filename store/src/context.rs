@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{Control, Instance, InstanceKey, Status, Store, StoreError, now_ms};
+use super::{CheckpointPage, Control, Instance, InstanceKey, Status, Store, StoreError, now_ms};
 
 /// The answer to a checkpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +86,18 @@ impl Store {
     pub async fn register(&self, key: &InstanceKey) -> Result<Vec<(String, Value)>, StoreError> {
         self.set_status(key, Status::Running, None).await?;
         self.checkpoints(key).await
+    }
+
+    /// [`Store::register`] for a provider that reads the checkpoints a page at a
+    /// time (the core, for workflows run outside it): the first page, of at most
+    /// `max_bytes` (see [`Store::checkpoint_page`]).
+    pub async fn register_paged(
+        &self,
+        key: &InstanceKey,
+        max_bytes: usize,
+    ) -> Result<CheckpointPage, StoreError> {
+        self.set_status(key, Status::Running, None).await?;
+        self.checkpoint_page(key, 0, max_bytes).await
     }
 
     /// Saves a finished step's state (unless one is saved under `id` already) and

@@ -76,6 +76,23 @@ pub struct Instance {
     pub updated_at: i64,
 }
 
+/// Where an instance stands in a tenant's list ([`Store::instances_page`]): the
+/// list is ordered by creation time, newest first, then by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstancePosition {
+    pub created_at: i64,
+    pub instance: String,
+}
+
+impl InstancePosition {
+    pub fn of(instance: &Instance) -> Self {
+        Self {
+            created_at: instance.created_at,
+            instance: instance.instance.clone(),
+        }
+    }
+}
+
 /// `SELECT <every column> FROM instances <rest>`, as the static SQL sqlx asks for.
 macro_rules! select_instances {
     ($rest:literal) => {
@@ -150,15 +167,36 @@ impl Store {
         row.as_ref().map(instance).transpose()
     }
 
-    /// The tenant's instances, newest first.
-    pub async fn instances(&self, tenant: &str) -> Result<Vec<Instance>, StoreError> {
+    /// Up to `limit` of the tenant's instances, newest first (then by id), from
+    /// just after `after` (the last instance of the page before) or from the
+    /// newest; and whether more follow.
+    pub async fn instances_page(
+        &self,
+        tenant: &str,
+        after: Option<&InstancePosition>,
+        limit: u32,
+    ) -> Result<(Vec<Instance>, bool), StoreError> {
+        let (created_at, instance_id) = after.map_or((0, ""), |p| (p.created_at, &p.instance));
         let rows = sqlx::query(select_instances!(
-            "WHERE tenant_id = $1 ORDER BY created_at DESC, instance_id"
+            "WHERE tenant_id = $1
+               AND ($2 = 0 OR created_at < $3 OR (created_at = $3 AND instance_id > $4))
+             ORDER BY created_at DESC, instance_id LIMIT $5"
         ))
         .bind(tenant)
+        .bind(i64::from(after.is_some()))
+        .bind(created_at)
+        .bind(instance_id)
+        // One more than asked for tells whether more follow.
+        .bind(i64::from(limit) + 1)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(instance).collect()
+        let more = rows.len() > limit as usize;
+        let instances = rows
+            .iter()
+            .take(limit as usize)
+            .map(instance)
+            .collect::<Result<_, _>>()?;
+        Ok((instances, more))
     }
 
     /// Sets the status, and the output or error of an instance that ended.

@@ -15,6 +15,19 @@ pub enum SignalDelivery {
     AlreadyTaken,
 }
 
+/// The most checkpoints one page lists, however small: bounds what a page's first
+/// query reads.
+const MAX_PAGE_ROWS: i64 = 10_000;
+
+/// One page of an instance's checkpoints ([`Store::checkpoint_page`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckpointPage {
+    /// (id, state), oldest first.
+    pub checkpoints: Vec<(String, Value)>,
+    /// The `after` of the next page; `None` on the last page.
+    pub next: Option<i64>,
+}
+
 /// One entry of an instance's history: a finished step (its checkpoint) or an event.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HistoryEntry {
@@ -48,6 +61,74 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// One page of the instance's checkpoints: those saved after the one numbered
+    /// `after` (0 for the first page), oldest first, as many as fit in `max_bytes`
+    /// of ids and states (one at least, whatever its size). The page's `next` is
+    /// the `after` of the page that follows, if one does.
+    pub async fn checkpoint_page(
+        &self,
+        key: &InstanceKey,
+        after: i64,
+        max_bytes: usize,
+    ) -> Result<CheckpointPage, StoreError> {
+        // Sizes first, so that no more states are loaded than one page holds. They are
+        // in characters, which a state's bytes may exceed: the bytes are counted again
+        // below.
+        let sizes = sqlx::query(
+            "SELECT seq, CAST(LENGTH(checkpoint_id) + LENGTH(state) AS BIGINT) AS size
+             FROM checkpoints WHERE tenant_id = $1 AND instance_id = $2 AND seq > $3
+             ORDER BY seq LIMIT $4",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(after)
+        .bind(MAX_PAGE_ROWS)
+        .fetch_all(self.pool())
+        .await?;
+        let mut chosen = 0;
+        let mut total = 0;
+        let mut last = after;
+        for row in &sizes {
+            let size = usize::try_from(row.try_get::<i64, _>("size")?).unwrap_or(usize::MAX);
+            if chosen > 0 && total + size > max_bytes {
+                break;
+            }
+            total += size;
+            chosen += 1;
+            last = row.try_get("seq")?;
+        }
+        let more_rows = chosen < sizes.len() || sizes.len() as i64 == MAX_PAGE_ROWS;
+        let rows = sqlx::query(
+            "SELECT seq, checkpoint_id, state FROM checkpoints
+             WHERE tenant_id = $1 AND instance_id = $2 AND seq > $3 AND seq <= $4
+             ORDER BY seq",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(after)
+        .bind(last)
+        .fetch_all(self.pool())
+        .await?;
+        let mut page = CheckpointPage::default();
+        let mut bytes = 0;
+        let mut end = after;
+        for row in &rows {
+            let id: String = row.try_get("checkpoint_id")?;
+            let state: String = row.try_get("state")?;
+            let size = id.len() + state.len();
+            if !page.checkpoints.is_empty() && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            end = row.try_get("seq")?;
+            page.checkpoints
+                .push((id, parse_json("checkpoint", &state)?));
+        }
+        let cut_short = page.checkpoints.len() < rows.len();
+        page.next = (cut_short || more_rows).then_some(end);
+        Ok(page)
     }
 
     /// Saves a checkpoint unless one is saved under that id already; returns the

@@ -11,16 +11,18 @@ mod components;
 mod context;
 mod instances;
 mod journal;
+mod migrate;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Executor, SqlSafeStr};
+
+use migrate::{Backend, migrate, use_wal};
 
 pub use context::{CheckpointReply, RunStart, SleepLeft, json_or_text};
-pub use instances::{Instance, Status};
-pub use journal::{HistoryEntry, SignalDelivery};
+pub use instances::{Instance, InstancePosition, Status};
+pub use journal::{CheckpointPage, HistoryEntry, SignalDelivery};
 pub use runtara_runtime::Control;
 
 /// Which instance: rows are keyed by tenant and instance id together.
@@ -54,9 +56,11 @@ impl std::fmt::Display for InstanceKey {
 pub enum StoreError {
     #[error("cannot open the state store {url}: {source}")]
     Open { url: String, source: sqlx::Error },
-    #[error("cannot migrate the state store {url}: {source}")]
+    #[error("cannot migrate the state store {url}: {migration}: {source}")]
     Migrate {
         url: String,
+        /// Which migration, e.g. `migration 0003 (signal receipts)`.
+        migration: String,
         source: sqlx::migrate::MigrateError,
     },
     #[error("the state store failed: {0}")]
@@ -66,36 +70,6 @@ pub enum StoreError {
         what: &'static str,
         source: serde_json::Error,
     },
-}
-
-/// The migrations in `store/migrations/`, in order (a new file is added here too).
-fn migrator() -> Migrator {
-    let migration = |version, description: &'static str, sql: &'static str| {
-        Migration::new(
-            version,
-            description.into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    Migrator::with_migrations(vec![
-        migration(
-            1,
-            "instances",
-            include_str!("../migrations/0001_instances.sql"),
-        ),
-        migration(
-            2,
-            "components",
-            include_str!("../migrations/0002_components.sql"),
-        ),
-        migration(
-            3,
-            "signal receipts",
-            include_str!("../migrations/0003_signal_receipts.sql"),
-        ),
-    ])
 }
 
 /// A handle on the state store; cheap to clone (it is a connection pool).
@@ -120,43 +94,19 @@ impl Store {
                 source,
             })?;
         if sqlite {
-            // Readers do not block the writer, and a crash loses no committed step.
-            pool.execute("PRAGMA journal_mode = WAL")
-                .await
-                .map_err(|source| StoreError::Open {
-                    url: url.clone(),
-                    source,
-                })?;
+            use_wal(&pool, &url).await?;
         }
-        migrate(&pool, &url).await?;
+        let backend = if sqlite {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        migrate(&pool, backend, &url).await?;
         Ok(Self { pool })
     }
 
     fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-}
-
-/// Applies the migrations. Two processes that open a new store at once (two runs
-/// sharing a state file) both apply them: each migration runs in a transaction
-/// that also records it, so the one that loses the race (its statements fail, or
-/// recording does) finds the migration recorded when it tries again.
-/// (PostgreSQL serialises migrations with an advisory lock; SQLite does not.)
-async fn migrate(pool: &AnyPool, url: &str) -> Result<(), StoreError> {
-    const ATTEMPTS: usize = 3;
-    let migrator = migrator();
-    let mut attempt = 1;
-    loop {
-        match migrator.run(pool).await {
-            Ok(()) => return Ok(()),
-            Err(_) if attempt < ATTEMPTS => attempt += 1,
-            Err(source) => {
-                return Err(StoreError::Migrate {
-                    url: url.to_owned(),
-                    source,
-                });
-            }
-        }
     }
 }
 

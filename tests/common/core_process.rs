@@ -29,6 +29,8 @@ impl Core {
             .arg(tokens)
             .args(extra)
             .env_remove("RUNTARA_TOKEN")
+            // Compiled components are kept with the tests' build cache, not in ~/.cache.
+            .env("RUNTARA_CACHE_DIR", crate::common::cache_dir())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

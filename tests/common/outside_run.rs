@@ -92,6 +92,18 @@ impl Run {
     /// ran only the steps left, waited out the sleep ending at `wake_at`, and that
     /// `core` recorded its end.
     pub fn check_resumed(&self, resumed: Child, core: &Core, wake_at: i64) {
+        self.check_resumed_after(resumed, core, wake_at, &[]);
+    }
+
+    /// [`Self::check_resumed`] for an instance whose history starts with the
+    /// checkpoints `seeded` ([`seed_large_replay`]).
+    pub fn check_resumed_after(
+        &self,
+        resumed: Child,
+        core: &Core,
+        wake_at: i64,
+        seeded: &[String],
+    ) {
         let (code, stdout) = self.finish(resumed);
         assert_eq!(code, Some(0), "the resumed run failed:\n{}", self.stderr());
         let expected = file_steps_output();
@@ -105,7 +117,12 @@ impl Run {
             ended["updatedAt"].as_i64().unwrap() >= wake_at,
             "the resumed run did not wait out the sleep recorded before the crash"
         );
-        assert_eq!(core.steps("crash"), ["first", "wait", "second", "done"]);
+        let steps: Vec<String> = seeded
+            .iter()
+            .cloned()
+            .chain(["first", "wait", "second", "done"].map(String::from))
+            .collect();
+        assert_eq!(core.steps("crash"), steps);
     }
 
     /// Waits for a background run to end; returns its exit code and stdout.
@@ -128,4 +145,22 @@ impl Run {
             .unwrap();
         (child.wait().unwrap().code(), stdout)
     }
+}
+
+/// Saves checkpoints adding up to more than one reply may carry (16 MiB, what the
+/// `durable-http` adapter reads) for the instance `crash` of tenant acme, before
+/// its first run, under ids no step of `file-steps` has; returns their ids. Each
+/// run of the instance reads them before its own, so a run that stopped reading
+/// after the first page would miss `first`'s checkpoint, and write `first` again.
+pub fn seed_large_replay(setup: &Setup) -> Vec<String> {
+    let key = InstanceKey::new("acme", "crash");
+    let padding = json!({ "padding": "x".repeat(4 << 20) });
+    let ids: Vec<String> = (0..5).map(|index| format!("padding-{index}")).collect();
+    setup.store(async |store| {
+        store.start_run(&key, None, None).await.unwrap();
+        for id in &ids {
+            store.save_checkpoint(&key, id, &padding).await.unwrap();
+        }
+    });
+    ids
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use runtara_host::store::{InstanceKey, RunStart, Status, Store};
-use runtara_host::{DurableInstance, Host, Outcome, RunOptions};
+use runtara_host::{CompiledCache, DurableInstance, Host, Outcome, RunOptions};
 use serde_json::{Value, json};
 
 /// Run a composed scenario component.
@@ -37,6 +37,8 @@ pub struct Args {
     input: Option<PathBuf>,
     #[command(flatten)]
     sandbox: Sandbox,
+    #[command(flatten)]
+    compiled: CompiledCacheArgs,
     /// Run as this durable instance (needs `--state`); the same id resumes it.
     #[arg(long, value_name = "ID", requires = "state")]
     instance: Option<String>,
@@ -58,7 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let input = args.input.as_deref().map(read_input).transpose()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let host = Host::new()?;
+        let host = Host::new(args.compiled.open()?)?;
         let component = host.load(&args.component)?;
         // Checked before the instance is registered, so that a refusal leaves no row.
         host.check_durability(&component, args.instance.is_some())?;
@@ -110,7 +112,43 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
-/// What a run may use: time, memory, directories and HTTP hosts (`run` and `serve`).
+/// Where compiled components are kept (`run` and `serve`).
+#[derive(clap::Args)]
+pub struct CompiledCacheArgs {
+    /// Keep compiled components in this directory (made readable by its owner
+    /// only), so that running one again loads it instead of compiling it [default:
+    /// `compiled/` in `$RUNTARA_CACHE_DIR`, else `$XDG_CACHE_HOME/runtara`, else
+    /// `~/.cache/runtara`].
+    #[arg(long, env = "RUNTARA_COMPILED_CACHE", value_name = "DIR")]
+    compiled_cache: Option<PathBuf>,
+    /// The most disk space compiled components may take; the least recently used
+    /// go first.
+    #[arg(long, default_value = "1GiB", value_parser = parse_bytes, value_name = "SIZE")]
+    compiled_cache_size: usize,
+    /// Compile components afresh each time, keeping nothing on disk.
+    #[arg(long)]
+    no_compiled_cache: bool,
+}
+
+impl CompiledCacheArgs {
+    /// The cache directory, opened (and created when missing); none with
+    /// `--no-compiled-cache`.
+    pub fn open(&self) -> Result<Option<CompiledCache>> {
+        if self.no_compiled_cache {
+            return Ok(None);
+        }
+        let dir = self
+            .compiled_cache
+            .clone()
+            .unwrap_or_else(|| runtara_compiler::default_cache_dir().join("compiled"));
+        Ok(Some(CompiledCache::open(
+            &dir,
+            self.compiled_cache_size as u64,
+        )?))
+    }
+}
+
+/// What a run may use: time, memory, directories and HTTP hosts.
 #[derive(clap::Args)]
 pub struct Sandbox {
     /// Stop the workflow after this long, e.g. `30s`, `500ms`, `2m`.
@@ -215,7 +253,7 @@ fn parse_dir(text: &str) -> Result<(PathBuf, String)> {
     }
 }
 
-fn parse_bytes(text: &str) -> Result<usize> {
+pub fn parse_bytes(text: &str) -> Result<usize> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())

@@ -5,7 +5,8 @@
 //!
 //! | route | call | reply |
 //! |---|---|---|
-//! | `POST /register` | `register` | `{"checkpoints": [{"id", "state"}]}` |
+//! | `POST /register` | `register` | `{"checkpoints": [{"id", "state"}], "next"}` |
+//! | `GET /checkpoints?after=N` | the page of checkpoints after `N` | `{"checkpoints", "next"}` |
 //! | `POST /checkpoint` `{"checkpointId", "state"}` | `checkpoint` | `{"existingState", "shouldPause", "shouldCancel"}` |
 //! | `GET /signals` | `poll-signal` | `{"signal": null \| {"kind", "payload"}}` |
 //! | `DELETE /signals/{signal_id}` | `take-signal` | `{"arrived", "payload"}` |
@@ -14,27 +15,35 @@
 //! | `POST /completed` `{"output"}`, `/failed` `{"error"}` | how it ended | 204 |
 //! | `POST /suspended` | `suspended` | `{"status": "paused" \| "sleeping"}` |
 //!
+//! `register` answers with the first page of the checkpoints earlier runs saved;
+//! while a page's `next` is not null, the adapter asks for the page after it.
+//!
 //! What each call does is in [`super::calls`], shared with the QUIC endpoint. A
 //! request that cannot be read or parsed whole is refused before anything is
 //! written.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use runtara_protocol::Call;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::api::{Api, ApiError, Body, Tenant};
 use super::calls;
+use super::request_limits;
 
 /// The routes, but `DELETE /signals/{signal_id}` ([`take_signal`]), which shares its
 /// path with a management route.
 pub(super) fn routes() -> Router<Arc<Api>> {
-    let mut router = Router::new().route("/api/v1/instances/{id}/signals", get(poll_signal));
+    let mut router = Router::new()
+        .route("/api/v1/instances/{id}/signals", get(poll_signal))
+        .route("/api/v1/instances/{id}/checkpoints", get(checkpoints));
     for call in [
         "register",
         "checkpoint",
@@ -44,7 +53,11 @@ pub(super) fn routes() -> Router<Arc<Api>> {
         "failed",
         "suspended",
     ] {
-        router = router.route(&format!("/api/v1/instances/{{id}}/{call}"), posted(call));
+        let limit = DefaultBodyLimit::max(request_limits::call_body_limit(call));
+        router = router.route(
+            &format!("/api/v1/instances/{{id}}/{call}"),
+            posted(call).layer(limit),
+        );
     }
     router
 }
@@ -83,6 +96,29 @@ async fn poll_signal(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     answer(&api, tenant, id, Call::PollSignal).await
+}
+
+/// `GET /checkpoints?after=N`.
+async fn checkpoints(
+    State(api): State<Arc<Api>>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+    query: Result<Query<Cursor>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(Cursor { after }) = query.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_CURSOR",
+            format!("expected `?after=N`, the `next` of the page before: {e}"),
+        )
+    })?;
+    answer(&api, tenant, id, Call::Checkpoints { after }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cursor {
+    after: u64,
 }
 
 pub(super) async fn take_signal(

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `PUT /components` | upload a composed component (`--durable host`); returns its digest |
 //! | `POST /instances` | start one: `{component, input, instanceId?}` |
-//! | `GET /instances` | the tenant's instances |
+//! | `GET /instances?limit=N&cursor=C` | the tenant's instances, a page at a time ([`super::listing`]) |
 //! | `GET /instances/{id}` | status, input, output, error |
 //! | `GET /instances/{id}/history` | finished steps and events, in order |
 //! | `POST /instances/{id}/pause`, `/resume`, `/cancel` | stop at the next checkpoint, go on, end |
@@ -32,10 +32,12 @@ use serde_json::{Value, json};
 use super::adapter_api;
 use super::auth::{Refusal, Tokens};
 use super::core::Core;
+use super::listing;
+use super::request_limits::{
+    MAX_COMPONENT_BYTES, MAX_CONTROL_BYTES, MAX_DATA_BYTES, MAX_ID_BYTES, check_id,
+    check_request_ids,
+};
 use crate::store::{Control, Instance, InstanceKey, SignalDelivery, Status, StoreError};
-
-/// The largest component the API accepts.
-const MAX_COMPONENT_BYTES: usize = 256 << 20;
 
 pub(super) struct Api {
     pub(super) core: Arc<Core>,
@@ -45,9 +47,16 @@ pub(super) struct Api {
 /// The router, ready to serve.
 pub fn router(core: Arc<Core>, tokens: Tokens) -> Router {
     let api = Arc::new(Api { core, tokens });
+    let data = DefaultBodyLimit::max(MAX_DATA_BYTES);
     Router::new()
-        .route("/api/v1/components", put(upload))
-        .route("/api/v1/instances", post(start).get(list))
+        .route(
+            "/api/v1/components",
+            put(upload).layer(DefaultBodyLimit::max(MAX_COMPONENT_BYTES)),
+        )
+        .route(
+            "/api/v1/instances",
+            post(start).layer(data).get(listing::list),
+        )
         .route("/api/v1/instances/{id}", get(read))
         .route("/api/v1/instances/{id}/history", get(history))
         .route("/api/v1/instances/{id}/pause", post(pause))
@@ -55,10 +64,11 @@ pub fn router(core: Arc<Core>, tokens: Tokens) -> Router {
         .route("/api/v1/instances/{id}/cancel", post(cancel))
         .route(
             "/api/v1/instances/{id}/signals/{signal_id}",
-            post(signal).delete(adapter_api::take_signal),
+            post(signal).layer(data).delete(adapter_api::take_signal),
         )
         .merge(adapter_api::routes())
-        .layer(DefaultBodyLimit::max(MAX_COMPONENT_BYTES))
+        .route_layer(axum::middleware::from_fn(check_request_ids))
+        .layer(DefaultBodyLimit::max(MAX_CONTROL_BYTES))
         .with_state(api)
 }
 
@@ -234,6 +244,10 @@ struct StartRequest {
 async fn start(State(api): State<Arc<Api>>, tenant: Tenant, body: Body) -> Reply {
     let request: StartRequest =
         body.json(r#"{"component": "sha256:...", "input": {...}, "instanceId"?: "..."}"#)?;
+    check_id("component", &request.component, MAX_ID_BYTES)?;
+    if let Some(id) = &request.instance_id {
+        check_id("instanceId", id, MAX_ID_BYTES)?;
+    }
     let store = api.core.store();
     if store
         .component(&tenant.0, &request.component)
@@ -261,7 +275,7 @@ async fn start(State(api): State<Arc<Api>>, tenant: Tenant, body: Body) -> Reply
             format!("{key} exists already ({})", instance.status.as_str()),
         ));
     }
-    api.core.start(key.clone(), &[Status::Pending]).await?;
+    api.core.start(key.clone(), &[Status::Pending]);
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "instanceId": key.instance })),
@@ -270,11 +284,6 @@ async fn start(State(api): State<Arc<Api>>, tenant: Tenant, body: Body) -> Reply
 
 fn new_instance_id() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-async fn list(State(api): State<Arc<Api>>, tenant: Tenant) -> Reply {
-    let instances = api.core.store().instances(&tenant.0).await?;
-    Ok((StatusCode::OK, Json(json!({ "instances": instances }))))
 }
 
 async fn read(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
@@ -353,7 +362,7 @@ async fn resume(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Stri
             })),
         ));
     }
-    api.core.start(key.clone(), &[Status::Pending]).await?;
+    api.core.start(key.clone(), &[Status::Pending]);
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "instanceId": key.instance, "resumed": true })),

@@ -7,43 +7,50 @@
 //! stays unknown to the core: the workflow reads it itself). The other calls need
 //! an instance registered so, still live: an instance the core runs from an
 //! uploaded component takes no outside calls.
+//!
+//! `register` answers with the first page of the instance's checkpoints, and
+//! `checkpoints` with the pages after it, each of at most [`MAX_PAGE_BYTES`] (or
+//! one checkpoint), so that no reply grows with the length of a run: a client
+//! reads pages until one has no `next`. A checkpoint over
+//! [`MAX_CHECKPOINT_BYTES`] is refused, since no page could carry it back.
 
 use axum::http::StatusCode;
 use runtara_protocol::{
-    Call, Checkpointed, ControlKind, ControlSignal, Polled, Registered, Saved, Slept, Taken,
+    Call, Checkpointed, ControlKind, ControlSignal, MAX_CHECKPOINT_BYTES, MAX_PAGE_BYTES, Polled,
+    ReplayPage, Saved, Slept, Taken,
 };
 use serde_json::{Value, json};
 
 use super::api::{ApiError, live_instance};
 use super::core::Core;
-use crate::store::{Control, InstanceKey};
-
-/// The longest instance id `register` accepts.
-const MAX_INSTANCE_ID_BYTES: usize = 256;
+use super::request_limits;
+use crate::store::{CheckpointPage, Control, InstanceKey};
 
 /// Does `call` for the instance `key`; see the module documentation.
 pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result<Value, ApiError> {
+    request_limits::check_call(key, &call)?;
     let store = core.store();
     if call == Call::Register {
-        if key.instance.is_empty() || key.instance.len() > MAX_INSTANCE_ID_BYTES {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "INVALID_INSTANCE_ID",
-                format!("an instance id has 1 to {MAX_INSTANCE_ID_BYTES} bytes"),
-            ));
-        }
         store.create_instance(key, &Value::Null, None).await?;
     }
     outside_instance(core, key).await?;
     Ok(match call {
-        Call::Register => {
-            let checkpoints = store.register(key).await?;
-            reply(Registered {
-                checkpoints: checkpoints
-                    .into_iter()
-                    .map(|(id, state)| Saved { id, state })
-                    .collect(),
-            })
+        Call::Register => reply(replay_page(
+            store.register_paged(key, MAX_PAGE_BYTES).await?,
+        )),
+        Call::Checkpoints { after } => {
+            let after = i64::try_from(after).map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_CURSOR",
+                    format!(
+                        "`after` is {after}: a page's `next` is at most {}",
+                        i64::MAX
+                    ),
+                )
+            })?;
+            let page = store.checkpoint_page(key, after, MAX_PAGE_BYTES).await?;
+            reply(replay_page(page))
         }
         Call::Checkpoint {
             checkpoint_id,
@@ -54,6 +61,17 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
                     StatusCode::BAD_REQUEST,
                     "INVALID_STATE",
                     "a checkpoint's state is a JSON object (what the workflow runtime saves)",
+                ));
+            }
+            let bytes = checkpoint_id.len() + json_len(&state);
+            if bytes > MAX_CHECKPOINT_BYTES {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "CHECKPOINT_TOO_LARGE",
+                    format!(
+                        "checkpoint '{checkpoint_id}' takes {bytes} bytes as JSON, more than the \
+                         {MAX_CHECKPOINT_BYTES} a resumed run could read back"
+                    ),
                 ));
             }
             let saved = store.checkpoint(key, &checkpoint_id, &state).await?;
@@ -114,6 +132,36 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
         }
         Call::Suspended => json!({ "status": store.suspend(key).await? }),
     })
+}
+
+/// A page of checkpoints as the protocol sends it.
+fn replay_page(page: CheckpointPage) -> ReplayPage {
+    ReplayPage {
+        checkpoints: page
+            .checkpoints
+            .into_iter()
+            .map(|(id, state)| Saved { id, state })
+            .collect(),
+        // Sequence numbers start at 1: never negative.
+        next: page.next.map(|next| next.unsigned_abs()),
+    }
+}
+
+/// The length of `value` written as JSON, without writing it anywhere.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).expect("a JSON value serializes");
+    count.0
 }
 
 /// A reply body as JSON.

@@ -6,8 +6,13 @@
 //! while it ran. Its state lives in the store, so a run picked up again replays
 //! its finished steps from their checkpoints. The store's `claim` makes sure one
 //! run of an instance at a time, across the wake loop and API calls.
+//!
+//! At most `max_running` instances run at once; the others wait in the order they
+//! were started, and keep their status (`pending`, `sleeping`) until their turn.
+//! Compiled components are kept per (tenant, digest), the `max_compiled` most
+//! recently used ones, and on disk when the host has a compiled-component cache.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,38 +20,67 @@ use std::time::Duration;
 use serde_json::json;
 use wasmtime::component::Component;
 
+use super::grants::TenantGrants;
+use super::lru::Lru;
+use super::slots::Slots;
 use crate::store::{InstanceKey, Status, Store, StoreError};
-use crate::{DurableInstance, Host, HostError, Outcome, RunOptions};
+use crate::{CompiledCache, DurableInstance, Host, HostError, Outcome, RunOptions};
 
 /// How often the wake loop looks for due instances.
 const WAKE_INTERVAL: Duration = Duration::from_millis(200);
 
 /// What the core runs instances with.
 pub struct CoreOptions {
-    /// Limits and grants for every instance (`durable` is set per instance).
+    /// Limits for every instance (`durable`, `dirs` and `allowed_hosts` are set per
+    /// instance).
     pub run: RunOptions,
+    /// What each tenant's instances may use (directories, HTTP hosts).
+    pub grants: TenantGrants,
     /// A durable sleep with more than this left suspends the instance until the wake
     /// loop resumes it, instead of holding it in memory.
     pub suspend_sleeps_over: Duration,
+    /// How many instances may run at once; the others wait their turn.
+    pub max_running: usize,
+    /// How many compiled components are kept in memory.
+    pub max_compiled: usize,
+    /// Where compiled components are kept on disk, so that a restarted core does not
+    /// compile them again.
+    pub compiled_cache: Option<CompiledCache>,
 }
 
 /// The executor; share it as `Arc<Core>`.
 pub struct Core {
-    host: Host,
+    host: Arc<Host>,
     store: Store,
     options: CoreOptions,
-    running: Mutex<HashSet<InstanceKey>>,
-    compiled: Mutex<HashMap<(String, String), Component>>,
+    /// The instances this core took on, waiting for a slot or running.
+    taken: Mutex<HashMap<InstanceKey, Phase>>,
+    slots: Slots<QueuedRun>,
+    compiled: Mutex<Lru<(String, String), Component>>,
+}
+
+/// Where an instance this core took on is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Waiting,
+    Running,
+}
+
+/// An instance waiting for a slot, and the statuses it may be claimed from then.
+struct QueuedRun {
+    key: InstanceKey,
+    from: Vec<Status>,
 }
 
 impl Core {
     pub fn new(store: Store, options: CoreOptions) -> Result<Arc<Self>, HostError> {
         Ok(Arc::new(Self {
-            host: Host::new()?,
+            host: Arc::new(Host::new(options.compiled_cache.clone())?),
             store,
+            taken: Mutex::default(),
+            slots: Slots::new(options.max_running),
+            compiled: Mutex::new(Lru::new(options.max_compiled)),
             options,
-            running: Mutex::default(),
-            compiled: Mutex::default(),
         }))
     }
 
@@ -71,29 +105,50 @@ impl Core {
         lock(&self.compiled).insert((tenant.to_owned(), digest.to_owned()), component);
     }
 
-    /// Whether this core is running the instance now.
+    /// Whether this core is running the instance now (not waiting for a slot).
     pub fn is_running(&self, key: &InstanceKey) -> bool {
-        lock(&self.running).contains(key)
+        lock(&self.taken).get(key) == Some(&Phase::Running)
     }
 
-    /// Runs the instance in the background if it is `from` one of these statuses.
-    pub async fn start(
-        self: &Arc<Self>,
-        key: InstanceKey,
-        from: &[Status],
-    ) -> Result<bool, StoreError> {
-        if self.is_running(&key) || !self.store.claim(&key, from).await? {
-            return Ok(false);
-        }
-        lock(&self.running).insert(key.clone());
-        let core = self.clone();
-        tokio::spawn(async move {
-            if let Err(error) = core.run(&key).await {
-                eprintln!("runtara serve: {key}: {error}");
+    /// Runs the instance in the background, once a slot is free, if it is then
+    /// `from` one of these statuses. False when this core took it on already.
+    pub fn start(self: &Arc<Self>, key: InstanceKey, from: &[Status]) -> bool {
+        {
+            let mut taken = lock(&self.taken);
+            if taken.contains_key(&key) {
+                return false;
             }
-            lock(&core.running).remove(&key);
-        });
-        Ok(true)
+            taken.insert(key.clone(), Phase::Waiting);
+        }
+        let queued = QueuedRun {
+            key,
+            from: from.to_vec(),
+        };
+        if let Some(run) = self.slots.enter(queued) {
+            let core = self.clone();
+            tokio::spawn(async move { core.run_in_slot(run).await });
+        }
+        true
+    }
+
+    /// Runs `run`, then, in the same slot, each run that waits for one.
+    async fn run_in_slot(&self, run: QueuedRun) {
+        let mut next = Some(run);
+        while let Some(QueuedRun { key, from }) = next {
+            match self.store.claim(&key, &from).await {
+                Ok(true) => {
+                    lock(&self.taken).insert(key.clone(), Phase::Running);
+                    if let Err(error) = self.run(&key).await {
+                        eprintln!("runtara serve: {key}: {error}");
+                    }
+                }
+                // Cancelled, or run by someone else, while it waited.
+                Ok(false) => {}
+                Err(error) => eprintln!("runtara serve: cannot start {key}: {error}"),
+            }
+            lock(&self.taken).remove(&key);
+            next = self.slots.leave();
+        }
     }
 
     /// One run of the instance, to completion, failure or suspension.
@@ -106,6 +161,10 @@ impl Core {
             Err(message) => return self.fail(key, "COMPONENT_UNAVAILABLE", &message).await,
         };
         let mut options = self.options.run.clone();
+        // The tenant's own grants, never another's.
+        let grants = self.options.grants.of(&key.tenant);
+        options.dirs = grants.dirs;
+        options.allowed_hosts = grants.allowed_hosts;
         options.durable = Some(DurableInstance {
             store: self.store.clone(),
             key: key.clone(),
@@ -114,7 +173,14 @@ impl Core {
         match self.host.run(&component, &instance.input, &options).await {
             // The instance told the store itself how it ended.
             Ok(Outcome::Completed(_) | Outcome::Failed(_) | Outcome::Suspended(_)) => Ok(()),
-            Err(error) => self.fail(key, "HOST_ERROR", &error.to_string()).await,
+            Err(error) => {
+                let code = match error {
+                    HostError::Timeout { .. } => "TIMEOUT",
+                    HostError::MemoryLimit { .. } => "MEMORY_LIMIT",
+                    _ => "HOST_ERROR",
+                };
+                self.fail(key, code, &error.to_string()).await
+            }
         }
     }
 
@@ -125,7 +191,7 @@ impl Core {
             .await
     }
 
-    /// The instance's component, compiled once per core.
+    /// The instance's component, compiled once per core (off the async workers).
     async fn component(
         &self,
         key: &InstanceKey,
@@ -134,7 +200,7 @@ impl Core {
         let digest = digest.ok_or("the instance names no component")?;
         let cache_key = (key.tenant.clone(), digest.to_owned());
         if let Some(component) = lock(&self.compiled).get(&cache_key) {
-            return Ok(component.clone());
+            return Ok(component);
         }
         let bytes = self
             .store
@@ -142,10 +208,12 @@ impl Core {
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("component {digest} was not uploaded"))?;
-        let component = self
-            .host
-            .load_bytes(&bytes, Path::new(digest))
-            .map_err(|e| e.to_string())?;
+        let (host, name) = (self.host.clone(), digest.to_owned());
+        let component =
+            tokio::task::spawn_blocking(move || host.load_bytes(&bytes, Path::new(&name)))
+                .await
+                .map_err(|e| format!("compiling component {digest} stopped: {e}"))?
+                .map_err(|e| e.to_string())?;
         lock(&self.compiled).insert(cache_key, component.clone());
         Ok(component)
     }
@@ -159,9 +227,7 @@ impl Core {
                     for key in due {
                         let from = [Status::Pending, Status::Sleeping, Status::Running];
                         let from = if first { &from[..] } else { &from[..2] };
-                        if let Err(error) = self.start(key.clone(), from).await {
-                            eprintln!("runtara serve: cannot start {key}: {error}");
-                        }
+                        self.start(key, from);
                     }
                     first = false;
                 }

@@ -1,17 +1,24 @@
 //! The core service behind `runtara serve`: the state store, the executor that
-//! runs instances ([`Core`]), the HTTP API ([`router`]) with its tokens, and the
-//! QUIC endpoint for native binaries ([`quic_endpoint`]).
+//! runs instances ([`Core`]) with what each tenant is granted ([`TenantGrants`]),
+//! the HTTP API ([`router`]) with its tokens, and the QUIC endpoint for native
+//! binaries ([`quic_endpoint`]).
 
 mod adapter_api;
 mod api;
 mod auth;
 mod calls;
 mod core;
+mod grants;
+mod listing;
+mod lru;
 mod quic;
+mod request_limits;
+mod slots;
 
 pub use api::router;
 pub use auth::{Tokens, TokensError};
 pub use core::{Core, CoreOptions};
+pub use grants::{Grants, GrantsError, TenantGrants};
 pub use quic::{QuicError, endpoint as quic_endpoint};
 
 use std::future::Future;

@@ -38,6 +38,11 @@ pub enum QuicError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the QUIC key {path} may be read by others (mode {mode:o}): make it readable by its \
+         owner only (`chmod 600`), and make a new key if others could have read it"
+    )]
+    KeyExposed { path: PathBuf, mode: u32 },
     #[error("cannot set up TLS for QUIC: {0}")]
     Tls(String),
     #[error("cannot open the QUIC endpoint on {addr}: {source}")]
@@ -111,7 +116,7 @@ fn certificate(
                 missing: cert.into(),
             });
         }
-        (true, true) => {}
+        (true, true) => refuse_exposed_key(key)?,
     }
     let pem = |path: &Path, message: String| QuicError::Pem {
         path: path.into(),
@@ -128,29 +133,48 @@ fn certificate(
     Ok((chain, key))
 }
 
-/// A self-signed certificate for [`QUIC_SERVER_NAME`], written as PEM; the key is
-/// readable by its owner only.
-fn generate(cert: &Path, key: &Path) -> Result<(), QuicError> {
-    let generated = rcgen::generate_simple_self_signed(vec![QUIC_SERVER_NAME.to_owned()])
-        .map_err(|e| QuicError::Tls(e.to_string()))?;
-    let write = |path: &Path, text: String| {
-        std::fs::write(path, text).map_err(|source| QuicError::Write {
-            path: path.into(),
-            source,
-        })
-    };
-    write(key, generated.signing_key.serialize_pem())?;
+/// Refuses a key file that others may read, as OpenSSH does: the key signs for the
+/// core, so a key others could read may be known to them already.
+fn refuse_exposed_key(key: &Path) -> Result<(), QuicError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o600)).map_err(
-            |source| QuicError::Write {
+        let metadata = std::fs::metadata(key).map_err(|e| QuicError::Pem {
+            path: key.into(),
+            message: e.to_string(),
+        })?;
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(QuicError::KeyExposed {
                 path: key.into(),
-                source,
-            },
-        )?;
+                mode,
+            });
+        }
     }
-    write(cert, generated.cert.pem())
+    Ok(())
+}
+
+/// A self-signed certificate for [`QUIC_SERVER_NAME`], written as PEM; the key file
+/// is created readable by its owner only, before anything is written into it.
+fn generate(cert: &Path, key: &Path) -> Result<(), QuicError> {
+    let generated = rcgen::generate_simple_self_signed(vec![QUIC_SERVER_NAME.to_owned()])
+        .map_err(|e| QuicError::Tls(e.to_string()))?;
+    let write = |path: &Path, text: String, mode: u32| {
+        let mut options = std::fs::OpenOptions::new();
+        // A new file only: never write a key through a file or link someone put there.
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        options
+            .open(path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .map_err(|source| QuicError::Write {
+                path: path.into(),
+                source,
+            })
+    };
+    write(key, generated.signing_key.serialize_pem(), 0o600)?;
+    write(cert, generated.cert.pem(), 0o644)
 }
 
 /// Answers calls on `endpoint` until it is closed.
@@ -208,4 +232,43 @@ async fn call(request: &[u8], core: &Core, tokens: &Tokens) -> Result<serde_json
         .map_err(ApiError::refused)?;
     let key = InstanceKey::new(tenant, request.instance_id);
     calls::handle(core, &key, request.call).await
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_generated_key_is_readable_by_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("quic.pem"), dir.path().join("quic.key"));
+        certificate(&cert, &key).unwrap();
+        assert_eq!(mode(&key), 0o600);
+        assert!(
+            std::fs::read_to_string(&key)
+                .unwrap()
+                .contains("PRIVATE KEY")
+        );
+        // Loaded again as it is.
+        certificate(&cert, &key).unwrap();
+    }
+
+    #[test]
+    fn a_key_others_may_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("quic.pem"), dir.path().join("quic.key"));
+        certificate(&cert, &key).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let error = certificate(&cert, &key).unwrap_err().to_string();
+        assert!(
+            error.contains("quic.key may be read by others (mode 644)"),
+            "{error}"
+        );
+        assert_eq!(mode(&key), 0o644, "the file is left as it was");
+    }
 }

@@ -10,8 +10,9 @@ use wasip2::http::types::{Fields, IncomingResponse, Method, OutgoingRequest, Sch
 
 use crate::config::{self, Config};
 
-/// The largest reply read (`register` answers with every checkpoint of the instance).
-const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
+/// The largest reply read: a page of checkpoints, or one checkpoint of up to
+/// `runtara_protocol::MAX_CHECKPOINT_BYTES`, with room for the JSON around it.
+const MAX_REPLY_BYTES: usize = runtara_protocol::MAX_MESSAGE_BYTES;
 /// The waits before the second and the third attempt of a request that got no reply.
 const RETRY_WAITS_MS: [u64; 2] = [200, 400];
 

@@ -16,7 +16,8 @@
 //!   --env RUNTARA_INSTANCE_ID=... --env RUNTARA_TENANT_ID=... --env RUNTARA_TOKEN=... app.wasm
 //! ```
 //!
-//! A restarted run finds the checkpoints earlier runs of the instance saved.
+//! A restarted run finds the checkpoints earlier runs of the instance saved,
+//! read a page at a time.
 //! Pause and cancel requests come back on checkpoints and from `poll-signal`;
 //! signals for WaitForSignal steps are taken from the core. A durable sleep
 //! waits in place for what the core says is left of it: nobody could wake a
@@ -34,7 +35,7 @@
 mod client;
 mod config;
 
-use runtara_protocol::{Checkpointed, ControlKind, Polled, Registered, Slept, Taken};
+use runtara_protocol::{Checkpointed, ControlKind, Polled, ReplayPage, Slept, Taken};
 use serde_json::{Value, json};
 use wasip2::clocks::monotonic_clock;
 use wasip2::http::types::Method;
@@ -52,16 +53,26 @@ wit_bindgen::generate!({
 struct DurableHttp;
 
 impl Guest for DurableHttp {
+    /// Registers the run and reads the checkpoints earlier runs saved, a page at a
+    /// time: `register` answers with the first, `GET checkpoints?after=N` with the
+    /// others, so no reply grows with the length of the run.
     fn register() -> Result<Vec<SavedCheckpoint>, String> {
-        let reply: Registered = client::call(Method::Post, "register", Some(&json!({})))?;
-        Ok(reply
-            .checkpoints
-            .into_iter()
-            .map(|saved| SavedCheckpoint {
-                id: saved.id,
-                state: saved.state.to_string(),
-            })
-            .collect())
+        let mut page: ReplayPage = client::call(Method::Post, "register", Some(&json!({})))?;
+        let mut after = 0;
+        let mut saved = Vec::new();
+        loop {
+            page.check_progress(after)
+                .map_err(|e| format!("runtara core: {e}"))?;
+            saved.extend(page.checkpoints.into_iter().map(|s| SavedCheckpoint {
+                id: s.id,
+                state: s.state.to_string(),
+            }));
+            let Some(next) = page.next else {
+                return Ok(saved);
+            };
+            after = next;
+            page = client::call(Method::Get, &format!("checkpoints?after={after}"), None)?;
+        }
     }
 
     fn checkpoint(id: String, state: Json) -> Result<CheckpointResult, String> {

@@ -1,0 +1,153 @@
+//! Migrations, on a real SQLite file and a real PostgreSQL server: each one is
+//! harmless when run again, processes opening one new database at once all
+//! succeed, and an error no race causes fails at once, naming the database and
+//! the migration.
+
+#[path = "../../tests/common/postgres_server.rs"]
+mod postgres_server;
+
+use runtara_store::{Store, StoreError};
+use sqlx::any::install_default_drivers;
+use sqlx::{AnyPool, Executor};
+
+const MIGRATIONS: i64 = 4;
+
+async fn connect(url: &str) -> AnyPool {
+    install_default_drivers();
+    AnyPool::connect(url).await.unwrap()
+}
+
+async fn recorded(url: &str) -> Vec<i64> {
+    let pool = connect(url).await;
+    let versions = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    versions
+}
+
+/// Forgets that migration `version` ran, so that the next open runs it again.
+async fn forget(url: &str, version: i64) {
+    let pool = connect(url).await;
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(version)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+async fn each_migration_runs_twice_harmlessly(url: &str) {
+    drop(Store::open(url).await.unwrap());
+    let all: Vec<i64> = (1..=MIGRATIONS).collect();
+    assert_eq!(recorded(url).await, all);
+    for version in 1..=MIGRATIONS {
+        forget(url, version).await;
+        let store = Store::open(url)
+            .await
+            .unwrap_or_else(|e| panic!("migration {version} run again: {e}"));
+        drop(store);
+        assert_eq!(recorded(url).await, all, "after running {version} again");
+    }
+}
+
+/// `stores` processes' worth of stores open the new database at `url` at once.
+async fn opening_at_once_all_succeed(url: &str, stores: usize) {
+    let opens: Vec<_> = (0..stores)
+        .map(|_| {
+            let url = url.to_owned();
+            tokio::spawn(async move { Store::open(&url).await })
+        })
+        .collect();
+    for open in opens {
+        if let Err(e) = open.await.unwrap() {
+            panic!("a store opened at the same time as others failed: {e}");
+        }
+    }
+    let all: Vec<i64> = (1..=MIGRATIONS).collect();
+    assert_eq!(recorded(url).await, all);
+}
+
+/// A database whose `instances` table predates runtara (no `wake_at` column):
+/// migration 0001's index cannot be made, and no attempt would change that.
+async fn a_conflicting_schema_fails_at_once(url: &str) {
+    let pool = connect(url).await;
+    pool.execute("CREATE TABLE instances (tenant_id TEXT, instance_id TEXT, status TEXT)")
+        .await
+        .unwrap();
+    pool.close().await;
+    let error = Store::open(url).await.unwrap_err();
+    let StoreError::Migrate { migration, .. } = &error else {
+        panic!("not a migration error: {error}");
+    };
+    assert_eq!(migration, "migration 0001 (instances)", "{error}");
+    let message = error.to_string();
+    assert!(message.contains(url), "{message}");
+    assert!(message.contains("wake_at"), "{message}");
+}
+
+/// The URL of a new SQLite file `name` in `dir`.
+fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
+    format!("sqlite://{}?mode=rwc", dir.path().join(name).display())
+}
+
+#[tokio::test]
+async fn each_migration_runs_twice_harmlessly_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir, "state.db");
+    each_migration_runs_twice_harmlessly(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stores_opening_a_new_sqlite_file_at_once_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    // Several rounds, each on a new file, to give the race its chances.
+    for round in 0..5 {
+        let url = sqlite_url(&dir, &format!("state-{round}.db"));
+        opening_at_once_all_succeed(&url, 4).await;
+    }
+}
+
+#[tokio::test]
+async fn a_conflicting_sqlite_schema_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir, "state.db");
+    a_conflicting_schema_fails_at_once(&url).await;
+}
+
+#[tokio::test]
+async fn a_read_only_sqlite_file_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    std::fs::write(&path, b"").unwrap();
+    // Opened read-only (a permission bit would not stop the root user CI runs as).
+    let url = format!("sqlite://{}?mode=ro", path.display());
+    let message = Store::open(&url).await.unwrap_err().to_string();
+    assert!(message.contains(&url), "{message}");
+    assert!(message.contains("readonly"), "{message}");
+    assert!(!message.contains("races"), "{message}");
+}
+
+/// One server, a new database for each case (a cluster takes seconds to start).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn migrations_in_postgresql() {
+    let Some(postgres) = postgres_server::Postgres::start() else {
+        return;
+    };
+    let server = connect(&postgres.url).await;
+    let database = |name: &str| {
+        let base = postgres.url.strip_suffix("/postgres").unwrap();
+        format!("{base}/{name}")
+    };
+    for name in ["twice", "at_once", "conflicting"] {
+        server
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap();
+    }
+    server.close().await;
+    each_migration_runs_twice_harmlessly(&database("twice")).await;
+    opening_at_once_all_succeed(&database("at_once"), 4).await;
+    a_conflicting_schema_fails_at_once(&database("conflicting")).await;
+}
