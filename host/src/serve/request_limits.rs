@@ -14,9 +14,10 @@ use crate::store::InstanceKey;
 /// A component upload: composed apps are a few MB; generous, but bounded.
 pub(super) const MAX_COMPONENT_BYTES: usize = 256 << 20;
 /// Bodies that carry workflow data: an instance's input, a signal's payload, a
-/// checkpoint's state, a run's output or error, a log event. A checkpoint must fit
-/// in one reply to the `durable-http` adapter when it is replayed, and the adapter
-/// reads replies of up to 16 MiB, so no larger state could ever be resumed.
+/// checkpoint's state, a run's output or error, a log event. The `durable-http`
+/// adapter reads replies of up to 16 MiB (`runtara_protocol::MAX_MESSAGE_BYTES`);
+/// a checkpoint's state is held to less, `runtara_protocol::MAX_CHECKPOINT_BYTES`,
+/// so that a replay page holding it still fits in one reply.
 pub(super) const MAX_DATA_BYTES: usize = 16 << 20;
 /// Every other route: a few small fields (a checkpoint id and a duration), or none.
 pub(super) const MAX_CONTROL_BYTES: usize = 64 << 10;
