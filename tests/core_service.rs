@@ -50,19 +50,12 @@ fn start_instance(core: &Core, id: &str, nap_ms: u64) {
         Some(component().to_vec()),
     );
     assert_eq!(status, 201, "{uploaded}");
-    let start = json!({
-        "component": uploaded["digest"],
-        "input": {"name": "Ada", "napMs": nap_ms},
-        "instanceId": id,
-    });
-    let (status, started) = core.call(
-        "acme-token",
-        "acme",
-        "POST",
-        "/instances",
-        Some(start.to_string().into_bytes()),
+    start_uploaded(
+        core,
+        &uploaded["digest"],
+        id,
+        json!({"name": "Ada", "napMs": nap_ms}),
     );
-    assert_eq!(status, 202, "{started}");
 }
 
 #[test]
@@ -202,9 +195,9 @@ fn the_core_keeps_its_state_in_postgresql_too() {
     assert_eq!(status, 404);
 }
 
-/// Starts an instance of the uploaded `digest` as tenant `acme`.
-fn start_uploaded(core: &Core, digest: &serde_json::Value, id: &str) {
-    let start = json!({"component": digest, "input": {"name": id, "napMs": 10}, "instanceId": id});
+/// Starts an instance of the uploaded `digest` on `input` as tenant `acme`.
+fn start_uploaded(core: &Core, digest: &serde_json::Value, id: &str, input: serde_json::Value) {
+    let start = json!({"component": digest, "input": input, "instanceId": id});
     let (status, started) = core.call(
         "acme-token",
         "acme",
@@ -246,8 +239,18 @@ fn over_max_running_instances_wait_their_turn_in_order() {
     let core = setup.core(&["--max-running", "1"]);
     start_instance(&core, "first", 10);
     let digest = core.instance("first")["component"].clone();
-    start_uploaded(&core, &digest, "second");
-    start_uploaded(&core, &digest, "third");
+    start_uploaded(
+        &core,
+        &digest,
+        "second",
+        json!({"name": "second", "napMs": 10}),
+    );
+    start_uploaded(
+        &core,
+        &digest,
+        "third",
+        json!({"name": "third", "napMs": 10}),
+    );
     // `first` waits for its signal, holding the only slot.
     core.wait_for_step("first", "nap");
     for id in ["second", "third"] {
