@@ -117,7 +117,7 @@ impl CompiledCache {
     /// Where the component `bytes` compiled by `engine` is kept.
     fn path_for(&self, engine: &Engine, bytes: &[u8]) -> PathBuf {
         let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
-        let digest: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let digest = hex::encode(digest);
         // Stable within one build of runtara; a different hash only misses the cache
         // (and Wasmtime checks the engine's settings again when it loads a file).
         let mut engine_hash = DefaultHasher::new();

@@ -13,7 +13,6 @@
 //! A cursor is where the page before ended (its last instance's creation time and
 //! id), so a page never repeats or skips an instance that was there before.
 
-use std::fmt::Write;
 use std::sync::Arc;
 
 use axum::Json;
@@ -77,11 +76,11 @@ pub(super) async fn list(
 /// `<created_at>-<instance id in hex>`: only characters a query string keeps as
 /// they are.
 fn encode(position: &InstancePosition) -> String {
-    let mut cursor = format!("{}-", position.created_at);
-    for byte in position.instance.bytes() {
-        write!(cursor, "{byte:02x}").expect("writing to a String succeeds");
-    }
-    cursor
+    format!(
+        "{}-{}",
+        position.created_at,
+        hex::encode(&position.instance)
+    )
 }
 
 fn decode(cursor: &str) -> Result<InstancePosition, ApiError> {
@@ -92,16 +91,9 @@ fn decode(cursor: &str) -> Result<InstancePosition, ApiError> {
             format!("the cursor {cursor:?} is not the `next` of a page of GET /api/v1/instances"),
         )
     };
-    let (created_at, hex) = cursor.split_once('-').ok_or_else(invalid)?;
+    let (created_at, instance_hex) = cursor.split_once('-').ok_or_else(invalid)?;
     let created_at = created_at.parse().map_err(|_| invalid())?;
-    if hex.len() % 2 != 0 || !hex.is_ascii() {
-        return Err(invalid());
-    }
-    let bytes = (0..hex.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(&hex[at..at + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| invalid())?;
+    let bytes = hex::decode(instance_hex).map_err(|_| invalid())?;
     let instance = String::from_utf8(bytes).map_err(|_| invalid())?;
     Ok(InstancePosition {
         created_at,
