@@ -79,3 +79,25 @@ fi
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   apt_install postgresql "tests/core_service.rs, which runs a real PostgreSQL"
 fi
+
+# The browser target's tests (tests/browser.rs): Debian's Chromium, and from npm
+# puppeteer-core (drives it) and the WASI shim the transpiled components run on,
+# into target/tools/node.
+if [[ ! -x /usr/bin/chromium ]]; then
+  apt_install chromium "tests/browser.rs, which runs scenarios in a real Chromium"
+fi
+NODE_TOOLS="$(dirname "$0")/../target/tools/node"
+NODE_PACKAGES=(puppeteer-core@24.43.1 @bytecodealliance/preview2-shim@0.26.1)
+if ! command -v npm >/dev/null; then
+  apt_install npm "tests/browser.rs, which installs its browser driver from npm"
+fi
+if command -v npm >/dev/null && [[ "$(cat "$NODE_TOOLS/installed" 2>/dev/null)" != "${NODE_PACKAGES[*]}" ]]; then
+  echo "==> npm install ${NODE_PACKAGES[*]} (into target/tools/node)"
+  mkdir -p "$NODE_TOOLS"
+  [[ -f "$NODE_TOOLS/package.json" ]] || echo '{"private": true}' >"$NODE_TOOLS/package.json"
+  if npm install --prefix "$NODE_TOOLS" --no-audit --no-fund --silent "${NODE_PACKAGES[@]}"; then
+    echo "${NODE_PACKAGES[*]}" >"$NODE_TOOLS/installed"
+  else
+    echo "warning: installing the npm test tools failed, for tests/browser.rs: under CI those tests fail, elsewhere they are skipped" >&2
+  fi
+fi

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -106,40 +106,67 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// Compiles with a spinner that says what the compiler is doing.
 pub fn build(options: &CompileOptions) -> Result<CompileReport> {
-    let spinner = ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    spinner.enable_steady_tick(Duration::from_millis(120));
-    spinner.set_message(format!("checking {}", options.scenario.display()));
-    // The generated crate's name: any other crate cargo compiles belongs to the runtime.
-    let mut scenario_crate = String::new();
-    let result = runtara_compiler::compile(options, &mut |progress| match progress {
-        Progress::Extracted(dir) => spinner.println(format!(
-            "extracted runtara's sources into {}; this first compile in this cache also \
-             builds the runtime, which takes a few minutes",
-            dir.display()
-        )),
-        Progress::Checked => spinner.set_message("generating Rust"),
-        Progress::Generated(dir) => {
-            scenario_crate = dir
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            spinner.set_message("building (the first build also builds the runtime)")
-        }
-        Progress::Compiled(name) if name != scenario_crate => spinner.set_message(format!(
-            "building the runtime, once per cache (a few minutes): compiled {name}"
-        )),
-        Progress::Compiled(name) => spinner.set_message(format!("compiled {name}")),
-    });
-    spinner.finish_and_clear();
+    let mut spinner = Spinner::start(&options.scenario);
+    let result = runtara_compiler::compile(options, &mut |progress| spinner.show(progress));
+    spinner.finish();
     result.with_context(|| format!("cannot compile {}", options.scenario.display()))
+}
+
+/// A spinner that says what the compiler is doing, from its [`Progress`].
+pub struct Spinner {
+    bar: ProgressBar,
+    /// The generated crate's name: any other crate cargo compiles belongs to the runtime.
+    scenario_crate: String,
+}
+
+impl Spinner {
+    /// Shows the spinner, checking `scenario`.
+    pub fn start(scenario: &Path) -> Self {
+        let bar = ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar.set_message(format!("checking {}", scenario.display()));
+        Self {
+            bar,
+            scenario_crate: String::new(),
+        }
+    }
+
+    /// Says what the compiler does now.
+    pub fn show(&mut self, progress: Progress) {
+        match progress {
+            Progress::Extracted(dir) => self.bar.println(format!(
+                "extracted runtara's sources into {}; this first compile in this cache also \
+                 builds the runtime, which takes a few minutes",
+                dir.display()
+            )),
+            Progress::Checked => self.bar.set_message("generating Rust"),
+            Progress::Generated(dir) => {
+                self.scenario_crate = dir
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.bar
+                    .set_message("building (the first build also builds the runtime)")
+            }
+            Progress::Compiled(name) if name != self.scenario_crate => self.bar.set_message(
+                format!("building the runtime, once per cache (a few minutes): compiled {name}"),
+            ),
+            Progress::Compiled(name) => self.bar.set_message(format!("compiled {name}")),
+        }
+    }
+
+    /// Clears the spinner.
+    pub fn finish(self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// `<scenario name>.wasm` (a component) or `<scenario name>` (a binary) in the
 /// current directory.
-fn default_output(scenario: &std::path::Path, target: CompilationTarget) -> PathBuf {
+fn default_output(scenario: &Path, target: CompilationTarget) -> PathBuf {
     let name = runtara_compiler::scenario_name(scenario);
     match target {
         CompilationTarget::Wasi => PathBuf::from(format!("{name}.wasm")),
@@ -147,7 +174,7 @@ fn default_output(scenario: &std::path::Path, target: CompilationTarget) -> Path
     }
 }
 
-fn parse_child(text: &str) -> Result<(String, PathBuf), String> {
+pub fn parse_child(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
         Some((id, file)) if !id.is_empty() && !file.is_empty() => Ok((id.to_owned(), file.into())),
         _ => Err(format!(

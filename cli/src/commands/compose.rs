@@ -1,13 +1,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use runtara_compiler::catalog::read_description;
+use anyhow::Result;
 use runtara_composer::{ComposeOptions, Composition, Durability, Trigger};
-use runtara_registry::reference::Reference;
+use runtara_deploy::pipeline::{self, Step};
 
 use super::AgentsDir;
-use super::registry::{OptionalRegistry, RegistryArgs, fetch};
+use super::registry::{OptionalRegistry, RegistryArgs};
 
 /// Plug agent components and the durability adapter into a compiled scenario.
 ///
@@ -88,25 +87,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
             TriggerArg::Http => Trigger::Http,
         },
     };
-    compose_to(options, args.registry.given().as_ref(), &args.output)?;
+    // Pulls from the registry the agents nobody named.
+    let registry = args.registry.given().as_ref().map(RegistryArgs::source);
+    pipeline::compose(options, registry.as_ref(), &args.output, &mut print_step)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Composes (pulling from `registry` the agents nobody named) and writes the
-/// result to `output`, saying on stderr what was plugged where.
-pub fn compose_to(
-    mut options: ComposeOptions,
-    registry: Option<&RegistryArgs>,
-    output: &Path,
-) -> Result<Composition> {
-    if let Some(registry) = registry {
-        let pulled = pull_agents(&options.scenario, &options.agents, registry)?;
-        options.agents.extend(pulled);
+/// Says on stderr what was pulled, and what was plugged where once composed.
+pub fn print_step(step: Step<'_>) {
+    match step {
+        Step::Pulled { reference, path } => {
+            eprintln!("  pulled {reference} -> {}", path.display())
+        }
+        Step::Composed {
+            output,
+            composition,
+        } => print_composition(output, composition),
+        Step::Compiling { .. } | Step::Compile(_) | Step::Compiled { .. } => {}
     }
-    let composition = runtara_composer::compose(&options)
-        .with_context(|| format!("cannot compose {}", options.scenario.display()))?;
-    std::fs::write(output, &composition.bytes)
-        .with_context(|| format!("cannot write {}", output.display()))?;
+}
+
+fn print_composition(output: &Path, composition: &Composition) {
     for plug in &composition.plugs {
         eprintln!("  {} <- {}", plug.import, plug.source.display());
     }
@@ -132,33 +133,4 @@ pub fn compose_to(
         composition.bytes.len(),
         composition.exports.join(", ")
     );
-    Ok(composition)
-}
-
-/// Pulls every agent the scenario imports that none of `named` provides, as
-/// `runtara/<agent>:<version>`; returns the cached components.
-fn pull_agents(
-    scenario: &Path,
-    named: &[PathBuf],
-    registry: &RegistryArgs,
-) -> Result<Vec<PathBuf>> {
-    let mut provided = Vec::new();
-    for path in named {
-        if let Some(description) = read_description(path)? {
-            provided.push(description.agent);
-        }
-    }
-    let mut pulled = Vec::new();
-    for (agent, version) in runtara_composer::agent_imports(scenario)? {
-        if provided.contains(&agent) {
-            continue;
-        }
-        let reference: Reference = format!("runtara/{agent}:{version}")
-            .parse()
-            .with_context(|| format!("the import of agent {agent}@{version}"))?;
-        let (path, _) = fetch(registry, &reference)?;
-        eprintln!("  pulled {reference} -> {}", path.display());
-        pulled.push(path);
-    }
-    Ok(pulled)
 }

@@ -1,15 +1,15 @@
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use runtara_compiler::{CompilationTarget, CompileOptions};
-use runtara_composer::{ComposeOptions, Durability, Trigger};
-use runtara_deploy::spin::{self, SpinApp};
+use anyhow::Result;
+use runtara_deploy::browser;
+use runtara_deploy::pipeline::Step;
+use runtara_deploy::spin::{self, DeployOptions, SpinDurability};
 
 use super::AgentsDir;
-use super::compose::compose_to;
-use super::registry::OptionalRegistry;
+use super::compile::Spinner;
+use super::compose::print_step;
+use super::registry::{OptionalRegistry, RegistryArgs};
 
 /// Write a scenario as an application a platform runs.
 #[derive(clap::Args)]
@@ -21,6 +21,7 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 enum Platform {
     Spin(SpinArgs),
+    Browser(BrowserArgs),
 }
 
 /// Write a Spin application that serves the scenario over HTTP.
@@ -103,152 +104,155 @@ enum DurableArg {
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.platform {
         Platform::Spin(args) => spin_app(args),
+        Platform::Browser(args) => browser_app(args),
+    }
+}
+
+/// Write a web page that runs the scenario in the browser, durable in IndexedDB.
+///
+/// Compiles the scenario and composes it with its agents, durability left to
+/// the host (as `runtara compose --durable host` does), and transpiles the
+/// component to JavaScript with jco's transpiler (as `runtara transpile` does).
+/// DIR then holds the transpiled scenario (`scenario/`), runtara's browser host
+/// (`runtara.js`, which provides the durable context on IndexedDB, and a Web
+/// Worker entry), a demo page (`index.html`), a `package.json` naming the WASI
+/// shim from npm, and a README on serving, using and bundling it.
+///
+/// Runs are durable where the browser has JSPI (Chromium 137 and later): a page
+/// reloaded mid-run resumes its instance without redoing finished steps.
+/// Elsewhere the page says that it keeps checkpoints in memory only.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  runtara deploy browser examples/order-summary/scenario.json -o web \\\n    --example-input examples/order-summary/input.json\n  cd web && npm install && python3 -m http.server 8000\n  # open http://127.0.0.1:8000/"
+)]
+struct BrowserArgs {
+    /// The scenario JSON file.
+    scenario: PathBuf,
+    /// Agent components to plug in (default: found in the agent directory).
+    agents: Vec<PathBuf>,
+    /// The directory to write the page into (created when missing).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// The application name, which names its IndexedDB database [default: the
+    /// scenario file's name].
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// A JSON file the demo page's input form starts with.
+    #[arg(long, value_name = "FILE")]
+    example_input: Option<PathBuf>,
+    /// A child scenario that EmbedWorkflow steps run, as ID=FILE; repeat for each child.
+    #[arg(long = "child", value_name = "ID=FILE", value_parser = super::compile::parse_child)]
+    children: Vec<(String, PathBuf)>,
+    #[command(flatten)]
+    agents_dir: AgentsDir,
+    /// Where generated crates and build artifacts are cached.
+    #[arg(long, env = "RUNTARA_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    registry: OptionalRegistry,
+}
+
+fn browser_app(args: BrowserArgs) -> Result<ExitCode> {
+    let options = browser::DeployOptions {
+        scenario: args.scenario,
+        children: args.children,
+        agents: args.agents,
+        output: args.output,
+        name: args.name,
+        example_input: args.example_input,
+        agents_dir: args.agents_dir.path,
+        cache_dir: args
+            .cache_dir
+            .unwrap_or_else(runtara_compiler::default_cache_dir),
+        registry: args.registry.given().as_ref().map(RegistryArgs::source),
+    };
+    let mut steps = StepPrinter::default();
+    let deployed = browser::deploy(&options, &mut |step| steps.show(step));
+    steps.finish();
+    let deployed = deployed?;
+    eprintln!(
+        "wrote {} for the browser into {} ({} files; a browser with JSPI downloads {} KiB, {} KiB gzipped)\n  \
+         serve it: cd {} && npm install && python3 -m http.server 8000",
+        deployed.name,
+        deployed.output.display(),
+        deployed.files.len(),
+        deployed.bundle.bytes / 1024,
+        deployed.bundle.gzipped / 1024,
+        deployed.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Shows the pipeline's steps: a spinner while the scenario compiles, then a
+/// line per step.
+#[derive(Default)]
+struct StepPrinter {
+    spinner: Option<Spinner>,
+}
+
+impl StepPrinter {
+    fn show(&mut self, step: Step<'_>) {
+        match step {
+            Step::Compiling { scenario } => self.spinner = Some(Spinner::start(scenario)),
+            Step::Compile(progress) => {
+                if let Some(spinner) = &mut self.spinner {
+                    spinner.show(progress);
+                }
+            }
+            Step::Compiled { scenario, .. } => {
+                self.finish();
+                eprintln!("compiled {}", scenario.display());
+            }
+            step => print_step(step),
+        }
+    }
+
+    /// Clears the spinner a compile that failed leaves.
+    fn finish(&mut self) {
+        if let Some(spinner) = self.spinner.take() {
+            spinner.finish();
+        }
     }
 }
 
 fn spin_app(args: SpinArgs) -> Result<ExitCode> {
-    let component_id = spin::component_id(
-        &args
-            .name
-            .clone()
-            .unwrap_or_else(|| runtara_compiler::scenario_name(&args.scenario)),
-    );
-    // The id is also a valid application name; a name given is kept as written.
-    let name = args.name.clone().unwrap_or_else(|| component_id.clone());
-    let (environment, core_host) = durability_settings(&args)?;
-    for host in &args.allow_hosts {
-        spin::check_outbound_host(host).map_err(|problem| {
-            anyhow::anyhow!("--allow-host {host:?} {problem} (Spin's allowed_outbound_hosts)")
-        })?;
-    }
-    // The manifest is made (and checked) first, so that nothing is built or
-    // written when it would be refused. Compiling checks the rest of the scenario.
-    let scenario = std::fs::read_to_string(&args.scenario)
-        .map_err(anyhow::Error::from)
-        .and_then(|text| Ok(runtara_dsl::parse_scenario(&text)?))
-        .with_context(|| format!("cannot read {}", args.scenario.display()))?;
-    let hosts = spin::outbound_hosts(&scenario.execution_graph);
-    let allowed: BTreeSet<String> = hosts
-        .known
-        .iter()
-        .cloned()
-        .chain(core_host)
-        .chain(args.allow_hosts.iter().cloned())
-        .collect();
-    let holds_secret = environment.contains_key("RUNTARA_TOKEN");
-    let app = SpinApp {
-        name: name.clone(),
-        description: scenario.execution_graph.description.clone(),
-        source: format!("{component_id}.wasm"),
-        component_id,
-        route: args.route.clone(),
-        allowed_outbound_hosts: allowed.into_iter().collect(),
-        environment,
-    };
-    let manifest = app.manifest()?;
-
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
-    let build = tempfile::tempdir().context("cannot make a temporary directory")?;
-    let compiled = build.path().join("scenario.wasm");
-    super::compile::build(&CompileOptions {
-        scenario: args.scenario.clone(),
-        output: compiled.clone(),
-        agents_dir: args.agents_dir.path.clone(),
+    let options = DeployOptions {
+        scenario: args.scenario,
+        agents: args.agents,
+        output: args.output,
+        route: args.route,
+        name: args.name,
+        durability: match args.durable {
+            DurableArg::None => SpinDurability::None,
+            DurableArg::Http => SpinDurability::Http,
+        },
+        core_url: args.core_url,
+        tenant: args.tenant,
+        core_token: args.core_token,
+        allow_hosts: args.allow_hosts,
+        max_body_bytes: args.max_body_bytes,
+        agents_dir: args.agents_dir.path,
         cache_dir: args
             .cache_dir
-            .clone()
             .unwrap_or_else(runtara_compiler::default_cache_dir),
-        children: Vec::new(),
-        target: CompilationTarget::Wasi,
-    })?;
-    eprintln!("compiled {}", args.scenario.display());
-    compose_to(
-        ComposeOptions {
-            scenario: compiled,
-            agents: args.agents.clone(),
-            agents_dir: args.agents_dir.path.clone(),
-            durability: match args.durable {
-                DurableArg::None => Durability::None,
-                DurableArg::Http => Durability::Http,
-            },
-            trigger: Trigger::Http,
-        },
-        args.registry.given().as_ref(),
-        &args.output.join(&app.source),
-    )?;
-    write(&args.output.join("spin.toml"), &manifest, holds_secret)?;
-    write(
-        &args.output.join("README.md"),
-        &app.readme(&hosts.unknown),
-        false,
-    )?;
-    for step in &hosts.unknown {
+        registry: args.registry.given().as_ref().map(RegistryArgs::source),
+    };
+    let mut steps = StepPrinter::default();
+    let deployed = spin::deploy(&options, &mut |step| steps.show(step));
+    steps.finish();
+    let deployed = deployed?;
+    for step in &deployed.unknown_hosts {
         eprintln!(
             "warning: step {} builds its URL at run time ({}): add the hosts it reaches with --allow-host, or in spin.toml",
             step.step, step.url
         );
     }
     eprintln!(
-        "wrote the Spin application {name} into {}: {}, spin.toml, README.md\n  run it: cd {} && spin up",
-        args.output.display(),
-        app.source,
-        args.output.display()
+        "wrote the Spin application {} into {}: {}\n  run it: cd {} && spin up",
+        deployed.name,
+        deployed.output.display(),
+        deployed.files.join(", "),
+        deployed.output.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// The component's environment for the durability asked for, and the core
-/// service's origin (which the component must be allowed to reach).
-fn durability_settings(args: &SpinArgs) -> Result<(BTreeMap<String, String>, Option<String>)> {
-    let mut environment = BTreeMap::new();
-    if let Some(bytes) = args.max_body_bytes {
-        environment.insert("RUNTARA_MAX_BODY_BYTES".to_owned(), bytes.to_string());
-    }
-    match args.durable {
-        DurableArg::None => Ok((environment, None)),
-        DurableArg::Http => {
-            let Some(url) = &args.core_url else {
-                bail!(
-                    "--durable http needs --core-url URL (or RUNTARA_HTTP_URL): the core service (`runtara serve`) the runs checkpoint to"
-                );
-            };
-            let Some(origin) = spin::origin(url) else {
-                bail!("--core-url {url:?} is not an http:// or https:// URL");
-            };
-            let Some(token) = &args.core_token else {
-                bail!(
-                    "--durable http needs --core-token TOKEN (or RUNTARA_TOKEN): the core service's bearer token"
-                );
-            };
-            environment.insert("RUNTARA_HTTP_URL".to_owned(), url.clone());
-            environment.insert("RUNTARA_TENANT_ID".to_owned(), args.tenant.clone());
-            environment.insert("RUNTARA_TOKEN".to_owned(), token.clone());
-            Ok((environment, Some(origin)))
-        }
-    }
-}
-
-/// Writes `text` to `path`, readable by its owner only when it holds a secret
-/// (restricted before the secret is written, also when the file was there).
-fn write(path: &Path, text: &str, secret: bool) -> Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict {} to its owner", path.display()))?;
-    }
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))
 }

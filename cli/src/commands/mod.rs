@@ -11,6 +11,7 @@ pub mod registry;
 pub mod run;
 pub mod search;
 pub mod serve;
+pub mod transpile;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use runtara_registry::cache::Cache;
+use runtara_deploy::pipeline;
 use runtara_registry::client::{Client, DEFAULT_USER};
-use runtara_registry::component::{Pulled, pull};
+use runtara_registry::component::Pulled;
 use runtara_registry::reference::Reference;
 use runtara_registry::server::{Access, Registry, RegistryConfig};
 
@@ -35,7 +35,16 @@ pub struct RegistryArgs {
 
 impl RegistryArgs {
     pub fn client(&self) -> Result<Client> {
-        Ok(Client::new(&self.registry, self.token.clone())?.with_user(&self.user))
+        Ok(self.source().client()?)
+    }
+
+    /// The registry, for the pipeline that pulls from it.
+    pub fn source(&self) -> pipeline::Registry {
+        pipeline::Registry {
+            url: self.registry.clone(),
+            token: self.token.clone(),
+            user: self.user.clone(),
+        }
     }
 }
 
@@ -80,24 +89,10 @@ pub fn block_on<T>(work: impl std::future::Future<Output = T>) -> Result<T> {
     Ok(runtime.block_on(work))
 }
 
-/// Where pulled components are cached: `components/` in the cache directory
-/// (`$RUNTARA_CACHE_DIR`, else `~/.cache/runtara`).
-pub fn cache() -> Cache {
-    Cache::new(&runtara_compiler::default_cache_dir().join("components"))
-}
-
-/// Pulls `reference` into the cache, unless its component is cached already;
-/// returns where it is and what was pulled.
+/// Pulls `reference` into the component cache, unless its component is cached
+/// already; returns where it is and what was pulled.
 pub fn fetch(args: &RegistryArgs, reference: &Reference) -> Result<(PathBuf, Pulled)> {
-    let client = args.client()?;
-    let cache = cache();
-    let pulled = block_on(pull(&client, reference, Some(&cache)))?
-        .with_context(|| format!("cannot pull {reference} from {}", client.url()))?;
-    let path = pulled
-        .cached
-        .clone()
-        .expect("a pull given a cache says where it cached");
-    Ok((path, pulled))
+    Ok(pipeline::pull(&args.source(), reference)?)
 }
 
 /// A registry of agent components that speaks the OCI distribution protocol.

@@ -7,6 +7,7 @@
 //! Spin's variables (`spin:variables`, or `wasi:config` in a draft version
 //! `wasmtime serve` does not provide) would tie the component to Spin.
 
+mod app;
 mod check;
 mod hosts;
 mod readme;
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use app::{DeployError, DeployOptions, Deployed, SpinDurability, deploy};
 pub use check::{check_manifest, check_outbound_host, is_kebab_case};
 pub use hosts::{OutboundHosts, UnknownHost, origin, outbound_hosts};
 

@@ -1,0 +1,352 @@
+//! A scenario as a web page: the composed component transpiled to JavaScript,
+//! with runtara's browser host around it.
+//!
+//! [`deploy`] runs the [`pipeline`](crate::pipeline) with durability left to
+//! the host (`--durable host`), transpiles the result ([`transpile`]) and
+//! writes a folder a web developer serves as it is (after `npm install`):
+//!
+//! - `scenario/`: `jspi.js` and `sync.js` (with and without JSPI), the core
+//!   modules they load, and `scenario.json` (name, digest, agents);
+//! - `runtara.js`, `journal.js`, `worker.js`, `worker-client.js`: the host,
+//!   which keeps instances in IndexedDB and provides `runtara:durable/context`;
+//! - `index.html`, `demo.js`: a demo page;
+//! - `package.json` (the WASI shim from npm) and a `README.md`.
+//!
+//! [`write_transpiled`] is the lower step alone (`runtara transpile`).
+
+mod readme;
+pub mod transpile;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use runtara_composer::{Durability, Trigger};
+use serde_json::{Value, json};
+
+use crate::folder::{self, WriteError};
+use crate::pipeline::{self, BuildError, BuildOptions, Registry, Step};
+
+/// The `@bytecodealliance/preview2-shim` release the transpiled code is made
+/// for (the one jco 1.35, whose transpiler we run, ships with).
+pub const SHIM_VERSION: &str = "0.26.1";
+
+/// runtara's browser host: the files written beside `scenario/`, as they are.
+const HOST_FILES: &[(&str, &str)] = &[
+    ("runtara.js", include_str!("web/runtara.js")),
+    ("journal.js", include_str!("web/journal.js")),
+    ("worker.js", include_str!("web/worker.js")),
+    ("worker-client.js", include_str!("web/worker-client.js")),
+    ("index.html", include_str!("web/index.html")),
+    ("demo.js", include_str!("web/demo.js")),
+];
+
+/// What to deploy.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// The scenario JSON file.
+    pub scenario: PathBuf,
+    /// Child scenarios its EmbedWorkflow steps run, as (id, file).
+    pub children: Vec<(String, PathBuf)>,
+    /// Agent components to plug in (when empty, found in `agents_dir`).
+    pub agents: Vec<PathBuf>,
+    /// The folder to write (created when missing).
+    pub output: PathBuf,
+    /// The application's name [default: the scenario file's name].
+    pub name: Option<String>,
+    /// A JSON file the demo page's form starts with.
+    pub example_input: Option<PathBuf>,
+    pub agents_dir: PathBuf,
+    pub cache_dir: PathBuf,
+    pub registry: Option<Registry>,
+}
+
+/// What was written.
+#[derive(Debug)]
+pub struct Deployed {
+    pub name: String,
+    pub output: PathBuf,
+    /// The files written, relative to `output`.
+    pub files: Vec<String>,
+    /// What a browser downloads to run it with JSPI, and that gzipped.
+    pub bundle: BundleSize,
+}
+
+/// The size of what a browser with JSPI downloads: the host, `jspi.js` and the
+/// core modules (not `sync.js`, the demo page or the shim).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BundleSize {
+    pub bytes: u64,
+    pub gzipped: u64,
+}
+
+/// Why a browser deployment was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error("cannot read {}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not JSON", .path.display())]
+    InputNotJson {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot make a temporary directory")]
+    TempDir(#[source] std::io::Error),
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Why a component cannot run in the browser host.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    #[error("cannot transpile the component to JavaScript: {0}")]
+    Transpile(String),
+    #[error(
+        "the component does not import runtara:durable/context, which the browser host provides: \
+         compose it with `--durable host`"
+    )]
+    NotHostDurable,
+    #[error(
+        "the component imports {}, which no browser provides: compose it with its agents first \
+         (`runtara compose --durable host`), and leave out agents that need sockets",
+        .0.join(", ")
+    )]
+    UnmetImports(Vec<String>),
+}
+
+/// The application the folder holds, as its README and `scenario.json` describe it.
+#[derive(Debug, Clone)]
+pub struct BrowserApp {
+    /// Names the IndexedDB database and the Web Locks of its instances.
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// The agents composed in, as `name@version`.
+    pub agents: Vec<String>,
+    /// `sha256:<hex>` of the composed component: an instance started by one
+    /// component is not resumed by another.
+    pub digest: String,
+    pub example_input: Value,
+}
+
+impl BrowserApp {
+    /// `scenario/scenario.json`, which `runtara.js` reads.
+    fn info(&self) -> String {
+        let info = json!({
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "agents": self.agents,
+            "digest": self.digest,
+            "exampleInput": self.example_input,
+        });
+        format!("{info:#}\n")
+    }
+
+    fn package_json(&self) -> String {
+        let package = json!({
+            "name": self.name,
+            "private": true,
+            "version": "0.1.0",
+            "description": format!("{}: a runtara scenario in the browser", self.title.as_deref().unwrap_or(&self.name)),
+            "type": "module",
+            "dependencies": { "@bytecodealliance/preview2-shim": SHIM_VERSION },
+        });
+        format!("{package:#}\n")
+    }
+}
+
+/// Compiles and composes the scenario for the browser host, transpiles it and
+/// writes the folder; `progress` hears the pipeline's steps.
+pub fn deploy(
+    options: &DeployOptions,
+    progress: &mut dyn FnMut(Step<'_>),
+) -> Result<Deployed, DeployError> {
+    let name = package_name(
+        &options
+            .name
+            .clone()
+            .unwrap_or_else(|| runtara_compiler::scenario_name(&options.scenario)),
+    );
+    let example_input = match &options.example_input {
+        None => json!({}),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| DeployError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            serde_json::from_str(&text).map_err(|source| DeployError::InputNotJson {
+                path: path.clone(),
+                source,
+            })?
+        }
+    };
+    let work = tempfile::tempdir().map_err(DeployError::TempDir)?;
+    let composed = work.path().join("app.wasm");
+    let mut agents = Vec::new();
+    let composition = pipeline::build(
+        &BuildOptions {
+            scenario: options.scenario.clone(),
+            children: options.children.clone(),
+            agents: options.agents.clone(),
+            agents_dir: options.agents_dir.clone(),
+            cache_dir: options.cache_dir.clone(),
+            registry: options.registry.clone(),
+            durability: Durability::Host,
+            trigger: Trigger::Command,
+            output: composed,
+        },
+        &mut |step| {
+            if let Step::Compiled { report, .. } = &step {
+                agents = report
+                    .agents
+                    .iter()
+                    .map(|a| format!("{}@{}", a.agent, a.version))
+                    .collect();
+            }
+            progress(step)
+        },
+    )?;
+    let graph = read_graph(&options.scenario)?;
+    let app = BrowserApp {
+        name,
+        title: graph.name,
+        description: graph.description,
+        agents,
+        digest: digest(&composition.bytes),
+        example_input,
+    };
+    let mut files = write_transpiled(&composition.bytes, &app, &options.output.join("scenario"))?;
+    for name in &mut files {
+        *name = format!("scenario/{name}");
+    }
+    for (name, text) in HOST_FILES {
+        folder::write(&options.output.join(name), text, false)?;
+        files.push((*name).to_owned());
+    }
+    folder::write(
+        &options.output.join("package.json"),
+        &app.package_json(),
+        false,
+    )?;
+    folder::write(&options.output.join("README.md"), &app.readme(), false)?;
+    files.extend(["package.json".to_owned(), "README.md".to_owned()]);
+    let bundle = bundle_size(&options.output)?;
+    Ok(Deployed {
+        name: app.name,
+        output: options.output.clone(),
+        files,
+        bundle,
+    })
+}
+
+/// Transpiles `component` and writes `jspi.js`, `sync.js`, the core modules
+/// and `scenario.json` into `dir`; returns their names.
+pub fn write_transpiled(
+    component: &[u8],
+    app: &BrowserApp,
+    dir: &Path,
+) -> Result<Vec<String>, DeployError> {
+    let transpiled = transpile::transpile(component)?;
+    folder::create(dir)?;
+    let mut names = Vec::new();
+    for (name, bytes) in &transpiled {
+        folder::write_bytes(&dir.join(name), bytes)?;
+        names.push(name.clone());
+    }
+    folder::write(&dir.join("scenario.json"), &app.info(), false)?;
+    names.push("scenario.json".to_owned());
+    Ok(names)
+}
+
+/// `sha256:<hex>`, as instances record the component that runs them.
+pub fn digest(bytes: &[u8]) -> String {
+    runtara_registry::digest::Digest::of(bytes).to_string()
+}
+
+/// An npm package name (and IndexedDB database name): lowercase letters,
+/// digits and `-`, from any name.
+pub fn package_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "scenario".to_owned()
+    } else {
+        out.chars().take(64).collect()
+    }
+}
+
+struct Graph {
+    name: Option<String>,
+    description: Option<String>,
+}
+
+fn read_graph(path: &Path) -> Result<Graph, DeployError> {
+    // The pipeline compiled it, so it is a scenario; only its name and description are read.
+    let text = std::fs::read_to_string(path).map_err(|source| DeployError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|source| DeployError::InputNotJson {
+        path: path.to_owned(),
+        source,
+    })?;
+    let graph = value.get("executionGraph").unwrap_or(&value);
+    let text = |key: &str| graph.get(key).and_then(Value::as_str).map(str::to_owned);
+    Ok(Graph {
+        name: text("name"),
+        description: text("description"),
+    })
+}
+
+/// What a browser with JSPI downloads from the folder, plain and gzipped.
+fn bundle_size(dir: &Path) -> Result<BundleSize, DeployError> {
+    let mut paths: Vec<PathBuf> = ["runtara.js", "journal.js", "worker.js", "worker-client.js"]
+        .iter()
+        .map(|name| dir.join(name))
+        .collect();
+    paths.push(dir.join("scenario/jspi.js"));
+    paths.push(dir.join("scenario/scenario.json"));
+    let scenario = dir.join("scenario");
+    let entries = std::fs::read_dir(&scenario).map_err(|source| DeployError::Read {
+        path: scenario.clone(),
+        source,
+    })?;
+    for entry in entries.flatten() {
+        if entry.path().extension().is_some_and(|e| e == "wasm") {
+            paths.push(entry.path());
+        }
+    }
+    let mut size = BundleSize::default();
+    for path in paths {
+        let bytes = std::fs::read(&path).map_err(|source| DeployError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        size.bytes += bytes.len() as u64;
+        size.gzipped += gzipped_len(&bytes);
+    }
+    Ok(size)
+}
+
+fn gzipped_len(bytes: &[u8]) -> u64 {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().map_or(0, |out| out.len() as u64)
+}
