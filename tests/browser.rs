@@ -583,6 +583,92 @@ fn http_requests_go_through_fetch_and_cors_decides() {
 }
 
 #[test]
+fn pause_resume_and_cancel_work_in_the_page_and_in_a_worker() {
+    let Some(chromium) = chromium() else { return };
+    let folder = counted();
+    let result = drive(
+        &chromium,
+        json!({
+            "task": "control",
+            "folder": folder,
+            "input": { "napMs": 2000 },
+            "modes": ["page", "worker"],
+        }),
+    );
+    for seen in result["results"].as_array().unwrap() {
+        let mode = seen["mode"].as_str().unwrap();
+        assert!(seen.get("failure").is_none(), "{mode}: {result:#}");
+        assert_eq!(seen["statusAfterPause"], "paused", "{mode}: {result:#}");
+        for accepted in [
+            "pauseAccepted",
+            "resumeAccepted",
+            "cancelAccepted",
+            "cancelWhilePausedAccepted",
+        ] {
+            assert_eq!(seen[accepted], json!(true), "{mode} {accepted}: {result:#}");
+        }
+        // Cancelled while it waited for the signal, as under `runtara run`.
+        assert_eq!(
+            seen["first"]["error"]["code"], "CANCELLED",
+            "{mode}: {result:#}"
+        );
+        assert_eq!(
+            seen["first"]["error"]["stepId"], "approve",
+            "{mode}: {result:#}"
+        );
+        assert_eq!(
+            seen["second"]["error"]["code"], "CANCELLED",
+            "{mode}: {result:#}"
+        );
+        // The step before the pause ran once, and the one after the signal never.
+        let before = format!("/before/control-{mode}");
+        let after = format!("/after/control-{mode}");
+        assert_eq!(result["counts"][&before], json!(1), "{mode}: {result:#}");
+        assert!(result["counts"].get(&after).is_none(), "{mode}: {result:#}");
+    }
+}
+
+#[test]
+fn the_file_agent_works_on_the_directory_the_page_grants_as_under_runtara_run() {
+    let Some(chromium) = chromium() else { return };
+    let scenario = root().join("tests/browser/files.json");
+    let csv = "id,name\n1,Ada\n2,Alan\n";
+    // Under runtara run, on a real directory granted as /data.
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("data")).unwrap();
+    std::fs::write(work.path().join("data/in.csv"), csv).unwrap();
+    let app = build_app(&scenario, work.path());
+    let expected = json(
+        &success(
+            runtara()
+                .arg("run")
+                .arg(&app)
+                .arg("--dir")
+                .arg(format!("{}::/data", work.path().join("data").display())),
+        ),
+        "runtara run's output",
+    );
+    // In the browser, on the tree the page passes as `files`.
+    deploy("files", &scenario, &[]).unwrap();
+    let files = json!({ "/data": { "dir": { "in.csv": { "source": csv } } } });
+    let results = drive(
+        &chromium,
+        json!({
+            "task": "parity",
+            "cases": [{ "name": "files", "folder": "files", "input": {}, "files": files }],
+        }),
+    );
+    for result in results.as_array().unwrap() {
+        assert!(
+            same(&expected, &result["output"]),
+            "{}: {}",
+            result["mode"],
+            difference(&expected, &result["output"])
+        );
+    }
+}
+
+#[test]
 fn without_jspi_a_page_runs_from_memory_and_says_it_is_not_durable() {
     let Some(chromium) = chromium() else { return };
     let example = root().join("examples/order-summary");
@@ -679,5 +765,59 @@ fn sftp_is_refused_when_a_scenario_is_deployed_for_the_browser() {
     assert!(
         !root().join("target/browser-tests/never-written").exists(),
         "nothing is written for a scenario that cannot run"
+    );
+}
+
+#[test]
+fn runtara_transpile_writes_both_builds_and_refuses_a_component_the_browser_host_cannot_run() {
+    let scenario = root().join("examples/order-summary/scenario.json");
+    let work = tempfile::tempdir().unwrap();
+    let host = build_app_durable_with(&scenario, work.path(), "host");
+    let out = work.path().join("web");
+    success(runtara().arg("transpile").arg(&host).arg("-o").arg(&out));
+    for file in ["jspi.js", "sync.js", "scenario.json", "scenario.core.wasm"] {
+        assert!(out.join(file).is_file(), "{file} is written");
+    }
+    let info = json(
+        &std::fs::read_to_string(out.join("scenario.json")).unwrap(),
+        "scenario.json",
+    );
+    assert_eq!(info["name"], "app");
+    assert!(info["digest"].as_str().unwrap().starts_with("sha256:"));
+
+    // Composed with the stateless adapter, it keeps no checkpoints the browser
+    // could keep: refused, with the way out.
+    let one_shot = work.path().join("one-shot");
+    std::fs::create_dir(&one_shot).unwrap();
+    let app = build_app(&scenario, &one_shot);
+    let refused = output(
+        runtara()
+            .arg("transpile")
+            .arg(&app)
+            .arg("-o")
+            .arg(work.path().join("no")),
+    );
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--durable host"), "{stderr}");
+    assert!(
+        stderr.contains(&app.display().to_string()),
+        "the error names the file: {stderr}"
+    );
+    assert!(!work.path().join("no").exists(), "nothing is written");
+
+    // A compiled scenario whose agents are not plugged in cannot run either.
+    let compiled = compile_scenario(&scenario, &one_shot);
+    let refused = output(
+        runtara()
+            .arg("transpile")
+            .arg(&compiled)
+            .arg("-o")
+            .arg(work.path().join("no")),
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("runtara:transform/capabilities"),
+        "{stderr}"
     );
 }

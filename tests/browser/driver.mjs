@@ -17,6 +17,9 @@
 //   the output shown, the page's log and the counts the loopback server saw.
 // - cors: { folder, cases: [{ name, input }] } runs each in the page, against a
 //   loopback server that sends CORS headers and one that does not.
+// - control: { folder, input, modes } pauses an instance during its durable
+//   Delay, resumes it, and cancels it while it waits for a signal; pauses a
+//   second one and cancels it while paused. Returns what each saw.
 // - demo: { shots: [{ name, folder, input }] } fills the demo page's form, starts,
 //   waits for the output and saves `<screenshots>/<name>.png`.
 
@@ -310,6 +313,74 @@ async function cors(browser, base) {
   }
 }
 
+/** Pause, resume and cancel through the page's API, in the page or a Worker. */
+async function control(browser, base) {
+  const { counts, handler } = counter(true);
+  const served = await listen(handler);
+  const results = [];
+  try {
+    for (const mode of plan.modes) {
+      const errors = [];
+      const page = await newPage(browser, errors);
+      try {
+        await page.goto(`${base}/${plan.folder}/__blank.html`);
+        const seen = await withTimeout(
+          page.evaluate(
+            async ({ folder, input, worker, mode }) => {
+              const { start } = await import(`/${folder}/runtara.js`);
+              const next = (run, type, test) =>
+                new Promise((resolve) => {
+                  const listener = (e) => {
+                    if (test(e.detail)) {
+                      run.removeEventListener(type, listener);
+                      resolve(e.detail);
+                    }
+                  };
+                  run.addEventListener(type, listener);
+                });
+              const ended = (run) => run.result.then((output) => ({ output }), (error) => ({ error }));
+              const seen = {};
+
+              // Paused during the Delay, resumed, cancelled during the signal wait.
+              const run = await start(input, { instanceId: `control-${mode}`, worker });
+              await next(run, 'checkpoint', (d) => d.id === 'napping');
+              const paused = next(run, 'status', (d) => d.status === 'paused');
+              seen.pauseAccepted = await run.pause();
+              await paused;
+              seen.statusAfterPause = run.status;
+              const waiting = next(run, 'log', (d) => d.message.includes('waiting for signal'));
+              seen.resumeAccepted = await run.resume();
+              await waiting;
+              seen.cancelAccepted = await run.cancel();
+              seen.first = await ended(run);
+
+              // Paused, then cancelled while paused: it ends at once.
+              const other = await start(input, { instanceId: `control-paused-${mode}`, worker });
+              await next(other, 'checkpoint', (d) => d.id === 'napping');
+              const otherPaused = next(other, 'status', (d) => d.status === 'paused');
+              await other.pause();
+              await otherPaused;
+              seen.cancelWhilePausedAccepted = await other.cancel();
+              seen.second = await ended(other);
+              return seen;
+            },
+            { folder: plan.folder, input: { ...plan.input, base: served.base }, worker: mode === 'worker', mode },
+          ),
+          `control (${mode})`,
+        );
+        results.push({ mode, ...seen, console: errors });
+      } catch (error) {
+        results.push({ mode, failure: String(error?.message ?? error), console: errors });
+      } finally {
+        await page.close();
+      }
+    }
+    return { results, counts };
+  } finally {
+    served.server.close();
+  }
+}
+
 async function demo(browser, base) {
   const shots = [];
   for (const shot of plan.shots) {
@@ -339,7 +410,7 @@ async function demo(browser, base) {
   return shots;
 }
 
-const TASKS = { parity, reload, cors, demo };
+const TASKS = { parity, reload, cors, control, demo };
 
 const { server, base } = await listen(serveFolders);
 const browser = await launch();

@@ -1,4 +1,4 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -102,12 +102,13 @@ pub fn print_step(step: Step<'_>) {
         Step::Composed {
             output,
             composition,
-        } => print_composition(output, composition),
+        } => print_composition(&output.display().to_string(), composition),
         Step::Compiling { .. } | Step::Compile(_) | Step::Compiled { .. } => {}
     }
 }
 
-fn print_composition(output: &Path, composition: &Composition) {
+/// What was plugged where, and what the composed component (`what`) exports.
+pub fn print_composition(what: &str, composition: &Composition) {
     for plug in &composition.plugs {
         eprintln!("  {} <- {}", plug.import, plug.source.display());
     }
@@ -122,14 +123,12 @@ fn print_composition(output: &Path, composition: &Composition) {
         .collect();
     if !foreign.is_empty() {
         eprintln!(
-            "warning: {} still imports non-WASI interfaces ({}); plain WASI runtimes cannot run it",
-            output.display(),
+            "warning: {what} still imports non-WASI interfaces ({}); plain WASI runtimes cannot run it",
             foreign.join(", ")
         );
     }
     eprintln!(
-        "composed {} ({} bytes), exporting {}",
-        output.display(),
+        "composed {what} ({} bytes), exporting {}",
         composition.bytes.len(),
         composition.exports.join(", ")
     );

@@ -8,7 +8,7 @@ use runtara_deploy::spin::{self, DeployOptions, SpinDurability};
 
 use super::AgentsDir;
 use super::compile::Spinner;
-use super::compose::print_step;
+use super::compose::{print_composition, print_step};
 use super::registry::{OptionalRegistry, RegistryArgs};
 
 /// Write a scenario as an application a platform runs.
@@ -123,7 +123,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// Elsewhere the page says that it keeps checkpoints in memory only.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Example:\n  runtara deploy browser examples/order-summary/scenario.json -o web \\\n    --example-input examples/order-summary/input.json\n  cd web && npm install && python3 -m http.server 8000\n  # open http://127.0.0.1:8000/"
+    after_help = "Example:\n  runtara deploy browser examples/order-summary/scenario.json -o web\n  cd web && npm install && python3 -m http.server 8000\n  # open http://127.0.0.1:8000/ and press Start"
 )]
 struct BrowserArgs {
     /// The scenario JSON file.
@@ -137,7 +137,8 @@ struct BrowserArgs {
     /// scenario file's name].
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
-    /// A JSON file the demo page's input form starts with.
+    /// A JSON file the demo page's input form starts with [default: `input.json`
+    /// beside the scenario, if there is one].
     #[arg(long, value_name = "FILE")]
     example_input: Option<PathBuf>,
     /// A child scenario that EmbedWorkflow steps run, as ID=FILE; repeat for each child.
@@ -166,7 +167,11 @@ fn browser_app(args: BrowserArgs) -> Result<ExitCode> {
             .unwrap_or_else(runtara_compiler::default_cache_dir),
         registry: args.registry.given().as_ref().map(RegistryArgs::source),
     };
-    let mut steps = StepPrinter::default();
+    let mut steps = StepPrinter {
+        // The composed component is transpiled, not kept.
+        composed_as: Some("the app"),
+        ..StepPrinter::default()
+    };
     let deployed = browser::deploy(&options, &mut |step| steps.show(step));
     steps.finish();
     let deployed = deployed?;
@@ -188,6 +193,8 @@ fn browser_app(args: BrowserArgs) -> Result<ExitCode> {
 #[derive(Default)]
 struct StepPrinter {
     spinner: Option<Spinner>,
+    /// What the composed component is called, when not its path.
+    composed_as: Option<&'static str>,
 }
 
 impl StepPrinter {
@@ -202,6 +209,9 @@ impl StepPrinter {
             Step::Compiled { scenario, .. } => {
                 self.finish();
                 eprintln!("compiled {}", scenario.display());
+            }
+            Step::Composed { composition, .. } if let Some(what) = self.composed_as => {
+                print_composition(what, composition)
             }
             step => print_step(step),
         }

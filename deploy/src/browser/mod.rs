@@ -53,7 +53,8 @@ pub struct DeployOptions {
     pub output: PathBuf,
     /// The application's name [default: the scenario file's name].
     pub name: Option<String>,
-    /// A JSON file the demo page's form starts with.
+    /// A JSON file the demo page's form starts with [default: `input.json`
+    /// beside the scenario, if there is one].
     pub example_input: Option<PathBuf>,
     pub agents_dir: PathBuf,
     pub cache_dir: PathBuf,
@@ -176,7 +177,13 @@ pub fn deploy(
             .clone()
             .unwrap_or_else(|| runtara_compiler::scenario_name(&options.scenario)),
     );
-    let example_input = match &options.example_input {
+    // Beside the scenario, `input.json` is its example (as in examples/).
+    let beside = options.scenario.with_file_name("input.json");
+    let example_input = options
+        .example_input
+        .clone()
+        .or_else(|| beside.is_file().then_some(beside));
+    let example_input = match &example_input {
         None => json!({}),
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|source| DeployError::Read {

@@ -52,7 +52,8 @@ impl BrowserApp {
              'id,name' }} }} }} }}`.\n\
              - The handle: `result` (settles when the instance ends), `pause()`, `resume()`, `cancel()`, \
              `signal(stepPath, payload)` (the WaitForSignal step's path, e.g. `approve` or `split[2].approve`), \
-             `status`, and the events `log`, `checkpoint` and `status`.\n\
+             `status`, and the events `log`, `checkpoint`, `status`, and `stdout` and `stderr` (what the \
+             component printed, line by line).\n\
              - `resumeUnfinished()` resumes every instance a reload left running or sleeping; `instances()` lists \
              them all.\n\n\
              ## Durability\n\n\
@@ -72,14 +73,15 @@ impl BrowserApp {
              the agent's usual error. file works on the directories given as `files`. sftp needs sockets and is \
              refused when the scenario is compiled.\n\n\
              ## Bundle it\n\n\
-             For production, bundle `runtara.js` and `worker.js` with any bundler that follows relative imports and \
-             keeps `new URL('./x', import.meta.url)` assets, e.g.\n\n\
+             For production, bundle the modules with a bundler that follows relative imports, e.g. esbuild \
+             (npm):\n\n\
              ```sh\n\
-             npx esbuild runtara.js worker.js --bundle --format=esm --splitting --outdir=dist \\\n  \
-             --loader:.wasm=file --minify\n\
-             cp -r scenario dist/\n\
+             npx esbuild runtara.js worker.js demo.js --bundle --format=esm --splitting --minify --outdir=dist\n\
+             cp -r scenario index.html dist/\n\
              ```\n\n\
-             Serve `scenario/` beside the bundle: the core modules are fetched from there at run time.\n",
+             `worker.js` must stay an entry of its own (the page starts it by that name), and `scenario/` is \
+             copied as it is: the host loads `jspi.js` or `sync.js` and the core modules from there at run \
+             time, whichever the browser can run.\n",
             name = self.name,
         )
     }

@@ -40,6 +40,7 @@ function logLine({ level, message, context }) {
 async function follow(handle) {
   run = handle;
   $('instance').value = handle.instanceId;
+  $('instance-shown').textContent = `instance ${handle.instanceId}`;
   $('output').textContent = 'Running...';
   $('output').className = 'muted';
   show(handle.status);
@@ -54,6 +55,8 @@ async function follow(handle) {
     $('output').className = 'level-error';
   }
   show(handle.status);
+  // The next start is a new instance, unless an id is typed in.
+  $('instance').value = '';
 }
 
 $('start-form').addEventListener('submit', async (event) => {
