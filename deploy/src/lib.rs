@@ -51,5 +51,6 @@
 
 pub mod browser;
 pub mod folder;
+pub mod name;
 pub mod pipeline;
 pub mod spin;

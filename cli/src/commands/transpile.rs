@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .unwrap_or_default()
     });
     let app = BrowserApp {
-        name: browser::package_name(&name),
+        name: runtara_deploy::name::app_id(&name),
         title: None,
         description: None,
         agents: Vec::new(),

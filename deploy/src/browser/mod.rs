@@ -171,7 +171,7 @@ pub fn deploy(
     options: &DeployOptions,
     progress: &mut dyn FnMut(Step<'_>),
 ) -> Result<Deployed, DeployError> {
-    let name = package_name(
+    let name = crate::name::app_id(
         &options
             .name
             .clone()
@@ -277,25 +277,6 @@ pub fn write_transpiled(
 /// `sha256:<hex>`, as instances record the component that runs them.
 pub fn digest(bytes: &[u8]) -> String {
     runtara_registry::digest::Digest::of(bytes).to_string()
-}
-
-/// An npm package name (and IndexedDB database name): lowercase letters,
-/// digits and `-`, from any name.
-pub fn package_name(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-');
-    if out.is_empty() {
-        "scenario".to_owned()
-    } else {
-        out.chars().take(64).collect()
-    }
 }
 
 struct Graph {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use runtara_composer::{Composition, Durability, Trigger};
 
-use super::{SpinApp, SpinError, UnknownHost, check_outbound_host, component_id, origin};
+use super::{SpinApp, SpinError, UnknownHost, check_outbound_host, origin};
 use crate::folder::{self, WriteError};
 use crate::pipeline::{self, BuildError, BuildOptions, Registry, Step};
 
@@ -115,7 +115,7 @@ pub fn deploy(
     options: &DeployOptions,
     progress: &mut dyn FnMut(Step<'_>),
 ) -> Result<Deployed, DeployError> {
-    let component_id = component_id(
+    let component_id = crate::name::app_id(
         &options
             .name
             .clone()

@@ -123,28 +123,6 @@ impl SpinApp {
     }
 }
 
-/// `name` as a component id: lowercase ASCII letters and digits, every other run
-/// of characters one `-`, starting with a letter (`scenario-` is put in front
-/// when it would not).
-pub fn component_id(name: &str) -> String {
-    let mut id = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            id.push(c.to_ascii_lowercase());
-        } else if !id.is_empty() && !id.ends_with('-') {
-            id.push('-');
-        }
-    }
-    let id = id.trim_end_matches('-');
-    if id.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        id.to_owned()
-    } else if id.is_empty() {
-        "scenario".to_owned()
-    } else {
-        format!("scenario-{id}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,12 +176,9 @@ mod tests {
     }
 
     #[test]
-    fn component_ids_are_kebab_case() {
-        assert_eq!(component_id("Order Summary (v2)"), "order-summary-v2");
-        assert_eq!(component_id("2fa_check"), "scenario-2fa-check");
-        assert_eq!(component_id("***"), "scenario");
+    fn app_ids_are_kebab_case_component_ids() {
         for name in ["Order Summary (v2)", "2fa_check", "***", "ÅÄÖ flow"] {
-            assert!(is_kebab_case(&component_id(name)), "{name}");
+            assert!(is_kebab_case(&crate::name::app_id(name)), "{name}");
         }
     }
 }
