@@ -10,8 +10,11 @@
 //! - Durability: the demo page reloaded during a durable Delay and again while a
 //!   WaitForSignal waits resumes the instance; a loopback server counts each
 //!   step's request, so a step that ran twice shows.
+//! - Pause, resume and cancel through the JS API, in the page and in a Worker.
 //! - http through `fetch`: a server that sends CORS headers answers, one that
 //!   does not is refused, as the http agent's usual error.
+//! - The file agent on an in-memory tree gives what `runtara run --dir` gives;
+//!   on an OPFS directory its writes outlive a reload, and none is made twice.
 //! - Without JSPI the page runs from memory, and says so.
 //! - The demo page, done and failed, saved as PNG under
 //!   `target/browser-tests/screenshots/`.
@@ -666,6 +669,25 @@ fn the_file_agent_works_on_the_directory_the_page_grants_as_under_runtara_run() 
             difference(&expected, &result["output"])
         );
     }
+}
+
+#[test]
+fn files_in_an_opfs_directory_outlive_a_reload_and_a_resumed_run_writes_no_step_twice() {
+    let Some(chromium) = chromium() else { return };
+    deploy("opfs", &root().join("tests/browser/opfs.json"), &[]).unwrap();
+    let result = drive(
+        &chromium,
+        json!({
+            "task": "opfs",
+            "folder": "opfs",
+            "input": { "napMs": 1500 },
+            "directory": "orders",
+            "mode": "worker",
+        }),
+    );
+    assert!(result.get("failure").is_none(), "{result:#}");
+    assert_eq!(result["output"]["content"], "first\nsecond\n", "{result:#}");
+    assert_eq!(result["kept"], "first\nsecond\n", "{result:#}");
 }
 
 #[test]

@@ -23,7 +23,8 @@ use clap::{Parser, Subcommand};
 ///
 /// A scenario (JSON) is compiled into a WASI Preview 2 component, composed
 /// with the agent components it calls, and run by any WASI P2 runtime:
-/// `wasmtime run`, or `runtara run`.
+/// `wasmtime run`, or `runtara run`; `runtara deploy` writes it as a Spin
+/// application or, transpiled to JavaScript, as a web page.
 #[derive(Parser)]
 #[command(name = "runtara", version, propagate_version = true)]
 #[command(

@@ -20,6 +20,9 @@
 // - control: { folder, input, modes } pauses an instance during its durable
 //   Delay, resumes it, and cancels it while it waits for a signal; pauses a
 //   second one and cancels it while paused. Returns what each saw.
+// - opfs: { folder, input, directory, mode } starts an instance whose file
+//   agent writes to an OPFS directory, reloads the page once the first step
+//   checkpointed, resumes it, and returns its result and the file as OPFS has it.
 // - demo: { shots: [{ name, folder, input }] } fills the demo page's form, starts,
 //   waits for the output and saves `<screenshots>/<name>.png`.
 
@@ -381,6 +384,50 @@ async function control(browser, base) {
   }
 }
 
+/** A file in an OPFS directory survives a reload, and a resumed run does not write it twice. */
+async function opfs(browser, base) {
+  const errors = [];
+  const page = await newPage(browser, errors);
+  const options = { instanceId: 'opfs-1', opfs: { '/data': plan.directory }, worker: plan.mode === 'worker' };
+  try {
+    await page.goto(`${base}/${plan.folder}/__blank.html`);
+    await withTimeout(
+      page.evaluate(
+        async ({ folder, input, options }) => {
+          const { start } = await import(`/${folder}/runtara.js`);
+          const run = await start(input, options);
+          await new Promise((resolve) =>
+            run.addEventListener('checkpoint', (e) => e.detail.id === 'first' && resolve()),
+          );
+        },
+        { folder: plan.folder, input: plan.input, options },
+      ),
+      'the first step',
+    );
+    await page.reload();
+    const result = await withTimeout(
+      page.evaluate(
+        async ({ folder, options, directory }) => {
+          const { start } = await import(`/${folder}/runtara.js`);
+          const run = await start(undefined, options);
+          const ended = await run.result.then((output) => ({ output }), (error) => ({ error }));
+          const root = await navigator.storage.getDirectory();
+          const dir = await root.getDirectoryHandle(directory);
+          const file = await (await dir.getFileHandle('log.txt')).getFile();
+          return { ...ended, kept: await file.text() };
+        },
+        { folder: plan.folder, options, directory: plan.directory },
+      ),
+      'the resumed run',
+    );
+    return { ...result, console: errors };
+  } catch (error) {
+    return { failure: String(error?.message ?? error), console: errors };
+  } finally {
+    await page.close();
+  }
+}
+
 async function demo(browser, base) {
   const shots = [];
   for (const shot of plan.shots) {
@@ -410,7 +457,7 @@ async function demo(browser, base) {
   return shots;
 }
 
-const TASKS = { parity, reload, cors, control, demo };
+const TASKS = { parity, reload, cors, control, opfs, demo };
 
 const { server, base } = await listen(serveFolders);
 const browser = await launch();

@@ -44,12 +44,14 @@ impl BrowserApp {
              try {{\n  console.log(await run.result);   // the output\n}} catch (error) {{\n  \
              console.log(error.code, error.message); // {{stepId, code, message, category, attributes}}\n}}\n\
              ```\n\n\
-             - `start(input, {{ instanceId, worker, files }})` starts an instance, or resumes it when it exists and \
+             - `start(input, {{ instanceId, worker, files, opfs }})` starts an instance, or resumes it when it exists and \
              has not ended (leave `input` out, or give the one it started with). An instance that ended answers with \
              its result again.\n\
              - `worker: true` runs it in a Web Worker, so the page stays responsive; otherwise it runs in the page.\n\
              - `files` grants the file agent an in-memory directory tree: `{{ '/data': {{ dir: {{ 'a.csv': {{ source: \
-             'id,name' }} }} }} }}`.\n\
+             'id,name' }} }} }} }}`. `opfs` grants it directories of the Origin Private File System, which outlive \
+             the page: `{{ '/data': 'orders' }}` (what a step wrote is kept there before its checkpoint is; give one \
+             running instance a directory at a time).\n\
              - The handle: `result` (settles when the instance ends), `pause()`, `resume()`, `cancel()`, \
              `signal(stepPath, payload)` (the WaitForSignal step's path, e.g. `approve` or `split[2].approve`), \
              `status`, and the events `log`, `checkpoint`, `status`, and `stdout` and `stderr` (what the \
@@ -70,7 +72,7 @@ impl BrowserApp {
              ## Agents in the browser\n\n\
              utils, transform, text, csv, xml, crypto, compression and datetime run as they do anywhere. http sends \
              its requests with `fetch`: the target must allow this page's origin (CORS), and a refused request is \
-             the agent's usual error. file works on the directories given as `files`. sftp needs sockets and is \
+             the agent's usual error. file works on the directories given as `files` and `opfs`. sftp needs sockets and is \
              refused when the scenario is compiled.\n\n\
              ## Bundle it\n\n\
              For production, bundle the modules with a bundler that follows relative imports, e.g. esbuild \

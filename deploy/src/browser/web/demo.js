@@ -27,13 +27,15 @@ function show(status) {
   $('start').disabled = live && status !== 'paused';
 }
 
-function logLine({ level, message, context }) {
+function logLine({ level, message, step, context }) {
   if ($('log').firstElementChild?.tagName === 'PRE') $('log').textContent = '';
   const line = document.createElement('div');
   line.className = `level-${level}`;
-  const step = context?.step ? `[${context.step}] ` : '';
-  line.textContent = `${level.toUpperCase()} ${step}${message}`;
+  line.textContent = `${level.toUpperCase()} ${step ? `[${step}] ` : ''}${message}`;
   $('log').append(line);
+  // A WaitForSignal step says which signal it waits for: the form's default.
+  const signalId = context?.signalId;
+  if (signalId && !$('signal-step').value) $('signal-step').value = signalId;
   $('log').scrollTop = $('log').scrollHeight;
 }
 

@@ -59,8 +59,10 @@ function coreModule(name) {
  *
  * Options: `instanceId`; `worker: true` runs it in a Web Worker (worker.js) so
  * this page stays responsive; `files` grants the file agent an in-memory
- * directory tree, e.g. `{ '/data': { dir: { 'a.txt': { source: 'hello' } } } }`.
- * Returns a `Run` handle.
+ * directory tree, e.g. `{ '/data': { dir: { 'a.txt': { source: 'hello' } } } }`;
+ * `opfs` grants it directories of the Origin Private File System, which outlive
+ * the page, e.g. `{ '/data': 'orders' }` (a step's writes reach OPFS before its
+ * checkpoint is saved). Returns a `Run` handle.
  */
 export async function start(input, options = {}) {
   if (options.worker) {
@@ -104,7 +106,7 @@ export async function instances() {
 /**
  * One instance. `result` settles when it ends: with its output, or rejected
  * with its workflow error (`{stepId, code, message, category, attributes}`).
- * Events: `log` ({level, message, context}), `checkpoint` ({id, seq}),
+ * Events: `log` ({level, message, step, context, timestamp}), `checkpoint` ({id, seq}),
  * `status` ({status}), and `stdout` and `stderr` ({line}: what the component
  * printed, line by line).
  */
@@ -117,6 +119,7 @@ export class Run extends EventTarget {
     this.status = 'pending';
     this.durable = durable;
     this.files = options.files;
+    this.opfs = options.opfs;
     this.result = new Promise((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -214,10 +217,7 @@ async function runInstance(run) {
   const instance = await store.instance(run.instanceId);
   if (isFinal(instance.status)) return run._ended(instance);
   run._setStatus('running');
-  const filesystem = wasi.filesystem.createFilesystem({
-    adapter: new wasi.filesystem.InMemoryFilesystemAdapter(),
-    preopens: run.files ?? {},
-  });
+  const filesystem = await directories(run);
   const cli = wasi.cli.createCli({ stdout: lines(run, 'stdout'), stderr: lines(run, 'stderr') });
   const component = await instantiate(coreModule, imports(run, store, filesystem, cli));
   let outcome;
@@ -231,7 +231,7 @@ async function runInstance(run) {
     if (error?.payload === undefined) throw error;
     outcome = { error: workflowError(error.payload) };
   } finally {
-    filesystem.dispose();
+    await filesystem.dispose();
   }
   const after = await store.instance(run.instanceId);
   if (after.status === 'sleeping') {
@@ -250,6 +250,48 @@ async function runInstance(run) {
       : await store.finish(run.instanceId, 'completed', outcome.output);
     run._ended(ended);
   }
+}
+
+/**
+ * The directories the file agent sees: `files` in memory, and `opfs` loaded
+ * from the Origin Private File System and written back to it. `flush()` writes
+ * them back now (the durable context calls it before each checkpoint).
+ */
+async function directories(run) {
+  const memory = wasi.filesystem.createFilesystem({
+    adapter: new wasi.filesystem.InMemoryFilesystemAdapter(),
+    preopens: run.files ?? {},
+  });
+  const wanted = Object.entries(run.opfs ?? {});
+  if (wanted.length === 0) return { ...memory, flush: () => undefined };
+  const root = await navigator.storage.getDirectory();
+  const preopens = {};
+  for (const [guestPath, name] of wanted) {
+    if (typeof name !== 'string' || !/^[^/\\]+$/.test(name) || name === '.' || name === '..') {
+      throw new Error(`opfs: ${guestPath} names ${JSON.stringify(name)}, not one OPFS directory name`);
+    }
+    const handle = await root.getDirectoryHandle(name, { create: true });
+    preopens[guestPath] = await wasi.filesystem.loadOpfsCapability(handle);
+  }
+  const adapter = new wasi.filesystem.OpfsFilesystemAdapter();
+  // One write-back at a time: the adapter starts one after every change too,
+  // and two at once would race on the same files.
+  const writeBack = adapter.flush.bind(adapter);
+  let written = Promise.resolve();
+  adapter.flush = () => (written = written.then(writeBack, writeBack));
+  const kept = wasi.filesystem.createFilesystem({ adapter, preopens });
+  return {
+    types: memory.types,
+    preopens: {
+      getDirectories: () => [...memory.preopens.getDirectories(), ...kept.preopens.getDirectories()],
+    },
+    flush: () => adapter.flush(),
+    async dispose() {
+      memory.dispose();
+      kept.dispose();
+      await written;
+    },
+  };
 }
 
 /** The workflow error as `runtara run` prints it. */
@@ -284,7 +326,7 @@ const err = (val) => ({ tag: 'err', val: String(val?.message ?? val) });
 function imports(run, store, filesystem, cli) {
   const id = run.instanceId;
   const byInterface = {
-    'runtara:durable/context': durableContext(run, store),
+    'runtara:durable/context': durableContext(run, store, filesystem),
     'wasi:cli/environment': cli.environment,
     'wasi:cli/stdin': cli.stdin,
     'wasi:cli/stdout': cli.stdout,
@@ -326,10 +368,13 @@ function lines(run, stream) {
   };
 }
 
-function durableContext(run, store) {
+function durableContext(run, store, filesystem) {
   const id = run.instanceId;
   // In the sync build every call must answer at once: MemoryJournal does.
   const then = (value, f) => (value instanceof Promise ? value.then(f) : f(value));
+  // What the finished step wrote to OPFS is kept before its checkpoint is (the
+  // sync build cannot wait for it, and keeps nothing across a reload anyway).
+  const flushed = (f) => (durable ? then(filesystem.flush(), f) : f());
   const guarded = (f) => (...args) => {
     try {
       const answer = f(...args);
@@ -341,7 +386,7 @@ function durableContext(run, store) {
   return {
     register: guarded(() => then(store.register(id), ok)),
     checkpoint: guarded((checkpointId, state) =>
-      then(store.checkpoint(id, checkpointId, state), (reply) => {
+      then(flushed(() => store.checkpoint(id, checkpointId, state)), (reply) => {
         if (reply.saved) run._emit('checkpoint', { id: checkpointId, seq: reply.seq });
         return ok({
           existingState: reply.existing,
@@ -369,10 +414,14 @@ function durableContext(run, store) {
         durable ? waitInPlace(store, id, wakeAt) : ok('suspend'),
       );
     }),
-    log: (level, message, context) => run._emit('log', { level, message, context: parseOr(context) }),
-    completed: (output) => then(store.finish(id, 'completed', parseOr(output)), () => {}),
-    failed: (error) => then(store.fail(id, parseOr(error)), () => {}),
-    suspended: () => then(store.suspend(id), () => {}),
+    // `event` is the runtime's log event: {timestamp, level, step, message, context}.
+    log: (level, message, event) => {
+      const { step, context, timestamp } = parseOr(event) ?? {};
+      run._emit('log', { level, message, step: step || null, context, timestamp });
+    },
+    completed: (output) => flushed(() => then(store.finish(id, 'completed', parseOr(output)), () => {})),
+    failed: (error) => flushed(() => then(store.fail(id, parseOr(error)), () => {})),
+    suspended: () => flushed(() => then(store.suspend(id), () => {})),
   };
 }
 
