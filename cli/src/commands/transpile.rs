@@ -55,7 +55,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "transpiled {} into {}: {}",
         args.component.display(),
         args.output.display(),
-        files.join(", ")
+        files
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(ExitCode::SUCCESS)
 }

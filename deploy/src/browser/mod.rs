@@ -97,6 +97,12 @@ pub enum DeployError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("cannot read {}", .path.display())]
+    ParseScenario {
+        path: PathBuf,
+        #[source]
+        source: runtara_dsl::ParseError,
+    },
     #[error("cannot make a temporary directory")]
     TempDir(#[source] std::io::Error),
     #[error(transparent)]
@@ -231,10 +237,11 @@ pub fn deploy(
         digest: digest(&composition.bytes),
         example_input,
     };
-    let mut files = write_transpiled(&composition.bytes, &app, &options.output.join("scenario"))?;
-    for name in &mut files {
-        *name = format!("scenario/{name}");
-    }
+    let scenario = write_transpiled(&composition.bytes, &app, &options.output.join("scenario"))?;
+    let mut files: Vec<String> = scenario
+        .iter()
+        .map(|(name, _)| format!("scenario/{name}"))
+        .collect();
     for (name, text) in HOST_FILES {
         folder::write(&options.output.join(name), text, false)?;
         files.push((*name).to_owned());
@@ -246,32 +253,28 @@ pub fn deploy(
     )?;
     folder::write(&options.output.join("README.md"), &app.readme(), false)?;
     files.extend(["package.json".to_owned(), "README.md".to_owned()]);
-    let bundle = bundle_size(&options.output)?;
     Ok(Deployed {
         name: app.name,
         output: options.output.clone(),
         files,
-        bundle,
+        bundle: bundle_size(&scenario),
     })
 }
 
 /// Transpiles `component` and writes `jspi.js`, `sync.js`, the core modules
-/// and `scenario.json` into `dir`; returns their names.
+/// and `scenario.json` into `dir`; returns them, by file name.
 pub fn write_transpiled(
     component: &[u8],
     app: &BrowserApp,
     dir: &Path,
-) -> Result<Vec<String>, DeployError> {
-    let transpiled = transpile::transpile(component)?;
+) -> Result<Vec<(String, Vec<u8>)>, DeployError> {
+    let mut files = transpile::transpile(component)?;
+    files.push(("scenario.json".to_owned(), app.info().into_bytes()));
     folder::create(dir)?;
-    let mut names = Vec::new();
-    for (name, bytes) in &transpiled {
+    for (name, bytes) in &files {
         folder::write_bytes(&dir.join(name), bytes)?;
-        names.push(name.clone());
     }
-    folder::write(&dir.join("scenario.json"), &app.info(), false)?;
-    names.push("scenario.json".to_owned());
-    Ok(names)
+    Ok(files)
 }
 
 /// `sha256:<hex>`, as instances record the component that runs them.
@@ -279,57 +282,37 @@ pub fn digest(bytes: &[u8]) -> String {
     runtara_registry::digest::Digest::of(bytes).to_string()
 }
 
-struct Graph {
-    name: Option<String>,
-    description: Option<String>,
-}
-
-fn read_graph(path: &Path) -> Result<Graph, DeployError> {
-    // The pipeline compiled it, so it is a scenario; only its name and description are read.
+/// The scenario's name and description, as the DSL reads them.
+fn read_graph(path: &Path) -> Result<runtara_dsl::ExecutionGraph, DeployError> {
     let text = std::fs::read_to_string(path).map_err(|source| DeployError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let value: Value = serde_json::from_str(&text).map_err(|source| DeployError::InputNotJson {
-        path: path.to_owned(),
-        source,
-    })?;
-    let graph = value.get("executionGraph").unwrap_or(&value);
-    let text = |key: &str| graph.get(key).and_then(Value::as_str).map(str::to_owned);
-    Ok(Graph {
-        name: text("name"),
-        description: text("description"),
-    })
+    runtara_dsl::parse_scenario(&text)
+        .map(|scenario| scenario.execution_graph)
+        .map_err(|source| DeployError::ParseScenario {
+            path: path.to_owned(),
+            source,
+        })
 }
 
-/// What a browser with JSPI downloads from the folder, plain and gzipped.
-fn bundle_size(dir: &Path) -> Result<BundleSize, DeployError> {
-    let mut paths: Vec<PathBuf> = ["runtara.js", "journal.js", "worker.js", "worker-client.js"]
+/// What a browser with JSPI downloads, plain and gzipped, from the files as
+/// they were written: the host's modules, and of `scenario/` all but `sync.js`.
+fn bundle_size(scenario: &[(String, Vec<u8>)]) -> BundleSize {
+    let host = HOST_FILES
         .iter()
-        .map(|name| dir.join(name))
-        .collect();
-    paths.push(dir.join("scenario/jspi.js"));
-    paths.push(dir.join("scenario/scenario.json"));
-    let scenario = dir.join("scenario");
-    let entries = std::fs::read_dir(&scenario).map_err(|source| DeployError::Read {
-        path: scenario.clone(),
-        source,
-    })?;
-    for entry in entries.flatten() {
-        if entry.path().extension().is_some_and(|e| e == "wasm") {
-            paths.push(entry.path());
-        }
-    }
+        .filter(|(name, _)| name.ends_with(".js") && *name != "demo.js")
+        .map(|(_, text)| text.as_bytes());
+    let transpiled = scenario
+        .iter()
+        .filter(|(name, _)| name != "sync.js")
+        .map(|(_, bytes)| bytes.as_slice());
     let mut size = BundleSize::default();
-    for path in paths {
-        let bytes = std::fs::read(&path).map_err(|source| DeployError::Read {
-            path: path.clone(),
-            source,
-        })?;
+    for bytes in host.chain(transpiled) {
         size.bytes += bytes.len() as u64;
-        size.gzipped += gzipped_len(&bytes);
+        size.gzipped += gzipped_len(bytes);
     }
-    Ok(size)
+    size
 }
 
 fn gzipped_len(bytes: &[u8]) -> u64 {
