@@ -24,6 +24,12 @@ if [[ "$(uname -s)" == Linux && "$(uname -m)" =~ ^(x86_64|aarch64)$ ]] &&
   rustup target add "$MUSL_TARGET"
 fi
 
+# The embedded target (`runtara compile --target embedded`): Cortex-M4F firmware.
+if ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
+  echo "==> rustup target add thumbv7em-none-eabihf"
+  rustup target add thumbv7em-none-eabihf
+fi
+
 if ! command -v wasmtime >/dev/null || [[ "$(wasmtime --version)" != "wasmtime $WASMTIME_VERSION"* ]]; then
   echo "==> cargo install wasmtime-cli@$WASMTIME_VERSION (about 9 minutes on 2 cores, once)"
   cargo install --locked "wasmtime-cli@$WASMTIME_VERSION"
@@ -78,6 +84,11 @@ if [[ ! -x /usr/bin/docker-registry ]]; then
 fi
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   apt_install postgresql "tests/core_service.rs, which runs a real PostgreSQL"
+fi
+
+# The embedded target's tests (tests/embedded.rs) run firmware on QEMU's mps2-an386.
+if ! command -v qemu-system-arm >/dev/null; then
+  apt_install qemu-system-arm "tests/embedded.rs, which runs firmware under QEMU"
 fi
 
 # The browser target's tests (tests/browser.rs): Debian's Chromium, and from npm

@@ -1,0 +1,1 @@
+//! What runtara firmware links (work in progress).
