@@ -1,5 +1,6 @@
 //! The error of resolving a mapping value or evaluating a condition.
 
+use crate::prelude::*;
 use serde_json::Value;
 
 use crate::mapping::ValueType;

@@ -64,6 +64,9 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 
 pub mod builtins;
 pub mod condition;
@@ -73,6 +76,7 @@ pub mod mapping;
 mod names;
 mod parse;
 pub mod path;
+mod prelude;
 mod scenario;
 pub mod schema;
 mod serde_util;
@@ -89,6 +93,12 @@ pub use schema::{FieldSchema, FieldType, Schema};
 pub use step::Step;
 
 use serde_json::{Value, json};
+
+/// The maps of a scenario (steps, variables, mappings, schemas): they keep document
+/// order. Their hasher is fixed, so the type is the same with and without `std`.
+pub type OrderedMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::FixedState>;
+
+use crate::prelude::*;
 
 /// The scope a workflow starts with: `data` and `workflow.inputs` hold the
 /// input, `variables` the given variables, `steps` is empty.

@@ -6,6 +6,7 @@
 //! key, the last occurrence wins, as it does for `serde_json`.
 
 use crate::path::Segment;
+use crate::prelude::*;
 
 /// The 1-based line and column where the value at `path` begins.
 pub(crate) fn locate(text: &str, path: &[Segment]) -> (usize, usize) {

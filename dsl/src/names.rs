@@ -4,6 +4,7 @@
 //! and serde impls whose error names the kind of value and lists every
 //! accepted spelling: `unknown operator 'GTX', expected one of AND, OR, ...`.
 
+use crate::prelude::*;
 /// Joins the spellings of a string enum for an error message.
 pub(crate) fn list(names: impl IntoIterator<Item = &'static str>) -> String {
     names.into_iter().collect::<Vec<_>>().join(", ")
@@ -52,13 +53,13 @@ macro_rules! string_enum {
             }
         }
 
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl ::std::str::FromStr for $name {
+        impl ::core::str::FromStr for $name {
             type Err = String;
 
             fn from_str(name: &str) -> Result<Self, Self::Err> {
@@ -74,7 +75,7 @@ macro_rules! string_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let name = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                let name = <::alloc::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
                 Self::from_name(&name)
                     .ok_or_else(|| <D::Error as ::serde::de::Error>::custom(Self::unknown_message(&name)))
             }

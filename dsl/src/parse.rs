@@ -1,5 +1,6 @@
 //! [`parse_scenario`] and its error, which points into the JSON text.
 
+use crate::prelude::*;
 use serde_json::Value;
 
 use crate::locate::locate;

@@ -20,8 +20,9 @@
 //! assert_eq!(p.to_string(), r#"steps.fetch.outputs.items[1]["a.b"]"#);
 //! ```
 
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use core::fmt;
+use core::str::FromStr;
 
 use serde_json::Value;
 

@@ -1,6 +1,7 @@
 //! The top level: [`Scenario`], [`ExecutionGraph`], [`Edge`], [`Variable`].
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
+use crate::prelude::*;
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -30,7 +31,7 @@ pub struct Scenario {
 /// A graph of steps: the workflow itself, or the body of a Split, a While or
 /// a WaitForSignal's `onWait`.
 ///
-/// Maps keep document order (they are [`IndexMap`]s). Members this crate does
+/// Maps keep document order (they are [`OrderedMap`]s). Members this crate does
 /// not know are ignored, like the UI-only `notes`, `nodes`, `edges` and
 /// positions (those are kept as raw JSON so tools can write them back).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +44,7 @@ pub struct ExecutionGraph {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Step id -> step, in document order.
-    pub steps: IndexMap<String, Step>,
+    pub steps: OrderedMap<String, Step>,
     /// The id of the first step.
     pub entry_point: String,
     /// The edges between steps, in document order.
@@ -55,7 +56,7 @@ pub struct ExecutionGraph {
         deserialize_with = "null_as_default",
         skip_serializing_if = "is_empty_map"
     )]
-    pub variables: IndexMap<String, Variable>,
+    pub variables: OrderedMap<String, Variable>,
     /// The input's fields, checked before the first step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_schema: Option<Schema>,

@@ -21,6 +21,6 @@ where
 }
 
 /// Serde's `skip_serializing_if` for empty maps and lists.
-pub(crate) fn is_empty_map<K, V>(map: &indexmap::IndexMap<K, V>) -> bool {
+pub(crate) fn is_empty_map<K, V>(map: &crate::OrderedMap<K, V>) -> bool {
     map.is_empty()
 }

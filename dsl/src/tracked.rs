@@ -9,6 +9,7 @@
 //! the error message as `at ["condition","op"]: message`. [`from_value`]
 //! decodes such a prefix again, so the final error carries the full path.
 
+use crate::prelude::*;
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned};
 use serde_json::{Map, Value};

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use crate::{PAUSED, SUSPENDED, WorkflowError};
+use crate::WorkflowError;
 
 const DEFAULT_INPUT: &str = "/input/data.json";
 const DEFAULT_OUTPUT_DIR: &str = "/output";
@@ -37,18 +37,8 @@ pub fn report(result: Result<Value, WorkflowError>) -> ExitCode {
         }
         Err(error) => {
             eprintln!("{}", json!({ "error": error.to_json() }));
-            ExitCode::from(exit_status(&error))
+            ExitCode::from(error.exit_status())
         }
-    }
-}
-
-/// The exit status of a run that ended with `error`: 3 when it stopped to be
-/// resumed (paused or suspended), 1 when it failed or was cancelled.
-fn exit_status(error: &WorkflowError) -> u8 {
-    if error.code == PAUSED || error.code == SUSPENDED {
-        3
-    } else {
-        1
     }
 }
 
@@ -100,17 +90,17 @@ fn write_output(output: &Value) -> Result<(), WorkflowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CANCELLED;
+    use crate::{CANCELLED, PAUSED, SUSPENDED};
 
     #[test]
     fn a_stopped_run_exits_with_3_and_a_failed_or_cancelled_one_with_1() {
-        let ended = |code| exit_status(&WorkflowError::step("wait", code, "..."));
+        let ended = |code| WorkflowError::step("wait", code, "...").exit_status();
         assert_eq!(ended(PAUSED), 3);
         assert_eq!(ended(SUSPENDED), 3);
         assert_eq!(ended(CANCELLED), 1);
         assert_eq!(ended("HTTP_ERROR"), 1);
         assert_eq!(
-            exit_status(&WorkflowError::workflow("INPUT_UNREADABLE", "...")),
+            WorkflowError::workflow("INPUT_UNREADABLE", "...").exit_status(),
             1
         );
     }

@@ -3,7 +3,9 @@
 //! never in the middle of an agent call: a component cannot interrupt a call into
 //! another component, so the step that overran fails once the call returns.
 
-use std::time::{Duration, Instant};
+use core::time::Duration;
+
+use crate::clock::Instant;
 
 use crate::WorkflowError;
 

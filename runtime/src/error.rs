@@ -1,3 +1,4 @@
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -113,10 +114,20 @@ impl WorkflowError {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
+
+    /// The exit status of a run that ended with this error, on every target: 3 when
+    /// it stopped to be resumed (paused or suspended), 1 when it failed or was cancelled.
+    pub fn exit_status(&self) -> u8 {
+        if self.code == crate::PAUSED || self.code == crate::SUSPENDED {
+            3
+        } else {
+            1
+        }
+    }
 }
 
-impl std::fmt::Display for WorkflowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for WorkflowError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match &self.step_id {
             Some(step) => write!(
                 f,
@@ -128,4 +139,4 @@ impl std::fmt::Display for WorkflowError {
     }
 }
 
-impl std::error::Error for WorkflowError {}
+impl core::error::Error for WorkflowError {}

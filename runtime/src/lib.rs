@@ -28,7 +28,7 @@
 //!     }
 //!     fn poll_control(&mut self) -> Option<Control> { None }
 //!     fn take_signal(&mut self, _: &str) -> Result<Option<Value>, String> { Ok(None) }
-//!     fn sleep(&mut self, _: std::time::Duration, _: &str) -> Result<SleepOutcome, String> {
+//!     fn sleep(&mut self, _: core::time::Duration, _: &str) -> Result<SleepOutcome, String> {
 //!         Ok(SleepOutcome::Done)
 //!     }
 //!     fn log(&mut self, _: LogLevel, _: &str, _: &Value) {}
@@ -46,16 +46,25 @@
 //! assert_eq!(run.outputs("echo"), Some(&json!({"value": "Ada"})));
 //! ```
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod clock;
+#[cfg(feature = "std")]
 pub mod command;
 mod deadline;
 mod error;
+mod prelude;
 mod retry;
 mod run;
 mod schedule;
 mod seams;
 
+#[cfg(not(feature = "std"))]
+pub use clock::block_on;
 pub use error::{ErrorCategory, WorkflowError};
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use run::MAX_PARALLELISM;
 pub use run::{CANCELLED, GraphFn, PAUSED, Run, SUSPENDED, StepFailure};
 pub use schedule::{Graph, Next, StepFn};

@@ -1,4 +1,4 @@
-use std::time::Duration;
+use core::time::Duration;
 
 /// How often and how patiently an Agent step retries transient errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,11 +1,14 @@
-use std::time::{Duration, Instant};
+use crate::prelude::*;
+use core::time::Duration;
+
+use crate::clock::Instant;
 
 use serde_json::{Map, Value, json};
 
 use runtara_dsl::step::{AgentStep, ConditionalStep, FinishStep, LogStep};
 use runtara_dsl::{condition, mapping};
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 mod branches;
 mod collections;
 mod control;
@@ -16,7 +19,7 @@ mod retries;
 mod signal;
 mod subgraphs;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use branches::MAX_PARALLELISM;
 pub(crate) use journal::Decided;
 pub use journal::{CANCELLED, PAUSED, SUSPENDED};
@@ -130,7 +133,7 @@ impl<'a> Run<'a> {
             if left.is_zero() {
                 return Ok(());
             }
-            std::thread::sleep(left.min(STOP_CHECK_INTERVAL));
+            crate::clock::sleep(left.min(STOP_CHECK_INTERVAL));
         }
     }
 
@@ -323,13 +326,15 @@ impl<'a> Run<'a> {
         message: &str,
         context: &Value,
     ) {
-        let event = json!({
-            "timestamp": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+        let (time_key, time) = crate::clock::timestamp();
+        let mut event = json!({
             "level": level,
             "step": step_id,
             "message": message,
             "context": context,
         });
+        event[time_key] = time;
+        #[cfg(feature = "std")]
         eprintln!("{event}");
         self.durable.log(level, message, &event);
     }

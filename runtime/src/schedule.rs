@@ -13,6 +13,7 @@
 //! of the instance finished is replayed from its checkpoint, and a step that
 //! finishes now is checkpointed.
 
+use crate::prelude::*;
 use serde_json::Value;
 
 use crate::run::Decided;

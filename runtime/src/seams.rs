@@ -1,3 +1,4 @@
+use crate::prelude::*;
 use serde_json::Value;
 
 use runtara_agent::AgentError;
@@ -33,7 +34,7 @@ pub trait Durable: Send {
     /// time that id asked: the provider waits in place, or asks the run to suspend.
     fn sleep(
         &mut self,
-        duration: std::time::Duration,
+        duration: core::time::Duration,
         checkpoint_id: &str,
     ) -> Result<SleepOutcome, String>;
     /// A structured log event; `context` is a JSON object.
@@ -71,7 +72,7 @@ pub enum SleepOutcome {
     Done,
     /// Wait this long in place, then go on: the provider recorded when the sleep ends,
     /// so a resumed run waits only what is left.
-    Wait(std::time::Duration),
+    Wait(core::time::Duration),
     /// Stop now; the provider resumes the instance once the time has passed.
     Suspend,
 }

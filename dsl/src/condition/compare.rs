@@ -1,6 +1,6 @@
 //! Equality, ordering, truthiness and friends on JSON values.
 
-use std::cmp::Ordering;
+use core::cmp::Ordering;
 
 use serde_json::{Number, Value};
 

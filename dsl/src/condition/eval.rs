@@ -1,6 +1,7 @@
 //! Evaluating conditions against a scope.
 
-use std::cmp::Ordering;
+use crate::prelude::*;
+use core::cmp::Ordering;
 
 use serde_json::Value;
 

@@ -38,6 +38,7 @@
 //!
 //! [`EvalError::Arity`]: crate::EvalError::Arity
 
+use crate::prelude::*;
 mod compare;
 mod eval;
 mod operator;

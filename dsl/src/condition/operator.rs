@@ -1,6 +1,7 @@
 //! Condition operators and Switch match types.
 
 use crate::names::string_enum;
+use crate::prelude::*;
 
 string_enum! {
     /// The operator of a `{"type": "operation"}` condition.

@@ -1,6 +1,7 @@
 //! Switch cases: whether a case's `match` accepts the switched-on value.
 
-use std::cmp::Ordering;
+use crate::prelude::*;
+use core::cmp::Ordering;
 
 use serde_json::Value;
 

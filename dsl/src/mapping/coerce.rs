@@ -1,5 +1,6 @@
 //! Type hints: converting a referenced value to the type the step expects.
 
+use crate::prelude::*;
 use serde_json::{Number, Value};
 
 use super::ValueType;
@@ -57,7 +58,7 @@ fn integral(n: &Number) -> Option<Value> {
         return Some(Value::Number(n.clone()));
     }
     let f = n.as_f64()?;
-    if f.fract() != 0.0 || !f.is_finite() {
+    if !f.is_finite() || libm::trunc(f) != f {
         return None;
     }
     // Within [-2^63, 2^63) the cast is exact for values without fraction.

@@ -1,5 +1,6 @@
 //! Plain JSON with mapping values inside it (a Switch case's `output`).
 
+use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use super::{MappingValue, resolve};

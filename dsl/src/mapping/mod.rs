@@ -23,12 +23,13 @@
 //! assert_eq!(mapping::resolve(&value, &scope).unwrap(), json!(42));
 //! ```
 
+use crate::prelude::*;
 mod coerce;
 mod embedded;
 mod resolve;
 mod template;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use serde::de::Deserializer;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -45,7 +46,7 @@ pub use template::{check_template, render_template};
 
 /// Named mapping values, in document order: an `inputMapping`, a `context`,
 /// a Split's `variables`, ...
-pub type InputMapping = IndexMap<String, MappingValue>;
+pub type InputMapping = OrderedMap<String, MappingValue>;
 
 /// One mapping value; see the [module documentation](self).
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +80,7 @@ pub enum MappingValue {
 #[serde(untagged)]
 pub enum CompositeValue {
     /// Builds an object, one member per entry.
-    Object(IndexMap<String, MappingValue>),
+    Object(OrderedMap<String, MappingValue>),
     /// Builds an array, one element per entry.
     Array(Vec<MappingValue>),
 }

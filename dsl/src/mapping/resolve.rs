@@ -1,5 +1,6 @@
 //! Resolving mapping values against a scope.
 
+use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use super::{CompositeValue, InputMapping, MappingValue, ValueType, coerce, render_template};

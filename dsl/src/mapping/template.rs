@@ -6,15 +6,22 @@
 //! (`{{ data.missing.deeper }}`; minijinja's "chainable" undefined). The
 //! `tojson` filter is available. Rendering has a fuel budget so that a
 //! runaway loop fails instead of hanging the workflow.
+//!
+//! minijinja needs `std`: without it (embedded firmware) a template fails to
+//! render, and `runtara compile --target embedded` refuses scenarios that use one.
 
-use minijinja::{Environment, UndefinedBehavior};
+use crate::prelude::*;
 use serde_json::Value;
 
 use crate::eval_error::EvalError;
+#[cfg(feature = "std")]
+use minijinja::{Environment, UndefinedBehavior};
 
 /// Instructions a single render may execute.
+#[cfg(feature = "std")]
 const FUEL: u64 = 5_000_000;
 
+#[cfg(feature = "std")]
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
@@ -25,6 +32,7 @@ fn environment() -> Environment<'static> {
     env
 }
 
+#[cfg(feature = "std")]
 fn template_error(err: &minijinja::Error) -> EvalError {
     let mut message = err.to_string();
     if let Some(detail) = err.detail()
@@ -36,6 +44,7 @@ fn template_error(err: &minijinja::Error) -> EvalError {
 }
 
 /// Renders `source` against `scope`.
+#[cfg(feature = "std")]
 pub fn render_template(source: &str, scope: &Value) -> Result<String, EvalError> {
     environment()
         .render_str(
@@ -46,11 +55,31 @@ pub fn render_template(source: &str, scope: &Value) -> Result<String, EvalError>
 }
 
 /// Checks that `source` compiles, without rendering it.
+#[cfg(feature = "std")]
 pub fn check_template(source: &str) -> Result<(), EvalError> {
     environment()
         .template_from_str(source)
         .map(|_| ())
         .map_err(|err| template_error(&err))
+}
+
+/// Without `std` there is no template engine: every template fails.
+#[cfg(not(feature = "std"))]
+pub fn render_template(_source: &str, _scope: &Value) -> Result<String, EvalError> {
+    Err(no_templates())
+}
+
+/// Without `std` there is no template engine: every template fails.
+#[cfg(not(feature = "std"))]
+pub fn check_template(_source: &str) -> Result<(), EvalError> {
+    Err(no_templates())
+}
+
+#[cfg(not(feature = "std"))]
+fn no_templates() -> EvalError {
+    EvalError::Template {
+        message: "templates are not available in builds without std (embedded firmware)".into(),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Checking a value against a flat schema, filling in defaults.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use serde_json::{Map, Value};
 
@@ -152,7 +153,7 @@ fn has_type(field_type: FieldType, value: &Value) -> bool {
         FieldType::String | FieldType::Connection => value.is_string(),
         FieldType::Integer => match value {
             Value::Number(n) => {
-                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| libm::trunc(f) == f)
             }
             _ => false,
         },

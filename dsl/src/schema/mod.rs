@@ -1,9 +1,10 @@
 //! `inputSchema` / `outputSchema` fields: field name -> [`FieldSchema`], and
 //! [`check_input`], which checks a workflow input and fills in defaults.
 
+use crate::prelude::*;
 mod check;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -12,7 +13,7 @@ use crate::names::string_enum;
 pub use check::{InputViolation, check_input};
 
 /// A flat schema: field name -> field, in document order.
-pub type Schema = IndexMap<String, FieldSchema>;
+pub type Schema = OrderedMap<String, FieldSchema>;
 
 string_enum! {
     /// The type of a schema field.
@@ -45,7 +46,7 @@ pub struct FieldSchema {
     #[serde(rename = "type")]
     pub field_type: FieldType,
     /// Whether the field must be present (default false).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub required: bool,
     /// The value used when the field is absent.
     #[serde(

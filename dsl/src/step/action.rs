@@ -1,6 +1,7 @@
 //! Steps that do something: Agent, Finish, Log, Error, Delay,
 //! WaitForSignal, EmbedWorkflow.
 
+use crate::prelude::*;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;

@@ -1,5 +1,6 @@
 //! Steps that steer or reshape: Conditional, Switch, Split, While, Filter, GroupBy.
 
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

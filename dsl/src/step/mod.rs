@@ -5,6 +5,7 @@
 //! member, except the UI-only `notes`, `position` and `description`, which
 //! are accepted and dropped.
 
+use crate::prelude::*;
 mod action;
 mod control;
 

@@ -1,5 +1,6 @@
 //! Agent steps against the agent catalog and the capability's input schema.
 
+use crate::prelude::*;
 use serde_json::Value;
 
 use super::Validator;

@@ -1,6 +1,7 @@
 //! What validation needs to know about agents.
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use serde_json::Value;
 

@@ -1,7 +1,8 @@
 //! Graph structure: entry point, ids, edges, reachability; and the scope
 //! that reference checks need.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::prelude::*;
+use alloc::collections::{BTreeMap, BTreeSet};
 
 use super::Validator;
 use super::suggest::{list_hint, names_hint};

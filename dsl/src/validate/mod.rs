@@ -46,6 +46,7 @@
 //! );
 //! ```
 
+use crate::prelude::*;
 mod agents;
 mod catalog;
 mod graph;
@@ -53,7 +54,7 @@ mod refs;
 mod steps;
 mod suggest;
 
-use std::fmt;
+use core::fmt;
 
 use crate::scenario::Scenario;
 

@@ -1,5 +1,6 @@
 //! Mapping values and conditions: reference paths, templates, arities.
 
+use crate::prelude::*;
 use serde_json::Value;
 
 use super::Validator;

@@ -1,5 +1,6 @@
 //! What each step type holds that can be checked.
 
+use crate::prelude::*;
 use serde_json::Value;
 
 use super::Validator;

@@ -1,5 +1,6 @@
 //! Hints that list the known names and guess the one that was meant.
 
+use crate::prelude::*;
 /// At most this many names are listed in a hint.
 const MAX_LISTED: usize = 20;
 

@@ -15,9 +15,10 @@
 //! the run's agents, provider and scope (see docs/decisions.md, "Parallel Split on
 //! scoped threads").
 
+use crate::prelude::*;
+use core::time::Duration;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
-use std::time::Duration;
 
 use serde_json::Value;
 

@@ -1,5 +1,6 @@
 //! Steps that look at data: Switch, Filter, GroupBy.
 
+use crate::prelude::*;
 use serde_json::{Map, Value, json};
 
 use runtara_agent::input::kind_with_article;

@@ -1,6 +1,7 @@
 //! Steps and checks that steer the run: Error, Delay, edge conditions, the input schema.
 
-use std::time::Duration;
+use crate::prelude::*;
+use core::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -125,7 +126,7 @@ impl Run<'_> {
 fn delay_millis(value: &Value) -> Option<u64> {
     let ms = value.as_f64()?;
     (ms.is_finite() && (0.0..=MAX_DELAY.as_millis() as f64).contains(&ms))
-        .then(|| ms.round() as u64)
+        .then(|| libm::round(ms) as u64)
 }
 
 /// The wait of an Agent step that calls `utils/delay-in-ms` with `input`, when it goes

@@ -1,5 +1,6 @@
 //! The EmbedWorkflow step: a child scenario compiled into the same component.
 
+use crate::prelude::*;
 use serde_json::{Map, Value, json};
 
 use runtara_dsl::mapping;

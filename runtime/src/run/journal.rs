@@ -29,11 +29,20 @@
 //! sleep that suspends set it, and from then on no step runs or is checkpointed,
 //! whatever error handling the graph has.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
+#[cfg(not(feature = "std"))]
+use alloc::rc::Rc;
+#[cfg(feature = "std")]
+use alloc::sync::Arc;
+#[cfg(not(feature = "std"))]
+use core::cell::{RefCell, RefMut};
+#[cfg(feature = "std")]
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Map, Value, json};
+
+use crate::clock::Instant;
 
 use super::Run;
 use crate::schedule::Next;
@@ -43,19 +52,29 @@ use crate::{Control, ErrorCategory, LogLevel, SleepOutcome, WorkflowError};
 #[derive(Default)]
 pub(crate) struct Progress {
     /// Checkpoint id -> state, for every step finished in this run or an earlier one.
-    finished: HashMap<String, Value>,
+    finished: BTreeMap<String, Value>,
     /// Why the run is stopping, once it is.
     stop: Option<WorkflowError>,
 }
 
-/// Shared by the branches of a parallel Split too, hence the lock.
+/// Shared by the branches of a parallel Split too, hence the lock; without std the
+/// branches run one after another, on one thread.
 #[derive(Clone, Default)]
-pub(crate) struct SharedProgress(Arc<Mutex<Progress>>);
+pub(crate) struct SharedProgress(
+    #[cfg(feature = "std")] Arc<Mutex<Progress>>,
+    #[cfg(not(feature = "std"))] Rc<RefCell<Progress>>,
+);
 
 impl SharedProgress {
+    #[cfg(feature = "std")]
     fn lock(&self) -> MutexGuard<'_, Progress> {
         // A branch that panicked ends the whole run anyway; what it left is still whole.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    #[cfg(not(feature = "std"))]
+    fn lock(&self) -> RefMut<'_, Progress> {
+        self.0.borrow_mut()
     }
 
     /// Why the run is stopping, once it is.
@@ -205,7 +224,7 @@ impl Run<'_> {
         started: Instant,
     ) -> Result<(), WorkflowError> {
         let mut entries = Map::new();
-        for id in std::mem::take(&mut self.touched) {
+        for id in core::mem::take(&mut self.touched) {
             if let Some(entry) = self.scope["steps"].get(&id) {
                 entries.insert(id, entry.clone());
             }
@@ -218,7 +237,7 @@ impl Run<'_> {
             Decided::Take(targets) => state["take"] = json!(targets),
             Decided::Finish(output) => state["finish"] = output.clone(),
         }
-        let attempts = std::mem::take(&mut self.attempts);
+        let attempts = core::mem::take(&mut self.attempts);
         if attempts > 1 {
             state["attempts"] = json!(attempts);
         }
@@ -258,7 +277,7 @@ impl Run<'_> {
     pub(crate) fn durable_sleep(
         &mut self,
         step_id: &str,
-        duration: std::time::Duration,
+        duration: core::time::Duration,
     ) -> Result<(), WorkflowError> {
         let key = self.step_key(step_id);
         let outcome = self

@@ -1,5 +1,6 @@
 //! The retry loop shared by Agent, EmbedWorkflow and Split steps.
 
+use crate::prelude::*;
 use serde_json::{Value, json};
 
 use super::Run;

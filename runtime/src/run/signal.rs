@@ -1,6 +1,9 @@
 //! The WaitForSignal step: waits for an external signal addressed to the step.
 
-use std::time::{Duration, Instant};
+use crate::prelude::*;
+use core::time::Duration;
+
+use crate::clock::Instant;
 
 use serde_json::{Value, json};
 
@@ -122,7 +125,7 @@ impl Run<'_> {
             value => value
                 .as_f64()
                 .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                .map(|ms| Some(Duration::from_millis(ms.round() as u64)))
+                .map(|ms| Some(Duration::from_millis(libm::round(ms) as u64)))
                 .ok_or_else(|| {
                     WorkflowError::step(
                         &step.id,

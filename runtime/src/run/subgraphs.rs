@@ -10,7 +10,8 @@
 //! `_previousOutputs` (While). `_item` and `_loop` pass on to nested iterations;
 //! `_previousOutputs` does not.
 
-use std::time::Duration;
+use crate::prelude::*;
+use core::time::Duration;
 
 use serde_json::{Map, Value, json};
 
@@ -110,12 +111,12 @@ impl Run<'_> {
                 config.retry_delay,
             ),
         };
-        #[cfg(not(target_arch = "wasm32"))]
+        #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
         let outcomes = match super::branches::workers(config, iterations.len()) {
             1 => self.split_in_order(&plan, &iterations),
             workers => self.split_in_parallel(&plan, &iterations, workers),
         };
-        #[cfg(target_arch = "wasm32")]
+        #[cfg(not(all(feature = "std", not(target_arch = "wasm32"))))]
         let outcomes = self.split_in_order(&plan, &iterations);
 
         let mut results = Vec::new();
