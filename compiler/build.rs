@@ -2,6 +2,7 @@
 //! installed `runtara` compiles without a checkout (see `src/embedded.rs`).
 //!
 //! What is embedded: the crates a scenario crate depends on (`runtara-runtime`,
+//! `runtara-embedded`,
 //! `runtara-native` and every agent crate `runtara-agent-*`, named in the
 //! workspace's `[workspace.dependencies]`) and every runtara crate they depend on,
 //! each as its `Cargo.toml`, `build.rs`, `capabilities.json`, `src/` and
@@ -21,11 +22,11 @@ use sha2::{Digest, Sha256};
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 /// The crates a generated scenario crate depends on directly (besides the agent crates).
-const ROOT_CRATES: &[&str] = &["runtara-runtime", "runtara-native"];
+const ROOT_CRATES: &[&str] = &["runtara-runtime", "runtara-native", "runtara-embedded"];
 /// The agent crates a native scenario links: `runtara-agent-<agent>`.
 const AGENT_CRATE_PREFIX: &str = "runtara-agent-";
 /// The files of a crate cargo reads, and those its `include_str!`s reach.
-const CRATE_FILES: &[&str] = &["Cargo.toml", "build.rs", "capabilities.json"];
+const CRATE_FILES: &[&str] = &["Cargo.toml", "build.rs", "capabilities.json", "memory.x"];
 /// The folders of a crate embedded whole.
 const CRATE_FOLDERS: &[&str] = &["src", "migrations"];
 const DEPENDENCY_TABLES: &[&str] = &["dependencies", "build-dependencies"];

@@ -20,7 +20,7 @@ pub enum CompileError {
         source: runtara_dsl::ParseError,
     },
 
-    #[error("{path} is not a valid scenario ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, list(problems))]
+    #[error("{path} is not a valid scenario ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, bullets(problems))]
     Invalid {
         path: PathBuf,
         problems: Vec<Problem>,
@@ -77,6 +77,17 @@ pub enum CompileError {
         diagnostics: String,
     },
 
+    #[error("{path} cannot be compiled for the embedded target ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, bullets(problems))]
+    NotForEmbedded {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+
+    #[error(
+        "the Rust target {target} is not installed, which firmware is built for: `rustup target add {target}` (scripts/install-tools.sh does)"
+    )]
+    MissingRustTarget { target: &'static str },
+
     #[error("internal compiler error: {0}")]
     Internal(String),
 }
@@ -98,10 +109,10 @@ impl CompileError {
     }
 }
 
-fn list(problems: &[Problem]) -> String {
-    problems
+fn bullets(items: &[impl std::fmt::Display]) -> String {
+    items
         .iter()
-        .map(|p| format!("  - {p}"))
+        .map(|item| format!("  - {item}"))
         .collect::<Vec<_>>()
         .join("\n")
 }

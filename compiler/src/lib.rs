@@ -36,6 +36,8 @@ mod cargo_build;
 pub mod catalog;
 pub mod codegen;
 mod embedded;
+pub mod embedded_support;
+mod embedded_target;
 mod error;
 mod lockfile;
 mod native_target;
@@ -60,6 +62,9 @@ pub enum CompilationTarget {
     Wasi,
     /// An executable for this machine, the agent crates linked in (`runtara-native`).
     Native,
+    /// Firmware for a Cortex-M board (`thumbv7em-none-eabihf`), the agent crates
+    /// linked in no_std, checkpoints in the board's flash (`runtara-embedded`).
+    Embedded,
 }
 
 /// What to compile, where to, and where the tools' inputs are.
@@ -227,12 +232,20 @@ pub fn compile(
         .chain(children.iter().map(|(_, _, scenario, _)| scenario))
         .collect();
     let mut agents = load_agents(&options.agents_dir, &all)?;
-    if options.target == CompilationTarget::Native {
+    if options.target != CompilationTarget::Wasi {
+        // On embedded targets the native-only agents are refused by name below.
         agents.add_native_only()?;
     }
     validate(&options.scenario, &main, &agents)?;
     for (_, path, scenario, _) in &children {
         validate(path, scenario, &agents)?;
+    }
+    if options.target == CompilationTarget::Embedded {
+        embedded_target::check(&options.scenario, &main, &main_document)?;
+        for (_, path, scenario, document) in &children {
+            embedded_target::check(path, scenario, document)?;
+        }
+        embedded_target::require_rust_target()?;
     }
     progress(Progress::Checked);
 
@@ -262,12 +275,13 @@ pub fn compile(
     let crate_dir = workspace::write_crate(options, &sources.dir, &generated)?;
     progress(Progress::Generated(crate_dir.clone()));
     let linking = match options.target {
-        CompilationTarget::Wasi => None,
         CompilationTarget::Native => Some(native_target::choose()),
+        CompilationTarget::Wasi | CompilationTarget::Embedded => None,
     };
-    let rust_target = match &linking {
-        None => Some(cargo_build::WASM_TARGET),
-        Some(linking) => linking.rust_target(),
+    let rust_target = match (options.target, &linking) {
+        (CompilationTarget::Embedded, _) => Some(embedded_target::RUST_TARGET),
+        (_, None) => Some(cargo_build::WASM_TARGET),
+        (_, Some(linking)) => linking.rust_target(),
     };
     let outcome = cargo_build::build(
         &crate_dir,

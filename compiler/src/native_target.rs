@@ -58,7 +58,7 @@ pub fn choose() -> NativeLinking {
 
 /// Whether the standard library of `target` is in the sysroot of the `rustc`
 /// cargo runs.
-fn target_installed(target: &str) -> bool {
+pub(crate) fn target_installed(target: &str) -> bool {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let Ok(output) = Command::new(rustc).args(["--print", "sysroot"]).output() else {
         return false;

@@ -55,6 +55,7 @@ mod clock;
 pub mod command;
 mod deadline;
 mod error;
+mod lazy;
 mod prelude;
 mod retry;
 mod run;
@@ -64,6 +65,7 @@ mod seams;
 #[cfg(not(feature = "std"))]
 pub use clock::block_on;
 pub use error::{ErrorCategory, WorkflowError};
+pub use lazy::Lazy;
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use run::MAX_PARALLELISM;
 pub use run::{CANCELLED, GraphFn, PAUSED, Run, SUSPENDED, StepFailure};

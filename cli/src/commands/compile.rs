@@ -8,7 +8,7 @@ use runtara_compiler::{CompilationTarget, CompileOptions, CompileReport, NativeL
 
 use super::AgentsDir;
 
-/// Compile a scenario into a WASI Preview 2 component, or a native binary.
+/// Compile a scenario into a WASI Preview 2 component, a native binary or firmware.
 ///
 /// Checks the scenario (as `runtara check` does), generates a Rust crate for it
 /// and builds it for `wasm32-wasip2`. The runtime is built once into the cache
@@ -24,6 +24,20 @@ use super::AgentsDir;
 /// statically linked (for x86_64-unknown-linux-musl, or aarch64) when that
 /// Rust target and musl-gcc are installed (`scripts/install-tools.sh` installs
 /// both); otherwise it links this machine's C library, and says why.
+///
+/// With `--target embedded` it is built into Cortex-M firmware (an ELF file for
+/// thumbv7em-none-eabihf; the reference board is QEMU's mps2-an386), the agent
+/// crates linked in without std, checkpoints in the board's flash. Agents and
+/// capabilities the board cannot run (http, sftp, file; zip archives; templates)
+/// are refused here, naming the step. Run the firmware with
+///
+///   qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic -monitor none
+///     -semihosting-config enable=on,target=native,arg=fw,arg=--input,arg=in.json
+///     -kernel fw.elf
+///
+/// It prints the output (or the error) as `runtara run` does and exits with the
+/// same status; its flash is kept in flash.img (`--flash FILE`), so a run that
+/// stopped resumes where it was when started again.
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario JSON file.
@@ -32,8 +46,9 @@ pub struct Args {
     /// .wasm for a component, in the current directory].
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// What to build: `wasi` (a WASI Preview 2 component) or `native` (an
-    /// executable for this machine, agents linked in).
+    /// What to build: `wasi` (a WASI Preview 2 component), `native` (an
+    /// executable for this machine, agents linked in) or `embedded` (Cortex-M
+    /// firmware, agents linked in without std).
     #[arg(long, value_enum, default_value = "wasi", value_name = "TARGET")]
     target: TargetArg,
     #[command(flatten)]
@@ -52,12 +67,14 @@ pub struct Args {
 enum TargetArg {
     Wasi,
     Native,
+    Embedded,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let target = match args.target {
         TargetArg::Wasi => CompilationTarget::Wasi,
         TargetArg::Native => CompilationTarget::Native,
+        TargetArg::Embedded => CompilationTarget::Embedded,
     };
     let output = args
         .output
@@ -164,13 +181,14 @@ impl Spinner {
     }
 }
 
-/// `<scenario name>.wasm` (a component) or `<scenario name>` (a binary) in the
-/// current directory.
+/// `<scenario name>.wasm` (a component), `<scenario name>` (a binary) or
+/// `<scenario name>.elf` (firmware) in the current directory.
 fn default_output(scenario: &Path, target: CompilationTarget) -> PathBuf {
     let name = runtara_compiler::scenario_name(scenario);
     match target {
         CompilationTarget::Wasi => PathBuf::from(format!("{name}.wasm")),
         CompilationTarget::Native => PathBuf::from(name),
+        CompilationTarget::Embedded => PathBuf::from(format!("{name}.elf")),
     }
 }
 

@@ -5,7 +5,8 @@
 //! embedded as the JSON the user wrote, one drive function per graph (the
 //! scenario's and each Split or While subgraph), and glue that reaches agents
 //! and the durability provider: through the scenario's WIT imports ([`wasi`]),
-//! or natively through the agent crates and `runtara-native` ([`native`]).
+//! or through the agent crates linked in ([`native`]), with `runtara-native`'s
+//! command line or, in firmware, `runtara-embedded`'s board.
 //! Everything a step does lives in `runtara-runtime`, which is built once and
 //! cached.
 
@@ -70,7 +71,7 @@ pub fn generate(
             .collect(),
         agent_version,
     };
-    generator.header(main);
+    generator.header(main, target);
     let workflows = std::iter::once((GraphName::root(), main)).chain(
         children
             .iter()
@@ -106,6 +107,11 @@ pub fn generate(
             out.push_str(&native::glue(&agents));
             None
         }
+        CompilationTarget::Embedded => {
+            out.push_str(&workflow_table(children));
+            out.push_str(&native::firmware_glue(&calls));
+            None
+        }
     };
     Ok(GeneratedScenario {
         world_wit,
@@ -132,6 +138,62 @@ fn execute(
     let result = run.register().and_then(|()| drive(&mut run));
     run.end(result)
 }
+"#;
+
+/// `execute_workflow`: runs any workflow the program carries by its id, the main
+/// scenario's or a child's, as a workflow of its own (a child's
+/// `executionTimeoutSeconds` applies then). One firmware can carry many workflows.
+fn workflow_table(children: &[ScenarioSource]) -> String {
+    let mut arms =
+        "        WORKFLOW_ID => return Some(execute(input, instance, agents, durable)),\n"
+            .to_owned();
+    let mut ids = vec!["WORKFLOW_ID".to_owned()];
+    for (index, child) in children.iter().enumerate() {
+        let name = GraphName::child(index, child.id);
+        let limit = match child.scenario.execution_graph.execution_timeout_seconds {
+            Some(seconds) => format!("Some({seconds})"),
+            None => "None".to_owned(),
+        };
+        let _ = writeln!(
+            arms,
+            "        {:?} => (&*{}, {}, {limit}),",
+            child.id,
+            name.variables(),
+            name.drive()
+        );
+        ids.push(format!("{:?}", child.id));
+    }
+    WORKFLOW_TABLE
+        .replace("{ARMS}", &arms)
+        .replace("{IDS}", &ids.join(", "))
+}
+
+const WORKFLOW_TABLE: &str = r#"
+/// Runs the workflow `workflow_id` this program carries (the scenario's own, or a
+/// child scenario's as a workflow of its own); `None` when it carries no such workflow.
+fn execute_workflow(
+    workflow_id: &str,
+    input: Value,
+    instance: Option<&str>,
+    agents: &dyn runtara_runtime::Agents,
+    durable: &mut dyn runtara_runtime::Durable,
+) -> Option<Result<Value, WorkflowError>> {
+    let (variables, drive, limit): (&Map<String, Value>, runtara_runtime::GraphFn, Option<u64>) = match workflow_id {
+{ARMS}        _ => return None,
+    };
+    let mut run = Run::new(input, variables, workflow_id, agents, durable);
+    if let Some(instance) = instance {
+        run.name_instance(instance);
+    }
+    if let Some(seconds) = limit {
+        run.limit_time(core::time::Duration::from_secs(seconds));
+    }
+    let result = run.register().and_then(|()| drive(&mut run));
+    Some(run.end(result))
+}
+
+/// The ids of the workflows [`execute_workflow`] runs.
+const WORKFLOW_IDS: &[&str] = &[{IDS}];
 "#;
 
 /// Names in the generated code of one graph: the scenario's graph has the empty
@@ -224,7 +286,7 @@ struct Generator<'a> {
 }
 
 impl Generator<'_> {
-    fn header(&mut self, main: &ScenarioSource) {
+    fn header(&mut self, main: &ScenarioSource, target: CompilationTarget) {
         let (graph, workflow_id) = (&main.scenario.execution_graph, main.id);
         let out = &mut self.out;
         let name = graph.name.as_deref().unwrap_or("unnamed scenario");
@@ -234,9 +296,13 @@ impl Generator<'_> {
             name.escape_default()
         );
         let _ = writeln!(out, "//! change the scenario and compile it again.\n");
-        out.push_str("use std::sync::LazyLock;\n\n");
+        if target == CompilationTarget::Embedded {
+            // Firmware: no std, and the entry point is runtara-embedded's.
+            out.push_str("#![no_std]\n#![no_main]\n\n#[macro_use]\nextern crate alloc;\n\n");
+            out.push_str("use alloc::string::{String, ToString};\n");
+        }
         out.push_str("use runtara_runtime::serde_json::{Map, Value};\n");
-        out.push_str("use runtara_runtime::{Graph, Next, Run, WorkflowError, embedded};\n\n");
+        out.push_str("use runtara_runtime::{Graph, Lazy, Next, Run, WorkflowError, embedded};\n\n");
         let _ = writeln!(
             out,
             "/// The workflow's id, `variables._workflow_id`.\nconst WORKFLOW_ID: &str = {workflow_id:?};\n"
@@ -293,7 +359,7 @@ impl Generator<'_> {
         if declares_variables {
             let _ = writeln!(
                 out,
-                "/// The declared variables of the {}.\nstatic {}: LazyLock<Map<String, Value>> =\n    LazyLock::new(|| embedded({}));\n",
+                "/// The declared variables of the {}.\nstatic {}: Lazy<Map<String, Value>> =\n    Lazy::new(|| embedded({}));\n",
                 describe(name),
                 name.variables(),
                 raw_string(&Value::Object(graph.variable_values()).to_string())
@@ -313,7 +379,7 @@ impl Generator<'_> {
             Some(schema) => {
                 let _ = writeln!(
                     out,
-                    "/// The input schema of the {}.\nstatic {input_schema_static}: LazyLock<runtara_runtime::dsl::Schema> =\n    LazyLock::new(|| embedded({}));\n",
+                    "/// The input schema of the {}.\nstatic {input_schema_static}: Lazy<runtara_runtime::dsl::Schema> =\n    Lazy::new(|| embedded({}));\n",
                     describe(name),
                     raw_string(&schema.to_string())
                 );
@@ -323,7 +389,7 @@ impl Generator<'_> {
         };
         let limit_time = match graph.execution_timeout_seconds.filter(|_| is_root) {
             Some(seconds) => {
-                format!("    run.limit_time(std::time::Duration::from_secs({seconds}));\n")
+                format!("    run.limit_time(core::time::Duration::from_secs({seconds}));\n")
             }
             None => String::new(),
         };
@@ -431,14 +497,14 @@ impl Generator<'_> {
         let step_type = step.step_type();
         let _ = writeln!(
             out,
-            "static {step_static}: LazyLock<runtara_runtime::dsl::step::{step_type}Step> =\n    LazyLock::new(|| embedded({}));\n",
+            "static {step_static}: Lazy<runtara_runtime::dsl::step::{step_type}Step> =\n    Lazy::new(|| embedded({}));\n",
             raw_string(&raw_step.to_string())
         );
         if let Flow::Edges { guarded, .. } = flow {
             for (index, edge) in guarded.iter().enumerate() {
                 let _ = writeln!(
                     out,
-                    "/// The condition of the edge {} -> {} (priority {}).\nstatic {step_static}_EDGE_{index}: LazyLock<runtara_runtime::dsl::Condition> =\n    LazyLock::new(|| embedded({}));\n",
+                    "/// The condition of the edge {} -> {} (priority {}).\nstatic {step_static}_EDGE_{index}: Lazy<runtara_runtime::dsl::Condition> =\n    Lazy::new(|| embedded({}));\n",
                     id.escape_default(),
                     edge.target.escape_default(),
                     edge.priority,

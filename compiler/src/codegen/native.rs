@@ -1,6 +1,6 @@
-//! The part of a scenario crate that exists only in the native binary: agent
-//! calls go straight to the agent crates, linked in, and `main` is
-//! `runtara-native`'s command line.
+//! The parts of a scenario crate that exist only where the agent crates are linked
+//! in: the native binary (`main` is `runtara-native`'s command line) and the
+//! firmware (the entry point is `runtara-embedded`'s).
 
 use std::fmt::Write as _;
 
@@ -11,7 +11,8 @@ pub fn crate_ident(agent: &str) -> String {
     format!("runtara_agent_{}", agent.replace('-', "_"))
 }
 
-/// The glue: the `Agents` seam over one match arm per agent, and `main`.
+/// The native binary's glue: the `Agents` seam over the agent crates (one match arm
+/// per agent), and `main`.
 pub fn glue(agents: &[AgentImport]) -> String {
     let mut arms = String::new();
     for AgentImport { agent, .. } in agents {
@@ -21,16 +22,35 @@ pub fn glue(agents: &[AgentImport]) -> String {
             crate_ident(agent)
         );
     }
-    GLUE.replace("{ARMS}", &arms)
+    LINKED_AGENTS.replace("{ARMS}", &arms) + NATIVE_MAIN
 }
 
-const GLUE: &str = r#"
-// ---- The native binary: the agent crates linked in ----
+/// The firmware's glue: the `Agents` seam over the agent crates, one match arm per
+/// capability the scenario calls, and the entry point. Each arm calls its agent
+/// with a constant capability id, so that the agent's dispatch (inlined) folds to
+/// that one capability and the linker drops the others: flash is small.
+pub fn firmware_glue(calls: &[(String, String)]) -> String {
+    let mut arms = String::new();
+    for (agent, capability) in calls {
+        let _ = writeln!(
+            arms,
+            "            ({agent:?}, {capability:?}) => {}::call({capability:?}, input),",
+            crate_ident(agent)
+        );
+    }
+    LINKED_AGENTS
+        .replace("match agent {", "match (agent, capability) {")
+        .replace("{ARMS}", &arms)
+        + FIRMWARE_MAIN
+}
 
-/// Agent calls go to the agent crates, in this process.
-struct NativeAgents;
+const LINKED_AGENTS: &str = r#"
+// ---- The agent crates, linked in ----
 
-impl runtara_runtime::Agents for NativeAgents {
+/// Agent calls go to the agent crates, in this program.
+struct LinkedAgents;
+
+impl runtara_runtime::Agents for LinkedAgents {
     fn call(&self, agent: &str, capability: &str, input: &str) -> Result<String, runtara_runtime::AgentError> {
         let input: Value = runtara_runtime::serde_json::from_str(input).map_err(|e| {
             runtara_runtime::AgentError::permanent("INVALID_INPUT", format!("the input of {agent}/{capability} is not JSON: {e}"))
@@ -44,10 +64,19 @@ impl runtara_runtime::Agents for NativeAgents {
         Ok(output.to_string())
     }
 }
+"#;
 
+const NATIVE_MAIN: &str = r#"
 fn main() -> std::process::ExitCode {
     runtara_native::main(WORKFLOW_ID, |input, durable| {
-        execute(input, None, &NativeAgents, durable)
+        execute(input, None, &LinkedAgents, durable)
     })
 }
+"#;
+
+const FIRMWARE_MAIN: &str = r#"
+// The entry point, the board, the flash and the executor: runtara-embedded.
+runtara_embedded::firmware!(WORKFLOW_IDS, |workflow_id, instance, input, durable| {
+    execute_workflow(workflow_id, input, Some(instance), &LinkedAgents, durable)
+});
 "#;

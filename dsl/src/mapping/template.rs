@@ -7,8 +7,9 @@
 //! `tojson` filter is available. Rendering has a fuel budget so that a
 //! runaway loop fails instead of hanging the workflow.
 //!
-//! minijinja needs `std`: without it (embedded firmware) a template fails to
-//! render, and `runtara compile --target embedded` refuses scenarios that use one.
+//! minijinja needs `std`: without it (embedded firmware) only plain text renders
+//! (as itself, as minijinja renders it), any other template fails, and `runtara
+//! compile --target embedded` refuses scenarios that use one.
 
 use crate::prelude::*;
 use serde_json::Value;
@@ -63,16 +64,32 @@ pub fn check_template(source: &str) -> Result<(), EvalError> {
         .map_err(|err| template_error(&err))
 }
 
-/// Without `std` there is no template engine: every template fails.
-#[cfg(not(feature = "std"))]
-pub fn render_template(_source: &str, _scope: &Value) -> Result<String, EvalError> {
-    Err(no_templates())
+/// Whether `source` has no template syntax (`{{`, `{%`, `{#`): it renders as itself.
+pub fn is_plain_text(source: &str) -> bool {
+    !["{{", "{%", "{#"]
+        .iter()
+        .any(|start| source.contains(start))
 }
 
-/// Without `std` there is no template engine: every template fails.
+/// Without `std` there is no template engine: plain text renders as itself (less
+/// one trailing newline, as minijinja renders it), any other template fails.
 #[cfg(not(feature = "std"))]
-pub fn check_template(_source: &str) -> Result<(), EvalError> {
-    Err(no_templates())
+pub fn render_template(source: &str, _scope: &Value) -> Result<String, EvalError> {
+    if !is_plain_text(source) {
+        return Err(no_templates());
+    }
+    let text = source.strip_suffix('\n').unwrap_or(source);
+    Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
+}
+
+/// Without `std` there is no template engine: only plain text passes.
+#[cfg(not(feature = "std"))]
+pub fn check_template(source: &str) -> Result<(), EvalError> {
+    if is_plain_text(source) {
+        Ok(())
+    } else {
+        Err(no_templates())
+    }
 }
 
 #[cfg(not(feature = "std"))]
@@ -115,6 +132,24 @@ mod tests {
         assert!(err.to_string().starts_with("template error: "), "{err}");
         assert!(check_template("{% if %}").is_err());
         assert!(check_template("{{ a }}").is_ok());
+    }
+
+    #[test]
+    fn plain_text_renders_as_itself_less_one_trailing_newline() {
+        // What the no_std build does without minijinja, checked against minijinja.
+        for text in ["order summarised", "a\n", "a\n\n", "", "{ not a tag }"] {
+            assert!(is_plain_text(text));
+            let rendered = render_template(text, &json!({})).unwrap();
+            let without = text.strip_suffix('\n').unwrap_or(text);
+            assert_eq!(
+                rendered,
+                without.strip_suffix('\r').unwrap_or(without),
+                "{text:?}"
+            );
+        }
+        assert!(!is_plain_text("Hello {{ data.name }}"));
+        assert!(!is_plain_text("{% if x %}{% endif %}"));
+        assert!(!is_plain_text("{# note #}"));
     }
 
     #[test]

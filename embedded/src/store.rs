@@ -1,0 +1,400 @@
+//! Durability on the flash: a key-value store over sequential-storage's map
+//! ([`FlashStore`]) and the runtime's [`Durable`] seam over it ([`FlashDurable`]).
+//!
+//! Keys are strings, values bytes; one item (key and value) must fit in a flash page
+//! less its headers ([`MAX_ITEM`]). Per instance `I`:
+//! - `r/I`: the run record, JSON `{"status", "workflow", "input", "output"?, "error"?}`
+//!   (`input` is a hash of the input the instance started with);
+//! - `c/I/ID`: the checkpoint `ID`: its order (u32, little-endian) then its state as JSON;
+//! - `s/I/ID`: the durable sleep at step `ID`: total then elapsed milliseconds (u64 LE each).
+//!
+//! sequential-storage appends every store to the open page and, when the flash
+//! fills, erases the oldest page after moving its still-current items on, so
+//! records rewritten over and over (sleep progress, run records) never fill it.
+//! An instance that ends keeps only its run record: its checkpoints and sleeps
+//! are removed, so their space is collected and a flash serves instance after
+//! instance.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use runtara_runtime::serde_json::{self, Value, json};
+use runtara_runtime::{
+    CANCELLED, CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowError,
+};
+use sequential_storage::cache::{Cache, Uncached};
+use sequential_storage::map::{MapConfig, MapStorage};
+
+use crate::board::{FLASH_PAGE_SIZE, FLASH_SIZE};
+use crate::flash::RamFlash;
+use crate::time::block_on;
+
+/// The largest item (key, 2-byte key length and value) one flash page holds.
+pub const MAX_ITEM: usize = FLASH_PAGE_SIZE - 32;
+
+/// The longest a durable sleep waits before it records how far it got.
+const SLEEP_CHUNK_MS: u64 = 1_000;
+
+type Map = MapStorage<String, RamFlash, Cache<Uncached, Uncached, Uncached, String>>;
+
+/// A key-value store on the board's flash.
+pub struct FlashStore {
+    map: Map,
+    buffer: Vec<u8>,
+}
+
+impl FlashStore {
+    /// The store on `flash` (its whole region).
+    pub fn new(flash: RamFlash) -> Self {
+        let config = const { MapConfig::new(0..FLASH_SIZE as u32) };
+        Self {
+            map: MapStorage::new(flash, config, Cache::new_uncached()),
+            buffer: vec![0; FLASH_PAGE_SIZE],
+        }
+    }
+
+    /// The value stored under `key`, if any.
+    pub fn get(&mut self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        let key = key.to_string();
+        block_on(self.map.fetch_item::<Vec<u8>>(&mut self.buffer, &key))
+            .map_err(|e| format!("cannot read '{key}' from flash: {e:?}"))
+    }
+
+    /// Stores `value` under `key`, replacing what was there; written through to
+    /// the host file when this returns.
+    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
+        let size = key.len() + 2 + value.len();
+        if size > MAX_ITEM {
+            return Err(format!(
+                "'{key}' is {size} bytes with its key, more than the {MAX_ITEM} bytes one \
+                 {FLASH_PAGE_SIZE}-byte flash page holds"
+            ));
+        }
+        let key = key.to_string();
+        block_on(self.map.store_item(&mut self.buffer, &key, &value))
+            .map_err(|e| format!("cannot write '{key}' to flash: {e:?}"))
+    }
+
+    /// Removes `key` and its value, if there.
+    pub fn remove(&mut self, key: &str) -> Result<(), String> {
+        let key = key.to_string();
+        block_on(self.map.remove_item(&mut self.buffer, &key))
+            .map_err(|e| format!("cannot remove '{key}' from flash: {e:?}"))
+    }
+
+    /// The current value of every key starting with `prefix`.
+    pub fn with_prefix(&mut self, prefix: &str) -> Result<BTreeMap<String, Vec<u8>>, String> {
+        let mut found = BTreeMap::new();
+        block_on(async {
+            let mut items = self.map.fetch_all_items(&mut self.buffer).await?;
+            let mut buffer = vec![0; FLASH_PAGE_SIZE];
+            // Oldest first: a key's later item replaces its earlier ones.
+            while let Some((key, value)) = items.next::<Vec<u8>>(&mut buffer).await? {
+                if key.starts_with(prefix) {
+                    found.insert(key, value);
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e: sequential_storage::Error<_>| format!("cannot list the flash: {e:?}"))?;
+        Ok(found)
+    }
+}
+
+/// How a run of an instance starts.
+pub enum Start {
+    /// A new instance, or one to resume.
+    Run,
+    /// The instance ended before: its record (`status`, and `output` or `error`).
+    Ended(Value),
+    /// The instance was started by another workflow or on another input: why.
+    Refused(String),
+}
+
+/// The runtime's durability seam over a [`FlashStore`]: one instance of one workflow.
+pub struct FlashDurable {
+    store: FlashStore,
+    instance: String,
+    workflow_id: String,
+    input_hash: String,
+    signals: Option<String>,
+    /// Checkpoints saved so far, id to order.
+    saved: BTreeMap<String, u32>,
+    next_order: u32,
+    written: u32,
+    stop_after: Option<u32>,
+}
+
+impl FlashDurable {
+    /// The instance `instance` of `workflow_id` in `store`, run on `input`.
+    pub fn new(store: FlashStore, workflow_id: &str, instance: &str, input: &Value) -> Self {
+        Self {
+            store,
+            instance: instance.to_string(),
+            workflow_id: workflow_id.to_string(),
+            input_hash: fnv1a(input.to_string().as_bytes()),
+            signals: None,
+            saved: BTreeMap::new(),
+            next_order: 1,
+            written: 0,
+            stop_after: None,
+        }
+    }
+
+    /// Reads signals (and `$control`) from the host file at `path`.
+    pub fn with_signals(mut self, path: Option<String>) -> Self {
+        self.signals = path;
+        self
+    }
+
+    /// Stops the board (exit status 137) right after the `n`-th checkpoint this run
+    /// writes is on flash: a crash, to test resuming.
+    pub fn with_stop_after(mut self, n: Option<u32>) -> Self {
+        self.stop_after = n;
+        self
+    }
+
+    /// The store, e.g. to inspect it after a run.
+    pub fn store(&mut self) -> &mut FlashStore {
+        &mut self.store
+    }
+
+    /// Looks the instance up, and records that it runs unless it already ended.
+    pub fn start(&mut self) -> Result<Start, String> {
+        if let Some(record) = self.record()? {
+            if record["workflow"] != self.workflow_id.as_str() {
+                return Ok(Start::Refused(format!(
+                    "instance '{}' was started by the workflow {}",
+                    self.instance, record["workflow"]
+                )));
+            }
+            if record["input"] != self.input_hash.as_str() {
+                return Ok(Start::Refused(format!(
+                    "instance '{}' was started with another input; run it with the input it started with",
+                    self.instance
+                )));
+            }
+            if matches!(
+                record["status"].as_str(),
+                Some("completed" | "failed" | "cancelled")
+            ) {
+                return Ok(Start::Ended(record));
+            }
+        }
+        self.set_status("running", None)?;
+        Ok(Start::Run)
+    }
+
+    fn record_key(&self) -> String {
+        format!("r/{}", self.instance)
+    }
+
+    fn record(&mut self) -> Result<Option<Value>, String> {
+        let key = self.record_key();
+        match self.store.get(&key)? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| format!("the run record of '{}' is damaged: {e}", self.instance)),
+        }
+    }
+
+    fn set_status(&mut self, status: &str, end: Option<(&str, &Value)>) -> Result<(), String> {
+        let mut record = json!({
+            "status": status,
+            "workflow": self.workflow_id,
+            "input": self.input_hash,
+        });
+        let key = self.record_key();
+        let Some((name, value)) = end else {
+            return self.store.put(&key, record.to_string().as_bytes());
+        };
+        record[name] = value.clone();
+        match self.store.put(&key, record.to_string().as_bytes()) {
+            Err(error) => {
+                // Too large to keep: keep the status at least.
+                semihosting::eprintln!("{error}; the run record keeps the status only");
+                record[name] = Value::Null;
+                self.store.put(&key, record.to_string().as_bytes())
+            }
+            ok => ok,
+        }
+    }
+
+    /// Removes the instance's checkpoints and sleeps, once its record says it ended.
+    fn collect(&mut self) -> Result<(), String> {
+        for prefix in [
+            format!("c/{}/", self.instance),
+            format!("s/{}/", self.instance),
+        ] {
+            for key in self.store.with_prefix(&prefix)?.into_keys() {
+                self.store.remove(&key)?;
+            }
+        }
+        self.saved.clear();
+        Ok(())
+    }
+
+    fn warn(&self, what: &str, result: Result<(), String>) {
+        if let Err(error) = result {
+            semihosting::eprintln!("cannot record {what} of '{}': {error}", self.instance);
+        }
+    }
+
+    fn signals(&self) -> Result<Option<Value>, String> {
+        let Some(path) = &self.signals else {
+            return Ok(None);
+        };
+        match crate::entry::read_file(path, crate::entry::MAX_FILE)? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| format!("the signals file {path} is not valid JSON: {e}")),
+        }
+    }
+
+    fn control(&self) -> Option<Control> {
+        match self.signals() {
+            Ok(Some(signals)) => match signals["$control"].as_str() {
+                Some("pause") => Some(Control::Pause),
+                Some("cancel") => Some(Control::Cancel),
+                _ => None,
+            },
+            Ok(None) => None,
+            Err(error) => {
+                semihosting::eprintln!("{error}");
+                None
+            }
+        }
+    }
+}
+
+impl Durable for FlashDurable {
+    fn register(&mut self) -> Result<Vec<(String, Value)>, String> {
+        let prefix = format!("c/{}/", self.instance);
+        let mut checkpoints = Vec::new();
+        for (key, bytes) in self.store.with_prefix(&prefix)? {
+            let id = key[prefix.len()..].to_string();
+            let damaged = || format!("the checkpoint '{id}' on flash is damaged");
+            let order = bytes.get(..4).ok_or_else(damaged)?;
+            let order = u32::from_le_bytes([order[0], order[1], order[2], order[3]]);
+            let state: Value = serde_json::from_slice(&bytes[4..]).map_err(|_| damaged())?;
+            self.next_order = self.next_order.max(order + 1);
+            self.saved.insert(id.clone(), order);
+            checkpoints.push((order, id, state));
+        }
+        checkpoints.sort_by_key(|(order, _, _)| *order);
+        Ok(checkpoints
+            .into_iter()
+            .map(|(_, id, state)| (id, state))
+            .collect())
+    }
+
+    fn checkpoint(&mut self, id: &str, state: &Value) -> Result<CheckpointReply, String> {
+        let key = format!("c/{}/{id}", self.instance);
+        let existing = if self.saved.contains_key(id) {
+            let bytes = self.store.get(&key)?.unwrap_or_default();
+            Some(
+                serde_json::from_slice(bytes.get(4..).unwrap_or_default())
+                    .map_err(|_| format!("the checkpoint '{id}' on flash is damaged"))?,
+            )
+        } else {
+            let mut bytes = self.next_order.to_le_bytes().to_vec();
+            bytes.extend_from_slice(state.to_string().as_bytes());
+            self.store.put(&key, &bytes).map_err(|error| {
+                format!("cannot save the checkpoint: {error} (a checkpoint's state is at most about {} bytes of JSON)", MAX_ITEM - 8 - key.len())
+            })?;
+            self.saved.insert(id.to_string(), self.next_order);
+            self.next_order += 1;
+            self.written += 1;
+            if self.stop_after == Some(self.written) {
+                semihosting::eprintln!("--stop-after {}: the board stops", self.written);
+                semihosting::process::exit(137);
+            }
+            None
+        };
+        let control = self.control();
+        Ok(CheckpointReply {
+            existing,
+            pause: control == Some(Control::Pause),
+            cancel: control == Some(Control::Cancel),
+        })
+    }
+
+    fn poll_control(&mut self) -> Option<Control> {
+        self.control()
+    }
+
+    fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String> {
+        Ok(self
+            .signals()?
+            .and_then(|mut signals| signals.get_mut(signal_id).map(Value::take)))
+    }
+
+    /// Waits in place, recording after every second how much of the sleep has
+    /// passed: a board started again waits only the rest. Time while the board is
+    /// off does not count (it has no clock that runs then).
+    fn sleep(&mut self, duration: Duration, checkpoint_id: &str) -> Result<SleepOutcome, String> {
+        let key = format!("s/{}/{checkpoint_id}", self.instance);
+        let asked = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        let (total, mut elapsed) = match self.store.get(&key)? {
+            Some(bytes) if bytes.len() == 16 => (
+                u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default()),
+                u64::from_le_bytes(bytes[8..].try_into().unwrap_or_default()),
+            ),
+            _ => (asked, 0),
+        };
+        while elapsed < total {
+            let chunk = (total - elapsed).min(SLEEP_CHUNK_MS);
+            block_on(embassy_time::Timer::after_millis(chunk));
+            elapsed += chunk;
+            let mut bytes = total.to_le_bytes().to_vec();
+            bytes.extend_from_slice(&elapsed.to_le_bytes());
+            self.store.put(&key, &bytes)?;
+        }
+        Ok(SleepOutcome::Done)
+    }
+
+    /// Prints the event (level, step, message, context, uptime) as one JSON line on
+    /// stderr, where `runtara run` prints it.
+    fn log(&mut self, _level: LogLevel, _message: &str, event: &Value) {
+        semihosting::eprintln!("{event}");
+    }
+
+    fn completed(&mut self, output: &Value) {
+        let result = self
+            .set_status("completed", Some(("output", output)))
+            .and_then(|()| self.collect());
+        self.warn("the output", result);
+    }
+
+    fn failed(&mut self, error: &WorkflowError) {
+        let status = if error.code == CANCELLED {
+            "cancelled"
+        } else {
+            "failed"
+        };
+        let result = self
+            .set_status(status, Some(("error", &error.to_json())))
+            .and_then(|()| self.collect());
+        self.warn("the error", result);
+    }
+
+    fn suspended(&mut self) {
+        let result = self.set_status("suspended", None);
+        self.warn("the stop", result);
+    }
+}
+
+/// The FNV-1a hash of `bytes`, as 16 hex digits.
+fn fnv1a(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}

@@ -1,0 +1,457 @@
+//! The embedded target under real QEMU (Debian's `qemu-system-arm`, machine
+//! mps2-an386, a Cortex-M4): firmware built by `runtara compile --target embedded`.
+//!
+//! - Parity: one test firmware carries the embedded-capable examples, every
+//!   corpus case that can run on the board, and this file's own scenarios
+//!   (`tests/embedded/`), and runs one per QEMU start (`--workflow ID`). Each gives
+//!   the output, or the error object, its expectation file gives under
+//!   `runtara run` (the corpus rules of tests/scenario_corpus.rs), and the log
+//!   lines of its `stderr.txt`.
+//! - The headline: order-summary compiled alone prints what `runtara run` prints.
+//! - Crash and resume: the board stops right after a checkpoint reached the flash
+//!   (`--stop-after N`, like a power cut), and a second start on the same flash
+//!   image finishes the run; a step that logs shows it ran once. A durable sleep
+//!   cut the same way waits only what was left.
+//! - Garbage collection: a loop whose checkpoints fill the flash several times
+//!   over finishes with every iteration's output.
+//! - Agents and templates the board cannot run are compile errors naming the step.
+//!
+//! QEMU runs with `-icount shift=auto,sleep=off`, so a sleep costs no wall time.
+//! QEMU and the thumbv7em-none-eabihf target come from `scripts/install-tools.sh`;
+//! without them the tests fail under CI (`CI` set) and say SKIPPED elsewhere.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::corpus::*;
+use common::*;
+use serde_json::{Value, json};
+
+/// The examples that run on the board (currency-quote calls http; invoice-due-date
+/// renders templates: both are compile errors there, tested below).
+const EXAMPLES: &[&str] = &["order-summary", "tier-order", "safe-parse", "csv-to-xml-report"];
+
+/// This file's own scenarios, in tests/embedded/.
+const OWN_SCENARIOS: &[&str] = &["logged-steps", "durable-sleep", "fill-flash"];
+
+/// The corpus must give at least this many cases that run on the board.
+const MIN_CORPUS_CASES: usize = 30;
+
+/// How long one QEMU run may take before the test stops it.
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where the firmware and the runs' files are kept.
+fn work_dir() -> PathBuf {
+    root().join("target/embedded-tests")
+}
+
+/// Whether QEMU and the Rust target are here; `false` after a SKIPPED line (outside CI).
+fn board_available() -> bool {
+    let qemu = Command::new("qemu-system-arm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let target = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("thumbv7em-none-eabihf"));
+    let missing: Vec<&str> = [
+        (!qemu).then_some("qemu-system-arm (Debian's package)"),
+        (!target).then_some("the Rust target thumbv7em-none-eabihf"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the embedded tests need {}: scripts/install-tools.sh installs them",
+        missing.join(" and ")
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED: the embedded tests need {} (scripts/install-tools.sh installs them) ***\n",
+        missing.join(" and ")
+    );
+    false
+}
+
+/// A corpus case that runs on the board, and its signals as the board reads them.
+struct BoardCase {
+    case: Case,
+    signals: Option<Value>,
+}
+
+/// The corpus cases the test firmware carries, and why each left-out one is left out.
+fn corpus_cases() -> (Vec<BoardCase>, Vec<String>) {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let mut cases = Vec::new();
+    let mut left_out = Vec::new();
+    let mut child_ids: BTreeMap<String, String> = BTreeMap::new();
+    for dir in dirs {
+        let case = load_case(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        if matches!(case.expectation, Expectation::CompileError(_)) {
+            continue;
+        }
+        let mut documents = vec![read_json(&dir.join("scenario.json")).unwrap()];
+        let children = children_of(&case);
+        for (_, path) in &children {
+            documents.push(read_json(path).unwrap());
+        }
+        if let Some(why) = documents.iter().find_map(not_for_board) {
+            left_out.push(format!("{}: {why}", case.name));
+            continue;
+        }
+        if let Some((id, owner)) = children
+            .iter()
+            .find_map(|(id, _)| child_ids.get(id).map(|owner| (id, owner)))
+        {
+            left_out.push(format!(
+                "{}: its child '{id}' has the id of {owner}'s child (one firmware, one namespace)",
+                case.name
+            ));
+            continue;
+        }
+        let signals = match board_signals(&dir.join("signals")) {
+            Ok(signals) => signals,
+            Err(why) => {
+                left_out.push(format!("{}: {why}", case.name));
+                continue;
+            }
+        };
+        for (id, _) in &children {
+            child_ids.insert(id.clone(), case.name.clone());
+        }
+        cases.push(BoardCase { case, signals });
+    }
+    (cases, left_out)
+}
+
+/// A case's children, as (id, file).
+fn children_of(case: &Case) -> Vec<(String, PathBuf)> {
+    child_args(case)
+        .chunks(2)
+        .map(|pair| {
+            let (id, file) = pair[1].split_once('=').unwrap();
+            (id.to_owned(), PathBuf::from(file))
+        })
+        .collect()
+}
+
+/// Why a scenario cannot run on the board: an agent or capability the embedded
+/// support matrix refuses, or a template (the compiler refuses the same).
+fn not_for_board(document: &Value) -> Option<String> {
+    let mut found = None;
+    visit(document, &mut |value| {
+        let Some(object) = value.as_object() else {
+            return;
+        };
+        if object.get("valueType").and_then(Value::as_str) == Some("template") {
+            found.get_or_insert_with(|| "renders a template".to_owned());
+        }
+        if let (Some(agent), Some(capability)) = (
+            object.get("agentId").and_then(Value::as_str),
+            object.get("capabilityId").and_then(Value::as_str),
+        ) {
+            let why = runtara_compiler::embedded_support::agent_unavailable(agent).or_else(|| {
+                runtara_compiler::embedded_support::capability_unavailable(agent, capability)
+            });
+            if let Some(why) = why {
+                found.get_or_insert_with(|| format!("calls {agent}/{capability}: {why}"));
+            }
+        }
+    });
+    found
+}
+
+fn visit(value: &Value, f: &mut dyn FnMut(&Value)) {
+    f(value);
+    match value {
+        Value::Object(members) => members.values().for_each(|v| visit(v, f)),
+        Value::Array(items) => items.iter().for_each(|v| visit(v, f)),
+        _ => {}
+    }
+}
+
+/// The case's `signals/<id>.json` files as the board's signals file: id -> payload
+/// (an empty file is a `null` payload, as `runtara run` reads it).
+fn board_signals(dir: &Path) -> Result<Option<Value>, String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(None);
+    };
+    let mut signals = serde_json::Map::new();
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let id = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let payload = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .map_err(|_| format!("the signal {id} is not JSON, and the board reads JSON"))?
+        };
+        signals.insert(id, payload);
+    }
+    Ok(Some(Value::Object(signals)))
+}
+
+/// The test firmware: order-summary as its own workflow, and every other example,
+/// board corpus case and own scenario as a child, run by id.
+fn test_firmware() -> &'static Path {
+    static FIRMWARE: OnceLock<PathBuf> = OnceLock::new();
+    FIRMWARE.get_or_init(|| {
+        let (cases, _) = corpus_cases();
+        let examples = root().join("examples");
+        let mut command = runtara();
+        let output = work_dir().join("test-firmware.elf");
+        command
+            .args(["compile", "--target", "embedded", "-o"])
+            .arg(&output)
+            .arg(examples.join("order-summary/scenario.json"));
+        let mut child = |id: &str, file: &Path| {
+            command.arg("--child").arg(format!("{id}={}", file.display()));
+        };
+        for example in &EXAMPLES[1..] {
+            child(example, &examples.join(example).join("scenario.json"));
+        }
+        for own in OWN_SCENARIOS {
+            child(own, &root().join("tests/embedded").join(format!("{own}.json")));
+        }
+        for BoardCase { case, .. } in &cases {
+            child(&case.name, &case.dir.join("scenario.json"));
+            for (id, file) in children_of(case) {
+                child(&id, &file);
+            }
+        }
+        let started = Instant::now();
+        success(&mut command);
+        eprintln!(
+            "built the test firmware ({} workflows) in {:.1}s",
+            1 + EXAMPLES.len() - 1 + OWN_SCENARIOS.len() + cases.len(),
+            started.elapsed().as_secs_f64()
+        );
+        output
+    })
+}
+
+/// One start of the board.
+struct Board {
+    /// The firmware's own folder: input, signals and flash files.
+    dir: PathBuf,
+    args: Vec<String>,
+}
+
+impl Board {
+    /// A board with a blank flash in `target/embedded-tests/runs/<name>/`.
+    fn new(name: &str) -> Self {
+        let dir = work_dir().join("runs").join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self {
+            dir,
+            args: Vec::new(),
+        }
+    }
+
+    fn arg(&mut self, arg: &str) -> &mut Self {
+        self.args.push(arg.to_owned());
+        self
+    }
+
+    fn workflow(&mut self, id: &str) -> &mut Self {
+        self.arg("--workflow").arg(id)
+    }
+
+    fn input(&mut self, input: &Value) -> &mut Self {
+        std::fs::write(self.dir.join("input.json"), input.to_string()).unwrap();
+        self
+    }
+
+    fn signals(&mut self, signals: &Value) -> &mut Self {
+        std::fs::write(self.dir.join("signals.json"), signals.to_string()).unwrap();
+        self.arg("--signals").arg("signals.json")
+    }
+
+    /// Starts QEMU on `firmware` in the board's folder and waits for it to stop.
+    fn run(&self, firmware: &Path) -> Output {
+        let mut semihosting = String::from("enable=on,target=native,arg=firmware");
+        for arg in &self.args {
+            assert!(!arg.contains(','), "a semihosting argument with a comma: {arg}");
+            semihosting.push_str(&format!(",arg={arg}"));
+        }
+        let mut child = Command::new("qemu-system-arm")
+            .args(["-machine", "mps2-an386", "-cpu", "cortex-m4", "-nographic"])
+            .args(["-monitor", "none", "-serial", "none"])
+            .args(["-icount", "shift=auto,sleep=off"])
+            .arg("-semihosting-config")
+            .arg(semihosting)
+            .arg("-kernel")
+            .arg(firmware)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("qemu-system-arm starts");
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > RUN_TIMEOUT {
+                let _ = child.kill();
+                panic!(
+                    "the firmware in {} ran longer than {RUN_TIMEOUT:?}",
+                    self.dir.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.wait_with_output().unwrap()
+    }
+}
+
+/// The JSON of the last non-empty line of `text`.
+fn last_json_line(text: &[u8]) -> Option<Value> {
+    let text = String::from_utf8_lossy(text);
+    let line = text.lines().rev().find(|line| !line.trim().is_empty())?;
+    serde_json::from_str(line).ok()
+}
+
+/// What is wrong with a run against what `runtara run` gives (the corpus rules).
+fn mismatch(expectation: &Expectation, stderr_fragments: &[String], out: &Output) -> Option<String> {
+    let status = out.status.code();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let problem = match expectation {
+        Expectation::Output(expected) => match (status, last_json_line(&out.stdout)) {
+            (Some(0), Some(output)) if &output == expected => None,
+            (Some(0), output) => Some(format!("printed {output:?}, expected {expected}")),
+            _ => Some(format!("exited with {status:?}, expected 0")),
+        },
+        Expectation::Error(expected) => {
+            match (status, last_json_line(&out.stderr).and_then(|l| l.get("error").cloned())) {
+                (Some(1), Some(error)) => {
+                    let problems = error_mismatches(expected, &error);
+                    (!problems.is_empty()).then(|| format!("{}; the error: {error}", problems.join("; ")))
+                }
+                (Some(1), None) => Some("exited with 1 but printed no error line".to_owned()),
+                _ => Some(format!("exited with {status:?}, expected 1")),
+            }
+        }
+        Expectation::CompileError(_) => unreachable!("compile errors are not run"),
+    };
+    let missing: Vec<&String> = stderr_fragments
+        .iter()
+        .filter(|fragment| !stderr.contains(fragment.as_str()))
+        .collect();
+    match (problem, missing.is_empty()) {
+        (None, true) => None,
+        (problem, _) => Some(format!(
+            "{}{}\nstdout: {}\nstderr: {}",
+            problem.unwrap_or_default(),
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!(" stderr lacks {missing:?}")
+            },
+            String::from_utf8_lossy(&out.stdout).trim(),
+            stderr.trim()
+        )),
+    }
+}
+
+#[test]
+fn examples_and_corpus_cases_give_what_runtara_run_gives() {
+    if !board_available() {
+        return;
+    }
+    let firmware = test_firmware();
+    let (cases, left_out) = corpus_cases();
+    eprintln!(
+        "{} corpus cases run on the board; left out:\n  {}",
+        cases.len(),
+        left_out.join("\n  ")
+    );
+    assert!(
+        cases.len() >= MIN_CORPUS_CASES,
+        "only {} corpus cases run on the board",
+        cases.len()
+    );
+    for kind in ["split-", "while-", "switch-", "retr", "error-", "delay-"] {
+        assert!(
+            cases.iter().any(|c| c.case.name.contains(kind)),
+            "no corpus case of {kind}* runs on the board"
+        );
+    }
+
+    let mut failures = Vec::new();
+    let started = Instant::now();
+    for example in EXAMPLES {
+        let dir = root().join("examples").join(example);
+        for (input, expected) in example_pairs(&dir) {
+            let mut board = Board::new(&format!("example-{example}"));
+            board.workflow(example).arg("--log");
+            board.input(&read_json(&input).unwrap());
+            let expectation = Expectation::Output(read_json(&expected).unwrap());
+            if let Some(why) = mismatch(&expectation, &[], &board.run(firmware)) {
+                failures.push(format!("example {example} ({}): {why}", input.display()));
+            }
+        }
+    }
+    for BoardCase { case, signals } in &cases {
+        let mut board = Board::new(&case.name);
+        board.workflow(&case.name).arg("--log");
+        let input = case.dir.join("input.json");
+        board.input(&if input.is_file() {
+            read_json(&input).unwrap()
+        } else {
+            json!({})
+        });
+        if let Some(signals) = signals {
+            board.signals(signals);
+        }
+        if let Some(why) = mismatch(&case.expectation, &case.stderr, &board.run(firmware)) {
+            failures.push(format!("{}: {why}", case.name));
+        }
+    }
+    eprintln!(
+        "ran {} workflows under QEMU in {:.1}s",
+        cases.len() + EXAMPLES.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of the board's runs differ from runtara run:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// An example's (input, expected output) files: `input.json` with `expected.json`,
+/// `input.<name>.json` with `expected.<name>.json`.
+fn example_pairs(dir: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let mut pairs = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let input = entry.unwrap().path();
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        if let Some(rest) = name.strip_prefix("input") {
+            let expected = dir.join(format!("expected{rest}"));
+            if expected.is_file() {
+                pairs.push((input, expected));
+            }
+        }
+    }
+    pairs.sort();
+    assert!(!pairs.is_empty(), "{} has no input/expected pair", dir.display());
+    pairs
+}
