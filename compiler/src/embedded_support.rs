@@ -12,10 +12,6 @@
 //! as it does natively and in components (without std, JSON objects are ordered by
 //! key instead of kept in insertion order).
 //!
-//! Availability that depends on an input rather than on the capability cannot be
-//! checked here: `compression`'s zip format (the `zip` crate needs std) is refused at
-//! run time with `UNAVAILABLE_ON_TARGET`, while gzip and zlib work.
-//!
 //! The reasons are written for the person who wrote the scenario; they follow
 //! "... is not available on embedded targets: ".
 

@@ -37,7 +37,7 @@ pub mod catalog;
 pub mod codegen;
 mod embedded;
 pub mod embedded_support;
-mod embedded_target;
+pub mod embedded_target;
 mod error;
 mod lockfile;
 mod native_target;
@@ -236,15 +236,18 @@ pub fn compile(
         // On embedded targets the native-only agents are refused by name below.
         agents.add_native_only()?;
     }
+    if options.target == CompilationTarget::Embedded {
+        // First: what the board cannot run at all matters more than how it is called.
+        embedded_target::check(&options.scenario, &main, &main_document)?;
+        for (_, path, scenario, document) in &children {
+            embedded_target::check(path, scenario, document)?;
+        }
+    }
     validate(&options.scenario, &main, &agents)?;
     for (_, path, scenario, _) in &children {
         validate(path, scenario, &agents)?;
     }
     if options.target == CompilationTarget::Embedded {
-        embedded_target::check(&options.scenario, &main, &main_document)?;
-        for (_, path, scenario, document) in &children {
-            embedded_target::check(path, scenario, document)?;
-        }
         embedded_target::require_rust_target()?;
     }
     progress(Progress::Checked);

@@ -168,9 +168,10 @@ pub fn main(
     if args.stats {
         // Written out by hand: without serde_json's preserve_order the keys would be sorted.
         semihosting::eprintln!(
-            "{{\"heapUsed\":{},\"heapSize\":{}}}",
+            "{{\"heapUsed\":{},\"heapSize\":{},\"uptimeMs\":{}}}",
             crate::heap::peak(),
-            crate::heap::size()
+            crate::heap::size(),
+            embassy_time::Instant::now().as_millis()
         );
     }
     status

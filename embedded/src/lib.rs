@@ -25,9 +25,10 @@
 //! `--input PATH` (default `input.json`), `--flash PATH` (`flash.img`), `--signals
 //! PATH` (a JSON object: a WaitForSignal step's signal id to its payload, and
 //! `"$control": "pause" | "cancel"`), `--instance ID` (`default`), `--stop-after N`
-//! (stop the board, status 137, right after the N-th checkpoint is on flash),
-//! `--stats` (print `{"heapUsed":N,"heapSize":N}` on stderr at the end), `--workflow
-//! ID` (one of the workflows the firmware carries; its own by default). Log events
+//! (stop the board, status 137, right after the N-th checkpoint or sleep progress
+//! record is on flash), `--stats` (print `{"heapUsed":N,"heapSize":N,"uptimeMs":N}`
+//! on stderr at the end), `--workflow ID` (one of the workflows the firmware
+//! carries; its own by default). Log events
 //! are printed on stderr as JSON lines. The output is printed on stdout, or
 //! `{"error": ...}` on stderr; the exit status (semihosting's, which QEMU exits
 //! with) is 0 completed, 1 failed or cancelled, 3 paused or suspended, 2 when the

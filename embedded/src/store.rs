@@ -151,8 +151,8 @@ impl FlashDurable {
         self
     }
 
-    /// Stops the board (exit status 137) right after the `n`-th checkpoint this run
-    /// writes is on flash: a crash, to test resuming.
+    /// Stops the board (exit status 137) right after the `n`-th checkpoint or sleep
+    /// progress record this run writes is on flash: a crash, to test resuming.
     pub fn with_stop_after(mut self, n: Option<u32>) -> Self {
         self.stop_after = n;
         self
@@ -222,6 +222,16 @@ impl FlashDurable {
                 self.store.put(&key, record.to_string().as_bytes())
             }
             ok => ok,
+        }
+    }
+
+    /// Counts a checkpoint or sleep progress record that reached the flash, and
+    /// stops the board when `--stop-after` says so.
+    fn written(&mut self) {
+        self.written += 1;
+        if self.stop_after == Some(self.written) {
+            semihosting::eprintln!("--stop-after {}: the board stops", self.written);
+            semihosting::process::exit(137);
         }
     }
 
@@ -310,11 +320,7 @@ impl Durable for FlashDurable {
             })?;
             self.saved.insert(id.to_string(), self.next_order);
             self.next_order += 1;
-            self.written += 1;
-            if self.stop_after == Some(self.written) {
-                semihosting::eprintln!("--stop-after {}: the board stops", self.written);
-                semihosting::process::exit(137);
-            }
+            self.written();
             None
         };
         let control = self.control();
@@ -330,6 +336,13 @@ impl Durable for FlashDurable {
     }
 
     fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String> {
+        if self.signals.is_none() {
+            return Err(
+                "the board has no signal source: start the firmware with --signals FILE \
+                        (a JSON object of signal id to payload)"
+                    .to_string(),
+            );
+        }
         Ok(self
             .signals()?
             .and_then(|mut signals| signals.get_mut(signal_id).map(Value::take)))
@@ -355,6 +368,7 @@ impl Durable for FlashDurable {
             let mut bytes = total.to_le_bytes().to_vec();
             bytes.extend_from_slice(&elapsed.to_le_bytes());
             self.store.put(&key, &bytes)?;
+            self.written();
         }
         Ok(SleepOutcome::Done)
     }
