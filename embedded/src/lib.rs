@@ -75,7 +75,7 @@ mod target {
     // Linked for its reset handler and vector table (link.x names them).
     use cortex_m_rt as _;
 
-    pub use crate::time::block_on;
+    pub use runtara_runtime::block_on;
     pub use runtara_runtime;
 
     use runtara_runtime::serde_json::Value;

@@ -31,7 +31,7 @@ use sequential_storage::map::{MapConfig, MapStorage};
 
 use crate::board::{FLASH_PAGE_SIZE, FLASH_SIZE};
 use crate::flash::RamFlash;
-use crate::time::block_on;
+use runtara_runtime::block_on;
 
 /// The largest item (key, 2-byte key length and value) one flash page holds.
 pub const MAX_ITEM: usize = FLASH_PAGE_SIZE - 32;

@@ -1,4 +1,5 @@
-//! Time: an embassy-time driver over SysTick, and [`block_on`].
+//! Time: an embassy-time driver over SysTick, and the WFI sleep the executor waits in.
+//! (Synchronous waits use `runtara_runtime::block_on`, which sleeps the same way.)
 //!
 //! SysTick runs tickless without ever being stopped or cleared: each interrupt (a
 //! wrap of its 24-bit counter) adds the period that just ended to a 64-bit count of
@@ -21,10 +22,8 @@
 //! pending can be late by more, up to 0.67 s.
 
 use core::cell::RefCell;
-use core::future::Future;
-use core::pin::pin;
 use core::sync::atomic::{AtomicBool, Ordering};
-use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use core::task::Waker;
 
 use cortex_m::peripheral::{SCB, SYST};
 use critical_section::{CriticalSection, Mutex};
@@ -161,38 +160,6 @@ pub fn on_systick() {
         state.wrapped();
         state.plan();
     });
-}
-
-/// Whether [`block_on`]'s future was woken since it was last polled.
-static WOKEN: AtomicBool = AtomicBool::new(false);
-
-static VTABLE: RawWakerVTable = RawWakerVTable::new(
-    |data| RawWaker::new(data, &VTABLE),
-    |_| WOKEN.store(true, Ordering::SeqCst),
-    |_| WOKEN.store(true, Ordering::SeqCst),
-    |_| {},
-);
-
-/// Runs `future` to its end on the calling thread, sleeping in WFI while it waits.
-///
-/// Interrupts are masked between the check for a wake-up and WFI, so a wake-up from
-/// an interrupt between them is not lost: WFI returns on a pending interrupt even
-/// while they are masked, and the interrupt runs as soon as they are unmasked. The
-/// future may use embassy-time (`Timer`, `Instant`): the driver's timer queue takes
-/// any waker. Not reentrant with itself in a way that matters: nested calls share
-/// one wake-up flag, which can only cause an extra poll.
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    // SAFETY: the vtable's functions ignore the data pointer and are thread-safe.
-    let waker = unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) };
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        WOKEN.store(false, Ordering::SeqCst);
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        sleep_unless(&WOKEN);
-    }
 }
 
 /// Sleeps in WFI until an interrupt, unless `flag` is already set.

@@ -1,6 +1,10 @@
 //! File contents in JSON: UTF-8 text or base64, the way the agents that move files
 //! (`file`, `sftp`) carry them, so that a scenario can swap one for the other.
 
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use base64::Engine;
 use base64::alphabet;
 use base64::engine::DecodePaddingMode;
@@ -77,6 +81,7 @@ impl Encoding {
 #[cfg(test)]
 mod tests {
     use super::Encoding;
+    use alloc::vec;
 
     #[test]
     fn round_trips_and_explains_failures() {

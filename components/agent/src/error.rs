@@ -1,3 +1,7 @@
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use core::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -55,6 +59,18 @@ impl AgentError {
         Self::permanent("INVALID_INPUT", message)
     }
 
+    /// What a capability answers in a build that cannot perform it (the embedded target,
+    /// `no_std`): a permanent `UNAVAILABLE_ON_TARGET` error, "`capability` is not
+    /// available in embedded builds: `why`". `runtara compile --target embedded` refuses
+    /// such capabilities beforehand; this is the answer should one be called anyway.
+    pub fn unavailable_on_target(capability: &str, why: &str) -> Self {
+        Self::permanent(
+            "UNAVAILABLE_ON_TARGET",
+            alloc::format!("{capability} is not available in embedded builds: {why}"),
+        )
+        .with_attribute("capability", capability)
+    }
+
     /// Adds a detail to `attributes`.
     pub fn with_attribute(mut self, key: &str, value: impl Into<Value>) -> Self {
         if let Value::Object(map) = &mut self.attributes {
@@ -64,10 +80,10 @@ impl AgentError {
     }
 }
 
-impl std::fmt::Display for AgentError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for AgentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code, self.message)
     }
 }
 
-impl std::error::Error for AgentError {}
+impl core::error::Error for AgentError {}

@@ -2,6 +2,8 @@
 //! run of characters (even none), `?` exactly one character, and every other character
 //! itself, case-sensitively.
 
+use alloc::vec::Vec;
+
 use crate::AgentError;
 use crate::input::field_error;
 

@@ -1,6 +1,10 @@
 //! Reading a capability's input into its typed form, with errors that name the
 //! field (`from-csv: 'typed': invalid type: string "yes", expected a boolean`).
 
+use alloc::format;
+use alloc::string::{String, ToString};
+use core::fmt::Display;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -72,7 +76,7 @@ pub fn check_path(capability: &str, path: &str) -> Result<(), AgentError> {
 }
 
 /// An `INVALID_INPUT` error about the field `field` of `capability`'s input.
-pub fn field_error(capability: &str, field: &str, message: impl std::fmt::Display) -> AgentError {
+pub fn field_error(capability: &str, field: &str, message: impl Display) -> AgentError {
     AgentError::invalid_input(format!("{capability}: '{field}' {message}"))
         .with_attribute("field", field)
 }

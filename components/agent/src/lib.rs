@@ -10,6 +10,12 @@
 //!   interface (one function per capability, JSON text in and out), and the
 //!   custom section `runtara:capabilities` holding the agent's description.
 //!
+//! The crate, like the agent crates, is `no_std` + `alloc` so that agents also run in
+//! firmware (`thumbv7em-none-eabihf`); the default feature `std` is on for native and
+//! `wasm32` builds (serde_json then keeps object keys in insertion order, and [`float`]
+//! uses std's own `f64` methods). A capability an embedded build cannot perform answers
+//! [`AgentError::unavailable_on_target`].
+//!
 //! ```
 //! use runtara_agent::{AgentError, parse_input};
 //! use serde_json::{json, Value};
@@ -32,8 +38,15 @@
 //! assert_eq!(call("nope", json!({})).unwrap_err().code, "UNKNOWN_CAPABILITY");
 //! ```
 
+#![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
 pub mod content;
 mod error;
+pub mod float;
 pub mod glob;
 pub mod input;
 #[cfg(feature = "testing")]
@@ -41,6 +54,14 @@ pub mod testing;
 
 pub use error::{AgentError, ErrorCategory};
 pub use input::{call_json, parse_input};
+
+/// What [`capabilities!`] expands to needs from `alloc`, reachable from a `no_std` agent
+/// crate that did not write `extern crate alloc`. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use alloc::format;
+    pub use alloc::string::String;
+}
 
 /// The name of the custom section that carries an agent's description.
 pub const CAPABILITIES_SECTION: &str = "runtara:capabilities";
@@ -102,7 +123,7 @@ macro_rules! capabilities {
                 $( $id => $func(input), )+
                 other => Err($crate::AgentError::permanent(
                     "UNKNOWN_CAPABILITY",
-                    format!("this agent has no capability '{other}' (it has: {})", CAPABILITY_IDS.join(", ")),
+                    $crate::__private::format!("this agent has no capability '{other}' (it has: {})", CAPABILITY_IDS.join(", ")),
                 )),
             }
         }
@@ -141,7 +162,9 @@ macro_rules! capabilities {
 
                 impl $guest for $exporter {
                     $(
-                        fn $func(input: String) -> Result<String, wit_types::AgentError> {
+                        fn $func(
+                            input: $crate::__private::String,
+                        ) -> ::core::result::Result<$crate::__private::String, wit_types::AgentError> {
                             $crate::call_json(&input, $func).map_err(to_wit)
                         }
                     )+

@@ -1,6 +1,9 @@
 //! Assertions the agent crates' unit tests share (feature `testing`, for
 //! dev-dependencies only).
 
+use alloc::format;
+use alloc::vec::Vec;
+
 use serde_json::Value;
 
 use crate::{AgentError, ErrorCategory};

@@ -33,14 +33,25 @@
 //! );
 //! ```
 
+#![cfg_attr(not(feature = "std"), no_std)]
 // Every capability returns `Result<Value, AgentError>`: the error type is the shared
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
 
+extern crate alloc;
+
+// Zip, gzip and zlib with the zip crate and flate2 (std), or without std with
+// miniz_oxide directly and our own zip and gzip framing.
+#[cfg(feature = "std")]
 pub mod archive;
+#[cfg(not(feature = "std"))]
+#[path = "archive_embedded.rs"]
+pub mod archive;
+mod formats;
 mod payload;
 
-use std::collections::HashSet;
+use alloc::collections::BTreeSet;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 use runtara_agent::AgentError;
 use serde::Deserialize;
@@ -208,7 +219,7 @@ fn new_files(files: Vec<NewFile>) -> Result<Vec<File>, AgentError> {
 /// (ending in `/`) must be empty.
 fn check_zip_names(files: &[File]) -> Result<(), AgentError> {
     const ID: &str = "create-archive";
-    let mut seen = HashSet::new();
+    let mut seen = BTreeSet::new();
     for (i, file) in files.iter().enumerate() {
         let field = format!("files[{i}].name");
         let name = file.name.as_str();

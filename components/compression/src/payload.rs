@@ -1,5 +1,7 @@
 //! Base64 payloads and the encodings of file contents.
 
+use alloc::{string::String, vec::Vec};
+
 use base64::Engine;
 use runtara_agent::content::BASE64_LENIENT as LENIENT;
 use serde::Deserialize;

@@ -1,6 +1,13 @@
 //! Bytes as strings: reading `utf8`, `hex` and `base64` input fields, writing hex,
 //! base64 and base64url.
 
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
+
 use base64::Engine;
 use base64::alphabet;
 use base64::engine::DecodePaddingMode;

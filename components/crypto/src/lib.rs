@@ -22,9 +22,13 @@
 //! assert_eq!(digest, json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
 //! ```
 
+#![cfg_attr(not(feature = "std"), no_std)]
 // Every capability returns `Result<Value, AgentError>`: the error type is the shared
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
+
+extern crate alloc;
+use alloc::{format, string::String, vec};
 
 mod encoding;
 
@@ -252,7 +256,7 @@ struct RandomBytesInput {
 const MAX_RANDOM_BYTES: u64 = 65536;
 
 /// `{ length, encoding? }` -> `length` (1 to 65536) bytes from the system's secure random
-/// source, as `hex` (the default) or `base64`.
+/// source, as `hex` (the default) or `base64`. Not available on the embedded target.
 pub fn random_bytes(input: Value) -> Result<Value, AgentError> {
     const CAPABILITY: &str = "random-bytes";
     let RandomBytesInput { length, encoding } = parse(CAPABILITY, input)?;
@@ -264,13 +268,30 @@ pub fn random_bytes(input: Value) -> Result<Value, AgentError> {
         ));
     }
     let mut bytes = vec![0u8; length as usize];
-    getrandom::fill(&mut bytes).map_err(|e| {
+    fill_random(CAPABILITY, &mut bytes)?;
+    Ok(json!(encode_digest(&bytes, encoding.unwrap_or_default())))
+}
+
+/// Fills `bytes` from the system's secure random source.
+#[cfg(feature = "std")]
+fn fill_random(capability: &str, bytes: &mut [u8]) -> Result<(), AgentError> {
+    getrandom::fill(bytes).map_err(|e| {
         AgentError::transient(
             "RANDOM_UNAVAILABLE",
-            format!("{CAPABILITY}: no randomness available: {e}"),
+            format!("{capability}: no randomness available: {e}"),
         )
-    })?;
-    Ok(json!(encode_digest(&bytes, encoding.unwrap_or_default())))
+    })
+}
+
+/// Without std (the embedded target) there is no random source: the reference board has
+/// no entropy source, so `random-bytes` answers `UNAVAILABLE_ON_TARGET` (after checking
+/// its input). `runtara compile --target embedded` refuses it beforehand.
+#[cfg(not(feature = "std"))]
+fn fill_random(capability: &str, _bytes: &mut [u8]) -> Result<(), AgentError> {
+    Err(AgentError::unavailable_on_target(
+        capability,
+        "the reference board has no entropy source",
+    ))
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,7 @@
 //! The delimiter and quote characters of a CSV text, and readers and writers that use them.
 
+use alloc::{format, string::String, vec, vec::Vec};
+
 use runtara_agent::AgentError;
 
 use runtara_agent::input::field_error;
@@ -36,26 +38,142 @@ impl Dialect {
     }
 
     /// A reader over `data` that returns every record, the first one too, with any number
-    /// of fields. Like every `csv` reader it passes over empty lines.
-    pub fn reader<'a>(&self, data: &'a [u8]) -> csv::Reader<&'a [u8]> {
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(self.delimiter)
-            .quote(self.quote)
-            .from_reader(data)
+    /// of fields. It passes over empty lines (see [`crate::read`] for how they are found).
+    pub fn reader<'a>(&self, data: &'a [u8]) -> RecordReader<'a> {
+        RecordReader {
+            core: csv_core::ReaderBuilder::new()
+                .delimiter(self.delimiter)
+                .quote(self.quote)
+                .build(),
+            data,
+            position: 0,
+            fields: vec![0; 1024],
+            ends: vec![0; 16],
+        }
     }
 
     /// A writer into memory that ends every record with `\n` and quotes a field only
     /// when it must (it holds the delimiter, the quote or a line break, or is the only,
     /// empty field of a record). Records may have different numbers of fields.
-    pub fn writer(&self) -> csv::Writer<Vec<u8>> {
-        csv::WriterBuilder::new()
-            .flexible(true)
-            .delimiter(self.delimiter)
-            .quote(self.quote)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new())
+    pub fn writer(&self) -> RecordWriter {
+        RecordWriter {
+            core: csv_core::WriterBuilder::new()
+                .delimiter(self.delimiter)
+                .quote(self.quote)
+                .terminator(csv_core::Terminator::Any(b'\n'))
+                .build(),
+            out: Vec::new(),
+        }
+    }
+}
+
+/// Records read from CSV bytes with `csv-core` (RFC 4180 with `\r`, `\n` or `\r\n` line
+/// breaks, quotes doubled inside quoted fields), the way the `csv` crate's reader reads
+/// them, without needing std.
+pub struct RecordReader<'a> {
+    core: csv_core::Reader,
+    data: &'a [u8],
+    /// How many bytes of `data` the reader has consumed.
+    position: usize,
+    /// The field bytes of the record being read, and where each field ends in them.
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl RecordReader<'_> {
+    /// The next record's fields as raw bytes, or `None` at the end of the data.
+    pub fn read_record(&mut self) -> Option<Vec<&[u8]>> {
+        use csv_core::ReadRecordResult;
+        let (mut out_len, mut ends_len) = (0, 0);
+        loop {
+            let (result, read, written, ended) = self.core.read_record(
+                &self.data[self.position..],
+                &mut self.fields[out_len..],
+                &mut self.ends[ends_len..],
+            );
+            self.position += read;
+            out_len += written;
+            ends_len += ended;
+            match result {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    let len = self.fields.len();
+                    self.fields.resize(len * 2, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let len = self.ends.len();
+                    self.ends.resize(len * 2, 0);
+                }
+                ReadRecordResult::Record => {
+                    let mut start = 0;
+                    let fields = self.ends[..ends_len]
+                        .iter()
+                        .map(|&end| {
+                            let field = &self.fields[start..end];
+                            start = end;
+                            field
+                        })
+                        .collect();
+                    return Some(fields);
+                }
+                ReadRecordResult::End => return None,
+            }
+        }
+    }
+
+    /// How many bytes of the data the records read so far took, with the line break that
+    /// ended the last one.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+}
+
+/// CSV text written into memory with `csv-core`, the way the `csv` crate's writer writes
+/// it, without needing std.
+pub struct RecordWriter {
+    core: csv_core::Writer,
+    out: Vec<u8>,
+}
+
+impl RecordWriter {
+    /// Writes one record: its fields, then the record's line break.
+    pub fn write_record<'a>(&mut self, fields: impl IntoIterator<Item = &'a [u8]>) {
+        let mut buffer = [0u8; 256];
+        for (index, mut field) in fields.into_iter().enumerate() {
+            if index > 0 {
+                self.drain(&mut buffer, |core, out| core.delimiter(out));
+            }
+            loop {
+                let (result, read, written) = self.core.field(field, &mut buffer);
+                field = &field[read..];
+                self.out.extend_from_slice(&buffer[..written]);
+                if result == csv_core::WriteResult::InputEmpty {
+                    break;
+                }
+            }
+        }
+        self.drain(&mut buffer, |core, out| core.terminator(out));
+    }
+
+    /// Runs a `csv-core` step that writes no input (a delimiter, a line break) until it
+    /// is done.
+    fn drain(
+        &mut self,
+        buffer: &mut [u8],
+        mut step: impl FnMut(&mut csv_core::Writer, &mut [u8]) -> (csv_core::WriteResult, usize),
+    ) {
+        loop {
+            let (result, written) = step(&mut self.core, buffer);
+            self.out.extend_from_slice(&buffer[..written]);
+            if result == csv_core::WriteResult::InputEmpty {
+                return;
+            }
+        }
+    }
+
+    /// The bytes written.
+    pub fn into_inner(self) -> Vec<u8> {
+        self.out
     }
 }
 

@@ -27,9 +27,13 @@
 //! assert_eq!(text, json!("id,name\n1,Ada\n2,\"Lovelace, A.\"\n"));
 //! ```
 
+#![cfg_attr(not(feature = "std"), no_std)]
 // Every capability returns `Result<Value, AgentError>`: the error type is the shared
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
+
+extern crate alloc;
+use alloc::{format, string::String, vec, vec::Vec};
 
 mod dialect;
 mod read;

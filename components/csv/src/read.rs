@@ -1,5 +1,7 @@
 //! Reading CSV text line by line: records with the line they start on, and the empty
-//! lines between them (which the `csv` reader passes over without a word).
+//! lines between them (which the record reader passes over without a word).
+
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 use runtara_agent::AgentError;
 use serde_json::{Number, Value};
@@ -24,22 +26,19 @@ pub fn read_lines(capability: &str, data: &str, dialect: Dialect) -> Result<Vec<
     let mut reader = dialect.reader(bytes);
     let mut lines = Vec::new();
     let mut counter = LineCounter::default();
-    let mut record = csv::StringRecord::new();
     let mut end_of_previous = 0usize;
     loop {
-        let more = reader
-            .read_record(&mut record)
-            .map_err(|e| csv_error(capability, &e))?;
+        let record = reader.read_record();
         let (empty, start) = skip_line_breaks(bytes, end_of_previous);
-        lines.extend(std::iter::repeat_with(|| Line::Empty).take(empty));
-        if !more {
+        lines.extend(core::iter::repeat_with(|| Line::Empty).take(empty));
+        let Some(record) = record else {
             return Ok(lines);
-        }
+        };
         lines.push(Line::Record {
             line: counter.line_at(bytes, start),
-            fields: record.iter().map(str::to_owned).collect(),
+            fields: strings(capability, record)?,
         });
-        end_of_previous = byte_offset(reader.position());
+        end_of_previous = reader.position();
     }
 }
 
@@ -50,11 +49,23 @@ pub fn first_record(
     dialect: Dialect,
 ) -> Result<Option<Vec<String>>, AgentError> {
     let mut reader = dialect.reader(without_bom(data).as_bytes());
-    let mut record = csv::StringRecord::new();
-    let more = reader
-        .read_record(&mut record)
-        .map_err(|e| csv_error(capability, &e))?;
-    Ok(more.then(|| record.iter().map(str::to_owned).collect()))
+    reader
+        .read_record()
+        .map(|record| strings(capability, record))
+        .transpose()
+}
+
+/// The fields of a record as text. They always are UTF-8: they are parts of a `str`
+/// cut at ASCII delimiters, quotes and line breaks, and only ASCII quotes are dropped.
+fn strings(capability: &str, fields: Vec<&[u8]>) -> Result<Vec<String>, AgentError> {
+    fields
+        .into_iter()
+        .map(|field| {
+            core::str::from_utf8(field)
+                .map(str::to_owned)
+                .map_err(|e| field_error(capability, "data", format!("cannot be read as CSV: {e}")))
+        })
+        .collect()
 }
 
 /// A field's JSON value: the text itself, or with `typed` its type read from it (see
@@ -156,10 +167,6 @@ fn skip_line_breaks(bytes: &[u8], from: usize) -> (usize, usize) {
     (empty, i)
 }
 
-fn byte_offset(position: &csv::Position) -> usize {
-    usize::try_from(position.byte()).unwrap_or(usize::MAX)
-}
-
 /// Line numbers (counted by `\n`) of increasing byte offsets, without rescanning the text.
 #[derive(Default)]
 struct LineCounter {
@@ -178,16 +185,4 @@ impl LineCounter {
         self.byte = offset;
         self.breaks + 1
     }
-}
-
-fn csv_error(capability: &str, error: &csv::Error) -> AgentError {
-    let at = error
-        .position()
-        .map(|p| format!(" at line {}", p.line()))
-        .unwrap_or_default();
-    field_error(
-        capability,
-        "data",
-        format!("cannot be read as CSV{at}: {error}"),
-    )
 }

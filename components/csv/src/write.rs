@@ -1,5 +1,11 @@
 //! Writing JSON rows as CSV text.
 
+use alloc::{
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
+
 use runtara_agent::AgentError;
 use serde_json::{Map, Value};
 
@@ -71,14 +77,14 @@ pub fn write_csv(
                 return Ok(String::new());
             }
             if include_header {
-                write_record(&mut writer, columns.iter().map(String::as_bytes))?;
+                writer.write_record(columns.iter().map(String::as_bytes));
             }
             for object in &objects {
                 let cells: Vec<String> = columns
                     .iter()
                     .map(|column| cell_text(object.get(column).unwrap_or(&Value::Null)))
                     .collect();
-                write_record(&mut writer, cells.iter().map(String::as_bytes))?;
+                writer.write_record(cells.iter().map(String::as_bytes));
             }
         }
         Rows::Arrays(arrays) => {
@@ -99,25 +105,23 @@ pub fn write_csv(
                     ));
                 }
                 if include_header {
-                    write_record(&mut writer, headers.iter().map(String::as_bytes))?;
+                    writer.write_record(headers.iter().map(String::as_bytes));
                 }
             }
             for row in &arrays {
                 let cells: Vec<String> = row.iter().map(cell_text).collect();
-                write_record(&mut writer, cells.iter().map(String::as_bytes))?;
+                writer.write_record(cells.iter().map(String::as_bytes));
             }
         }
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| write_error(format!("cannot finish the CSV text: {e}")))?;
+    let bytes = writer.into_inner();
     String::from_utf8(bytes).map_err(|e| write_error(format!("the CSV text is not UTF-8: {e}")))
 }
 
 /// The keys of all objects: the first object's in order, then every key a later object
 /// adds, in the order they first appear.
 fn keys_in_order(objects: &[Map<String, Value>]) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = alloc::collections::BTreeSet::new();
     let mut keys = Vec::new();
     for key in objects.iter().flat_map(Map::keys) {
         if seen.insert(key.as_str()) {
@@ -150,17 +154,9 @@ fn cell_text(value: &Value) -> String {
     }
 }
 
-fn write_record<'a>(
-    writer: &mut csv::Writer<Vec<u8>>,
-    fields: impl IntoIterator<Item = &'a [u8]>,
-) -> Result<(), AgentError> {
-    writer
-        .write_record(fields)
-        .map_err(|e| write_error(format!("cannot write a CSV record: {e}")))
-}
-
-/// Writing into memory cannot fail; should the `csv` writer report an error all the
-/// same, it is a permanent one.
+/// Writing into memory cannot fail, and the text is UTF-8 (UTF-8 fields between ASCII
+/// delimiters, quotes and line breaks); should it not be all the same, that is a
+/// permanent error.
 fn write_error(message: String) -> AgentError {
     AgentError::permanent("CSV_WRITE_ERROR", format!("{TO_CSV}: {message}"))
 }

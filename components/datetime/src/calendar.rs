@@ -1,6 +1,8 @@
 //! Unix time both ways, one part of a date, and rounding to a calendar unit:
 //! `date-to-unix`, `unix-to-date`, `extract-date-part`, `round-date`.
 
+use alloc::{format, string::String};
+
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike};
 use runtara_agent::AgentError;
 use runtara_agent::input::{self, field_error};
@@ -68,7 +70,7 @@ pub fn unix_to_date(input: Value) -> Result<Value, AgentError> {
         EpochUnit::Seconds => timestamp * 1000.0,
         EpochUnit::Milliseconds => timestamp,
     };
-    let at = Some(millis.floor())
+    let at = Some(runtara_agent::float::floor(millis))
         .filter(|ms| ms.is_finite() && ms.abs() < 1e17)
         .and_then(|ms| DateTime::from_timestamp_millis(ms as i64))
         .map(|at| at.fixed_offset())

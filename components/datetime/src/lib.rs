@@ -35,13 +35,21 @@
 //! assert_eq!(later, json!("2024-02-29T10:00:00Z"));
 //! ```
 
+#![cfg_attr(not(feature = "std"), no_std)]
 // Every capability returns `Result<Value, AgentError>`: the error type is the shared
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
 
+extern crate alloc;
+use alloc::{
+    format,
+    string::{String, ToString},
+};
+
 mod calendar;
 mod time;
 
+#[cfg(feature = "std")]
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike};
@@ -366,6 +374,7 @@ pub(crate) fn write(
 }
 
 /// The current time, to the millisecond, in UTC.
+#[cfg(feature = "std")]
 fn clock() -> Result<DateTime<FixedOffset>, AgentError> {
     let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -375,6 +384,17 @@ fn clock() -> Result<DateTime<FixedOffset>, AgentError> {
         .and_then(DateTime::from_timestamp_millis)
         .map(|at| at.fixed_offset())
         .ok_or_else(|| AgentError::permanent("CLOCK_ERROR", "the system clock is out of range"))
+}
+
+/// Without std (the embedded target) there is no clock to read: the reference board has
+/// no real-time clock, so `get-current-date` (its only user) answers
+/// `UNAVAILABLE_ON_TARGET`. `runtara compile --target embedded` refuses it beforehand.
+#[cfg(not(feature = "std"))]
+fn clock() -> Result<DateTime<FixedOffset>, AgentError> {
+    Err(AgentError::unavailable_on_target(
+        "get-current-date",
+        "the reference board has no real-time clock",
+    ))
 }
 
 #[cfg(test)]

@@ -7,8 +7,15 @@
 //! The ISO reading and strftime checking follow `components/utils/src/datetime.rs`, with
 //! one difference: text without an offset is read in a time zone the caller gives.
 
-use std::fmt::{Display, Write as _};
-use std::ops::RangeInclusive;
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
+
+use core::fmt::{Display, Write as _};
+use core::ops::RangeInclusive;
 
 use chrono::format::{Item, Parsed, StrftimeItems};
 use chrono::{
@@ -363,7 +370,9 @@ fn read_unix(seconds: &Number) -> Result<Moment, String> {
         None => seconds
             .as_f64()
             .filter(|s| s.is_finite() && s.abs() < 1e15)
-            .and_then(|s| DateTime::from_timestamp_millis((s * 1000.0).round() as i64)),
+            .and_then(|s| {
+                DateTime::from_timestamp_millis(runtara_agent::float::round(s * 1000.0) as i64)
+            }),
     };
     at.map(|at| Moment {
         at: at.fixed_offset(),

@@ -1,7 +1,9 @@
 //! Text as bytes: `to-base64`, `from-base64`, `hash-text`, `as-byte-array` and
 //! `detect-encoding`, with the character encodings they share.
 
-use std::fmt::Write as _;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
+
+use core::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::alphabet;
@@ -116,7 +118,7 @@ fn decode(
     };
     match encoding {
         Encoding::Utf8 if lossy => Ok(String::from_utf8_lossy(bytes).into_owned()),
-        Encoding::Utf8 => std::str::from_utf8(bytes)
+        Encoding::Utf8 => core::str::from_utf8(bytes)
             .map(str::to_owned)
             .map_err(|e| invalid(e.valid_up_to())),
         Encoding::Utf16Le | Encoding::Utf16Be => {
@@ -356,7 +358,7 @@ pub fn detect_encoding(input: Value) -> Result<Value, AgentError> {
     Ok(json!({
         "encoding": encoding,
         "bom": bom,
-        "valid_utf8": std::str::from_utf8(&bytes).is_ok(),
+        "valid_utf8": core::str::from_utf8(&bytes).is_ok(),
         "byte_length": bytes.len(),
     }))
 }
@@ -383,7 +385,7 @@ fn detect(bytes: &[u8]) -> (&'static str, bool) {
         "binary"
     } else if bytes.is_ascii() {
         "ascii"
-    } else if std::str::from_utf8(bytes).is_ok() {
+    } else if core::str::from_utf8(bytes).is_ok() {
         "utf-8"
     } else {
         "windows-1252"

@@ -1,5 +1,7 @@
 //! Letter case and identifiers: `case-conversion` and `slugify`.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+
 use runtara_agent::AgentError;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -144,7 +146,7 @@ fn words(text: &str) -> Vec<String> {
         }
         if !c.is_alphanumeric() {
             if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+                words.push(core::mem::take(&mut current));
             }
             prev = None;
             continue;
@@ -154,7 +156,7 @@ fn words(text: &str) -> Vec<String> {
             let boundary = c.is_uppercase()
                 && (p.is_lowercase() || p.is_numeric() || (p.is_uppercase() && next_is_lower));
             if boundary {
-                words.push(std::mem::take(&mut current));
+                words.push(core::mem::take(&mut current));
             }
         }
         current.push(c);
@@ -236,7 +238,7 @@ fn ascii_words(text: &str) -> Vec<String> {
         } else if let Some(ascii) = transliterate(c) {
             current.push_str(ascii);
         } else if !current.is_empty() {
-            words.push(std::mem::take(&mut current));
+            words.push(core::mem::take(&mut current));
         }
     }
     if !current.is_empty() {

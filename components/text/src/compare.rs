@@ -1,6 +1,8 @@
 //! `compare-text`: equality, order, containment and edit distance of two texts.
 
-use std::cmp::Ordering;
+use alloc::{string::String, vec, vec::Vec};
+
+use core::cmp::Ordering;
 
 use runtara_agent::AgentError;
 use serde::Deserialize;
@@ -103,7 +105,7 @@ fn levenshtein(a: &[char], b: &[char]) -> Option<usize> {
             let substitute = previous[j] + usize::from(x != y);
             current[j + 1] = substitute.min(previous[j + 1] + 1).min(current[j] + 1);
         }
-        std::mem::swap(&mut previous, &mut current);
+        core::mem::swap(&mut previous, &mut current);
     }
     Some(previous[b.len()])
 }

@@ -2,7 +2,14 @@
 //! `extract-numbers`, `extract-first-line`, `extract-first-word` and
 //! `remove-characters`.
 
-use std::collections::HashSet;
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
+
+use alloc::collections::BTreeSet;
 
 use regex::Regex;
 use runtara_agent::AgentError;
@@ -28,7 +35,7 @@ fn dedup(items: Vec<String>, unique: bool) -> Vec<String> {
     if !unique {
         return items;
     }
-    let mut seen = HashSet::new();
+    let mut seen = BTreeSet::new();
     items
         .into_iter()
         .filter(|item| seen.insert(item.clone()))
@@ -424,7 +431,7 @@ pub fn remove_characters(input: Value) -> Result<Value, AgentError> {
         characters,
         classes,
     } = parse(CAPABILITY, input)?;
-    let listed: HashSet<char> = characters.unwrap_or_default().chars().collect();
+    let listed: BTreeSet<char> = characters.unwrap_or_default().chars().collect();
     let classes = classes.unwrap_or_default();
     if listed.is_empty() && classes.is_empty() {
         return Err(field_error(

@@ -1,6 +1,11 @@
 //! Reading a capability's input into its typed form, with errors that name the
 //! capability and the field (`pad-text: 'length': invalid type: string "5", expected usize`).
 
+use alloc::{
+    format,
+    string::{String, ToString},
+};
+
 use runtara_agent::AgentError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

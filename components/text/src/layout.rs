@@ -1,6 +1,8 @@
 //! Whitespace and length: `trim-normalize`, `pad-text`, `truncate-text` and `wrap-text`.
 //! Lengths and widths count characters (Unicode scalar values), not bytes.
 
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
+
 use runtara_agent::AgentError;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -163,7 +165,7 @@ pub fn pad_text(input: Value) -> Result<Value, AgentError> {
         Direction::Right => (0, missing),
         Direction::Both => (missing / 2, missing - missing / 2),
     };
-    let pad = |n: usize| std::iter::repeat_n(fill, n);
+    let pad = |n: usize| core::iter::repeat_n(fill, n);
     let padded: String = pad(left).chain(text.chars()).chain(pad(right)).collect();
     Ok(json!(padded))
 }
@@ -271,7 +273,7 @@ fn wrap_line(line: &str, width: usize, break_long_words: bool, out: &mut Vec<Str
             continue;
         }
         if current_length > 0 {
-            out.push(std::mem::take(&mut current));
+            out.push(core::mem::take(&mut current));
         }
         current.push_str(word);
         current_length = length;

@@ -27,9 +27,12 @@
 //! assert_eq!(out, json!("customerIdNumber"));
 //! ```
 
+#![cfg_attr(not(feature = "std"), no_std)]
 // Every capability returns `Result<Value, AgentError>`: the error type is the shared
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
+
+extern crate alloc;
 
 mod bytes;
 mod case;
@@ -39,6 +42,12 @@ mod input;
 mod layout;
 mod pattern;
 mod split;
+// Templates are minijinja's, which needs std; without it `render-template` answers
+// that it is unavailable.
+#[cfg(feature = "std")]
+mod template;
+#[cfg(not(feature = "std"))]
+#[path = "template_embedded.rs"]
 mod template;
 
 pub use bytes::{as_byte_array, detect_encoding, from_base64, hash_text, to_base64};

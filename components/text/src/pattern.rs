@@ -2,6 +2,13 @@
 //! `regex-*` capabilities. Patterns use the syntax of the `regex` crate (RE2-like: no
 //! look-around or backreferences, matching in linear time).
 
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
+
 use regex::{NoExpand, Regex, RegexBuilder};
 use runtara_agent::AgentError;
 use serde::Deserialize;

@@ -1,5 +1,7 @@
 //! Splitting on a literal delimiter: `split`, `split-join` and `collapse-expand-lines`.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+
 use runtara_agent::AgentError;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -166,7 +168,7 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
         .or_else(|| text.strip_suffix(['\n', '\r']))
         .unwrap_or(text);
     let mut rest = Some(text);
-    std::iter::from_fn(move || {
+    core::iter::from_fn(move || {
         let current = rest?;
         match current.find(['\n', '\r']) {
             Some(at) => {

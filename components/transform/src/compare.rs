@@ -1,6 +1,6 @@
 //! Comparing JSON values: equality where `1` equals `1.0`, and the order `sort` uses.
 
-use std::cmp::Ordering;
+use core::cmp::Ordering;
 
 use serde_json::{Number, Value};
 

@@ -1,6 +1,8 @@
 //! Reading a capability's input object field by field, with errors that name
 //! the capability and the field (`filter: 'value' must be an array, got object`).
 
+use alloc::{format, string::String, vec::Vec};
+
 use runtara_agent::AgentError;
 use serde_json::{Map, Value};
 
@@ -36,11 +38,11 @@ impl Input {
     }
 
     /// An error about this capability's input.
-    pub fn error(&self, message: impl std::fmt::Display) -> AgentError {
+    pub fn error(&self, message: impl core::fmt::Display) -> AgentError {
         AgentError::invalid_input(format!("{}: {message}", self.capability))
     }
 
-    fn field_error(&self, name: &str, message: impl std::fmt::Display) -> AgentError {
+    fn field_error(&self, name: &str, message: impl core::fmt::Display) -> AgentError {
         self.error(format!("'{name}' {message}"))
             .with_attribute("field", name)
     }

@@ -27,9 +27,18 @@
 //! assert_eq!(out, json!({"result": {"name": "Ada", "meta": {"tag": "y"}}, "field_count": 2}));
 //! ```
 
+#![cfg_attr(not(feature = "std"), no_std)]
 // Every capability returns `Result<Value, AgentError>`: the error type is the shared
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
+
+extern crate alloc;
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
 
 mod compare;
 mod input;
@@ -338,9 +347,9 @@ pub fn sort(input: Value) -> Result<Value, AgentError> {
         .collect();
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| match (keys[a], keys[b]) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, None) => core::cmp::Ordering::Equal,
+        (None, Some(_)) => core::cmp::Ordering::Greater,
+        (Some(_), None) => core::cmp::Ordering::Less,
         (Some(x), Some(y)) => {
             let ordering = sort_order(x, y);
             if descending {

@@ -13,6 +13,8 @@
 //! The empty path and `$` both name the whole value. Wildcards (`*`) and filters
 //! (`[?(...)]`) are not supported: every path names at most one value.
 
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
+
 use runtara_agent::input::kind_with_article;
 use serde_json::Value;
 

@@ -16,7 +16,9 @@
 //! So `-2^2` is `-(2^2)` = -4, and `2^-1` is 0.5. `%` is the remainder with the sign of
 //! the dividend (`-7 % 3` = -1). Positions in errors count characters from 1.
 
-use std::collections::HashMap;
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, vec::Vec};
+
+use alloc::collections::BTreeMap;
 
 /// How deeply parentheses and unary operators may nest.
 const MAX_DEPTH: usize = 200;
@@ -50,7 +52,7 @@ impl Error {
 }
 
 /// Parses `expression` and evaluates it with `variables`.
-pub fn evaluate(expression: &str, variables: &HashMap<String, f64>) -> Result<f64, Error> {
+pub fn evaluate(expression: &str, variables: &BTreeMap<String, f64>) -> Result<f64, Error> {
     let tokens = tokenize(expression)?;
     let mut parser = Parser {
         tokens,
@@ -364,7 +366,7 @@ impl Parser {
 // Evaluation
 
 impl Node {
-    fn eval(&self, variables: &HashMap<String, f64>) -> Result<f64, Error> {
+    fn eval(&self, variables: &BTreeMap<String, f64>) -> Result<f64, Error> {
         match self {
             Node::Number(n) => Ok(*n),
             Node::Variable { name, position } => variables.get(name).copied().ok_or_else(|| {
@@ -402,7 +404,7 @@ impl Node {
                     '*' => x * y,
                     '/' => x / y,
                     '%' => x % y,
-                    _ => x.powf(y),
+                    _ => runtara_agent::float::powf(x, y),
                 };
                 if !result.is_finite() {
                     return Err(Error::new(
@@ -424,7 +426,7 @@ mod tests {
     use super::*;
 
     fn calc(expression: &str) -> Result<f64, Error> {
-        let variables: HashMap<String, f64> =
+        let variables: BTreeMap<String, f64> =
             [("x".to_owned(), 4.0), ("rate_2".to_owned(), 0.5)].into();
         evaluate(expression, &variables)
     }

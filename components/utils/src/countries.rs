@@ -7,6 +7,8 @@
 //! may have aliases (common and official names: `USA`, `United Kingdom`, `Vietnam`),
 //! and its own alpha-2 and alpha-3 codes match it too.
 
+use alloc::{string::String, vec, vec::Vec};
+
 /// One ISO 3166-1 entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Country {
@@ -74,7 +76,7 @@ pub fn closest(query: &str, count: usize) -> Vec<&'static str> {
 }
 
 fn names(country: &Country) -> impl Iterator<Item = &'static str> {
-    std::iter::once(country.name).chain(country.aliases.iter().copied())
+    core::iter::once(country.name).chain(country.aliases.iter().copied())
 }
 
 /// Lower case without accents, punctuation or a leading or trailing "the"; `&` as "and", "st" as
@@ -132,7 +134,7 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
             let substitution = previous[j] + usize::from(ca != cb);
             current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
         }
-        std::mem::swap(&mut previous, &mut current);
+        core::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
 }

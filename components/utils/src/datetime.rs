@@ -4,7 +4,9 @@
 //! Every function returns a plain message on error (what is wrong, without naming the
 //! input field); the capability adds the field name.
 
-use std::fmt::{Display, Write as _};
+use alloc::{format, string::String, vec::Vec};
+
+use core::fmt::{Display, Write as _};
 
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};

@@ -26,25 +26,37 @@
 //! assert_eq!(back, json!(xml));
 //! ```
 
+#![cfg_attr(not(feature = "std"), no_std)]
 // Every capability returns `Result<Value, AgentError>`: the error type is the shared
 // agent contract (runtara-agent), not ours to box, and errors are the cold path.
 #![allow(clippy::result_large_err)]
+
+extern crate alloc;
+use alloc::{format, string::String, vec::Vec};
 
 use runtara_agent::input;
 mod to_json;
 mod to_xml;
 pub mod tree;
+// XPath is sxd-xpath's, which needs std; without it `xpath` answers that it is
+// unavailable.
+#[cfg(feature = "std")]
 mod xpath;
 
-use std::collections::{BTreeMap, HashSet};
+#[cfg(feature = "std")]
+use alloc::collections::BTreeMap;
+use alloc::collections::BTreeSet;
 
 use runtara_agent::AgentError;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(feature = "std")]
+use serde_json::json;
 
 use crate::to_json::Shape;
 use crate::to_xml::Layout;
 use crate::tree::Document;
+#[cfg(feature = "std")]
 use crate::xpath::XPathError;
 use runtara_agent::input::{field_error, parse};
 
@@ -117,7 +129,7 @@ pub fn from_xml(input: Value) -> Result<Value, AgentError> {
             .iter()
             .flatten()
             .map(String::as_str)
-            .collect::<HashSet<_>>(),
+            .collect::<BTreeSet<_>>(),
     };
     let document = read_document(ID, &input.data, FROM_XML_MAX_DEPTH)?;
     to_json::document(&document.root, &shape).map_err(|e| field_error(ID, "data", e))
@@ -190,6 +202,7 @@ pub fn to_xml(input: Value) -> Result<Value, AgentError> {
     Ok(Value::String(xml))
 }
 
+#[cfg(feature = "std")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct XPathInput {
@@ -211,6 +224,7 @@ struct XPathInput {
 /// expression as they are; `namespaces` (prefix -> URI) adds or overrides bindings, which
 /// is how to match elements in a default namespace (`xmlns="..."`). The document must
 /// declare every prefix it uses. Comments and processing instructions are nodes too.
+#[cfg(feature = "std")]
 pub fn xpath(input: Value) -> Result<Value, AgentError> {
     const ID: &str = "xpath";
     let input: XPathInput = parse(ID, input)?;
@@ -264,6 +278,17 @@ pub fn xpath(input: Value) -> Result<Value, AgentError> {
     })?;
     let count = results.len();
     Ok(json!({ "results": results, "count": count }))
+}
+
+/// `xpath` without std (the embedded target): XPath queries use sxd-xpath, which needs
+/// std, so it answers `UNAVAILABLE_ON_TARGET`. `runtara compile --target embedded`
+/// refuses it beforehand.
+#[cfg(not(feature = "std"))]
+pub fn xpath(_input: Value) -> Result<Value, AgentError> {
+    Err(AgentError::unavailable_on_target(
+        "xpath",
+        "XPath queries use sxd-xpath, which needs std",
+    ))
 }
 
 /// Parses `data`; a malformed document is an error naming its line and column.

@@ -1,6 +1,8 @@
 //! An element tree as JSON, the way `from-xml` returns it.
 
-use std::collections::HashSet;
+use alloc::{borrow::ToOwned, format, string::String, vec};
+
+use alloc::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
@@ -15,7 +17,7 @@ pub struct Shape<'a> {
     /// Trim leading and trailing whitespace off text.
     pub trim_text: bool,
     /// Element names that always become arrays, even when they occur once.
-    pub force_array: HashSet<&'a str>,
+    pub force_array: BTreeSet<&'a str>,
 }
 
 /// `{ <root name>: <root value> }`.

@@ -1,11 +1,13 @@
-//! JSON in `from-xml`'s shape written out as XML text with quick-xml.
+//! JSON in `from-xml`'s shape written out as XML text, laid out as quick-xml's writer
+//! lays it out (the writer is ours so that it also builds without std).
 
-use std::borrow::Cow;
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
 
-use quick_xml::Writer;
-use quick_xml::events::attributes::Attribute;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::name::QName;
 use serde_json::{Map, Value};
 
 use crate::tree::MAX_DEPTH;
@@ -25,7 +27,7 @@ pub struct WriteError {
     pub message: String,
 }
 
-type Result<T> = std::result::Result<T, WriteError>;
+type Result<T> = core::result::Result<T, WriteError>;
 
 /// The XML for `{ <root name>: <root value> }`, keys starting with `attribute_prefix`
 /// being attributes and `text_key` the text.
@@ -52,25 +54,79 @@ pub fn document(
         });
     }
     let mut xml = XmlWriter {
-        writer: match layout.indent {
-            Some(spaces) => Writer::new_with_indent(Vec::new(), b' ', spaces),
-            None => Writer::new(Vec::new()),
-        },
+        writer: Writer::new(layout.indent),
         attribute_prefix,
         text_key,
     };
     if layout.declaration {
-        xml.write(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        xml.writer
+            .wrapped("<?", r#"xml version="1.0" encoding="UTF-8""#, "?>");
     }
     xml.element(name, value, name, 1)?;
-    String::from_utf8(xml.writer.into_inner()).map_err(|e| WriteError {
-        path: String::new(),
-        message: format!("the written XML is not UTF-8: {e}"),
-    })
+    Ok(xml.writer.out)
+}
+
+/// XML text being written, laid out as quick-xml's `Writer` does: with an indent,
+/// every tag that does not follow text starts a new line, indented by its depth.
+struct Writer {
+    out: String,
+    /// Spaces per level, when indenting.
+    indent: Option<usize>,
+    depth: usize,
+    /// Whether the next tag starts a new line (it does unless text came last).
+    line_break: bool,
+}
+
+impl Writer {
+    fn new(indent: Option<usize>) -> Self {
+        Self {
+            out: String::new(),
+            indent,
+            depth: 0,
+            line_break: false,
+        }
+    }
+
+    /// A tag: `before`, `value` and `after`, on a new line when indenting.
+    fn wrapped(&mut self, before: &str, value: &str, after: &str) {
+        if let Some(spaces) = self.indent
+            && self.line_break
+        {
+            self.out.push('\n');
+            self.out
+                .extend(core::iter::repeat_n(' ', self.depth * spaces));
+        }
+        self.out.push_str(before);
+        self.out.push_str(value);
+        self.out.push_str(after);
+        self.line_break = true;
+    }
+
+    /// A start tag (`tag` is the name and the attributes).
+    fn start(&mut self, tag: &str) {
+        self.wrapped("<", tag, ">");
+        self.depth += 1;
+    }
+
+    fn end(&mut self, name: &str) {
+        self.depth = self.depth.saturating_sub(1);
+        self.wrapped("</", name, ">");
+    }
+
+    /// An empty-element tag (`tag` is the name and the attributes).
+    fn empty(&mut self, tag: &str) {
+        self.wrapped("<", tag, "/>");
+    }
+
+    /// Text, already escaped.
+    fn text(&mut self, escaped: &str) {
+        self.out.push_str(escaped);
+        self.line_break = false;
+    }
 }
 
 struct XmlWriter<'a> {
-    writer: Writer<Vec<u8>>,
+    writer: Writer,
     attribute_prefix: &'a str,
     text_key: &'a str,
 }
@@ -87,7 +143,10 @@ impl XmlWriter<'_> {
             });
         }
         match value {
-            Value::Null => self.write(Event::Empty(BytesStart::new(name))),
+            Value::Null => {
+                self.writer.empty(name);
+                Ok(())
+            }
             Value::Array(_) => Err(WriteError {
                 path: path.to_owned(),
                 message: "an array may not hold another array (a repeated element is one array of its values)".to_owned(),
@@ -95,11 +154,12 @@ impl XmlWriter<'_> {
             Value::Object(fields) => self.object(name, fields, path, depth),
             scalar => {
                 let text = scalar_text(scalar, path)?.unwrap_or_default();
-                self.write(Event::Start(BytesStart::new(name)))?;
-                // Even empty text keeps the end tag on the start tag's line.
                 let escaped = escape(&text, false, path)?;
-                self.write(Event::Text(BytesText::from_escaped(escaped)))?;
-                self.write(Event::End(BytesEnd::new(name)))
+                self.writer.start(name);
+                // Even empty text keeps the end tag on the start tag's line.
+                self.writer.text(&escaped);
+                self.writer.end(name);
+                Ok(())
             }
         }
     }
@@ -112,7 +172,8 @@ impl XmlWriter<'_> {
         path: &str,
         depth: usize,
     ) -> Result<()> {
-        let mut start = BytesStart::new(name);
+        // The name and the attributes.
+        let mut start = name.to_owned();
         let mut text = None;
         let mut children = Vec::new();
         for (key, value) in fields {
@@ -123,19 +184,21 @@ impl XmlWriter<'_> {
                 check_name(attribute, &at)?;
                 if let Some(value) = scalar_text(value, &at)? {
                     let escaped = escape(&value, true, &at)?;
-                    start.push_attribute(Attribute {
-                        key: QName(attribute),
-                        value: Cow::Owned(escaped),
-                    });
+                    start.push(' ');
+                    start.push_str(attribute);
+                    start.push_str("=\"");
+                    start.push_str(&escaped);
+                    start.push('"');
                 }
             } else {
                 children.push((key, value, at));
             }
         }
         if text.is_none() && children.is_empty() {
-            return self.write(Event::Empty(start));
+            self.writer.empty(&start);
+            return Ok(());
         }
-        self.write(Event::Start(start))?;
+        self.writer.start(&start);
         if let Some(text) = text {
             self.text(&text, path)?;
         }
@@ -149,7 +212,8 @@ impl XmlWriter<'_> {
                 value => self.element(key, value, &at, depth + 1)?,
             }
         }
-        self.write(Event::End(BytesEnd::new(name)))
+        self.writer.end(name);
+        Ok(())
     }
 
     fn text(&mut self, text: &str, path: &str) -> Result<()> {
@@ -157,14 +221,8 @@ impl XmlWriter<'_> {
             return Ok(());
         }
         let escaped = escape(text, false, path)?;
-        self.write(Event::Text(BytesText::from_escaped(escaped)))
-    }
-
-    fn write(&mut self, event: Event) -> Result<()> {
-        self.writer.write_event(event).map_err(|e| WriteError {
-            path: String::new(),
-            message: format!("cannot write the XML: {e}"),
-        })
+        self.writer.text(&escaped);
+        Ok(())
     }
 }
 

@@ -1,12 +1,29 @@
-//! Reading an XML document into a tree of elements and text with quick-xml; errors
-//! carry the byte offset where the document went wrong, which [`XmlError::position`]
-//! turns into a line and column.
+//! Reading an XML document into a tree of elements and text with quick-xml (or, without
+//! std, with xmlparser: see `tree_embedded.rs`); errors carry the byte offset where the
+//! document went wrong, which [`XmlError::position`] turns into a line and column.
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+#[cfg(feature = "std")]
 use quick_xml::XmlVersion;
+#[cfg(feature = "std")]
 use quick_xml::escape::resolve_xml_entity;
+#[cfg(feature = "std")]
 use quick_xml::events::attributes::AttrError;
+#[cfg(feature = "std")]
 use quick_xml::events::{BytesRef, BytesStart, Event};
+#[cfg(feature = "std")]
 use quick_xml::reader::Reader;
+
+// quick-xml needs std; without it documents are read with xmlparser.
+#[cfg(not(feature = "std"))]
+#[path = "tree_embedded.rs"]
+mod embedded;
+#[cfg(not(feature = "std"))]
+pub use embedded::parse;
 
 /// The deepest element nesting a document may have for `xpath` and `to-xml` (deeper
 /// ones are refused rather than risk exhausting the stack).
@@ -52,7 +69,7 @@ pub struct XmlError {
 }
 
 impl XmlError {
-    fn new(offset: u64, message: impl Into<String>) -> Self {
+    pub(crate) fn new(offset: u64, message: impl Into<String>) -> Self {
         Self {
             offset: usize::try_from(offset).unwrap_or(usize::MAX),
             message: message.into(),
@@ -84,6 +101,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// text outside the root, only the five predefined entities (`&lt;` ...) and character
 /// references. The XML declaration and the DOCTYPE are read and dropped. Elements may
 /// nest at most `max_depth` deep.
+#[cfg(feature = "std")]
 pub fn parse(text: &str, max_depth: usize) -> Result<Document, XmlError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().enable_all_checks(true);
@@ -95,11 +113,11 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Document, XmlError> {
             .map_err(|e| XmlError::new(reader.error_position(), e.to_string()))?;
         match event {
             Event::Start(tag) => {
-                tree.check_new_element(&tag, at, max_depth)?;
+                tree.check_new_element(tag.name().0, at, max_depth)?;
                 tree.open.push(start_element(&tag, at)?);
             }
             Event::Empty(tag) => {
-                tree.check_new_element(&tag, at, max_depth)?;
+                tree.check_new_element(tag.name().0, at, max_depth)?;
                 let element = start_element(&tag, at)?;
                 tree.close(element);
             }
@@ -129,47 +147,49 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Document, XmlError> {
             Event::Decl(_) | Event::DocType(_) => {}
         }
     }
-    if let Some(element) = tree.open.last() {
-        return Err(XmlError::new(
-            text.len() as u64,
-            format!("the element <{}> is not closed", element.name),
-        ));
-    }
-    let root = tree
-        .root
-        .ok_or_else(|| XmlError::new(0, "the document has no root element"))?;
-    Ok(Document {
-        prolog: tree.prolog,
-        root,
-        epilog: tree.epilog,
-    })
+    tree.finish(text)
 }
 
 /// The document read so far.
 #[derive(Default)]
-struct TreeBuilder {
+pub(crate) struct TreeBuilder {
     /// The elements started and not yet ended, outermost first.
-    open: Vec<Element>,
-    root: Option<Element>,
-    prolog: Vec<Node>,
-    epilog: Vec<Node>,
+    pub(crate) open: Vec<Element>,
+    pub(crate) root: Option<Element>,
+    pub(crate) prolog: Vec<Node>,
+    pub(crate) epilog: Vec<Node>,
 }
 
 impl TreeBuilder {
+    /// The document, once all of `text` is read.
+    pub(crate) fn finish(self, text: &str) -> Result<Document, XmlError> {
+        if let Some(element) = self.open.last() {
+            return Err(XmlError::new(
+                text.len() as u64,
+                format!("the element <{}> is not closed", element.name),
+            ));
+        }
+        let root = self
+            .root
+            .ok_or_else(|| XmlError::new(0, "the document has no root element"))?;
+        Ok(Document {
+            prolog: self.prolog,
+            root,
+            epilog: self.epilog,
+        })
+    }
+
     /// A new element may not start a second root or nest too deep.
-    fn check_new_element(
+    pub(crate) fn check_new_element(
         &self,
-        tag: &BytesStart,
+        name: &str,
         at: u64,
         max_depth: usize,
     ) -> Result<(), XmlError> {
         if self.open.is_empty() && self.root.is_some() {
             return Err(XmlError::new(
                 at,
-                format!(
-                    "a second root element <{}>: a document has exactly one root element",
-                    tag.name().0
-                ),
+                format!("a second root element <{name}>: a document has exactly one root element"),
             ));
         }
         if self.open.len() >= max_depth {
@@ -182,7 +202,7 @@ impl TreeBuilder {
     }
 
     /// Adds a finished element to its parent, or makes it the root.
-    fn close(&mut self, element: Element) {
+    pub(crate) fn close(&mut self, element: Element) {
         match self.open.last_mut() {
             Some(parent) => parent.children.push(Node::Element(element)),
             None => self.root = Some(element),
@@ -190,7 +210,7 @@ impl TreeBuilder {
     }
 
     /// Adds a comment or processing instruction where the reader is.
-    fn add(&mut self, node: Node) {
+    pub(crate) fn add(&mut self, node: Node) {
         match (self.open.last_mut(), &self.root) {
             (Some(parent), _) => parent.children.push(node),
             (None, None) => self.prolog.push(node),
@@ -199,7 +219,7 @@ impl TreeBuilder {
     }
 
     /// Adds text to the innermost open element; outside the root only whitespace may appear.
-    fn add_text(&mut self, text: &str, at: u64) -> Result<(), XmlError> {
+    pub(crate) fn add_text(&mut self, text: &str, at: u64) -> Result<(), XmlError> {
         let Some(parent) = self.open.last_mut() else {
             if is_xml_whitespace(text) {
                 return Ok(());
@@ -215,6 +235,7 @@ impl TreeBuilder {
 }
 
 /// The element a start (or empty-element) tag opens, with its attributes.
+#[cfg(feature = "std")]
 fn start_element(tag: &BytesStart, at: u64) -> Result<Element, XmlError> {
     let name = tag.name().0.to_owned();
     let mut attributes = Vec::new();
@@ -253,8 +274,9 @@ fn start_element(tag: &BytesStart, at: u64) -> Result<Element, XmlError> {
 }
 
 /// The text a character reference or one of the five predefined entities stands for.
+#[cfg(feature = "std")]
 fn resolve(reference: &BytesRef, at: u64) -> Result<String, XmlError> {
-    let bad = |e: &dyn std::fmt::Display| {
+    let bad = |e: &dyn core::fmt::Display| {
         XmlError::new(at, format!("a bad reference &{};: {e}", &**reference))
     };
     if let Some(ch) = reference.resolve_char_ref().map_err(|e| bad(&e))? {
