@@ -7,6 +7,9 @@
 //!   the output, or the error object, its expectation file gives under
 //!   `runtara run` (the corpus rules of tests/scenario_corpus.rs), and the log
 //!   lines of its `stderr.txt`.
+//! - The agents without std: every fixture (`components/<agent>/fixtures`) of every
+//!   capability the board runs, one workflow per agent, gives its expected output
+//!   or error code.
 //! - The headline: order-summary compiled alone prints what `runtara run` prints.
 //! - Crash and resume: the board stops right after a checkpoint reached the flash
 //!   (`--stop-after N`, like a power cut), and a second start on the same flash
@@ -50,6 +53,27 @@ const HOST_ONLY: &[&str] = &["signal-without-inbox-fails-clearly"];
 
 /// This file's own scenarios, in tests/embedded/.
 const OWN_SCENARIOS: &[&str] = &["logged-steps", "durable-sleep", "fill-flash"];
+
+/// The agents the board runs (the others are compile errors there).
+const BOARD_AGENTS: &[&str] = &[
+    "utils",
+    "transform",
+    "text",
+    "csv",
+    "xml",
+    "crypto",
+    "compression",
+    "datetime",
+];
+
+/// Fixtures whose expected output is text made from JSON objects in insertion order,
+/// which the board keeps sorted (see [`KEY_ORDER`]).
+const KEY_ORDER_FIXTURES: &[&str] = &[
+    "csv/to-csv-objects",
+    "transform/to-json-string-compact",
+    "utils/return-input-string-object",
+    "xml/to-xml-soap-round-trip",
+];
 
 /// The corpus must give at least this many cases that run on the board.
 const MIN_CORPUS_CASES: usize = 30;
@@ -232,6 +256,9 @@ fn test_firmware() -> &'static Path {
                 &root().join("tests/embedded").join(format!("{own}.json")),
             );
         }
+        for (agent, (file, _)) in fixture_scenarios() {
+            child(&format!("fixtures-{agent}"), file);
+        }
         for BoardCase { case, .. } in &cases {
             child(&case.name, &case.dir.join("scenario.json"));
             for (id, file) in children_of(case) {
@@ -242,7 +269,7 @@ fn test_firmware() -> &'static Path {
         success(&mut command);
         eprintln!(
             "built the test firmware ({} workflows) in {:.1}s",
-            1 + EXAMPLES.len() - 1 + OWN_SCENARIOS.len() + cases.len(),
+            EXAMPLES.len() + OWN_SCENARIOS.len() + BOARD_AGENTS.len() + cases.len(),
             started.elapsed().as_secs_f64()
         );
         output
@@ -592,11 +619,11 @@ fn checkpoints_that_fill_the_flash_are_collected_without_losing_instances() {
     }
     let firmware = test_firmware();
     let mut board = Board::new("fill-flash");
-    // 24 iterations of about 1 KiB each (the padding twice: the Finish output and the
-    // step's entry): 6 of the flash's 4 KiB pages per instance, 16 pages in all, so
-    // the third instance only fits once earlier ones are collected.
+    // 40 iterations of about 1 KiB each (the padding twice: the Finish output and the
+    // step's entry): 10 of the flash's 4 KiB pages per instance, 64 pages in all, so
+    // the seventh instance only fits once earlier ones are collected.
     let padding = "x".repeat(400);
-    board.input(&json!({"iterations": 24, "padding": padding}));
+    board.input(&json!({"iterations": 40, "padding": padding}));
     let instances = 8;
     for n in 0..instances {
         let mut start = Board {
@@ -615,7 +642,7 @@ fn checkpoints_that_fill_the_flash_are_collected_without_losing_instances() {
         }
         // ...finishes on the next start like the others.
         let expected = Expectation::Output(
-            json!({"iterations": 24, "last": 23, "instance": format!("fill-{n}")}),
+            json!({"iterations": 40, "last": 39, "instance": format!("fill-{n}")}),
         );
         if let Some(why) = mismatch(&expected, &[], &start.run(firmware)) {
             panic!("instance fill-{n}: {why}");
@@ -634,7 +661,7 @@ fn checkpoints_that_fill_the_flash_are_collected_without_losing_instances() {
         let out = again.run(firmware);
         assert_eq!(
             last_json_line(&out.stdout),
-            Some(json!({"iterations": 24, "last": 23, "instance": format!("fill-{n}")})),
+            Some(json!({"iterations": 40, "last": 39, "instance": format!("fill-{n}")})),
             "instance fill-{n} lost its result: {}",
             String::from_utf8_lossy(&out.stderr)
         );
@@ -716,4 +743,175 @@ fn unavailable_agents_and_templates_are_compile_errors() {
         assert_eq!(out.status.code(), Some(2), "{example}: {stderr}");
         assert!(stderr.contains(fragment), "{example}: {stderr}");
     }
+}
+
+/// What a fixture expects: an output, or an error code.
+enum FixtureExpectation {
+    Output(Value),
+    ErrorCode(String),
+}
+
+/// A generated scenario and what each of its steps expects, by step id.
+type FixtureScenario = (PathBuf, BTreeMap<String, FixtureExpectation>);
+
+/// Per agent of [`BOARD_AGENTS`]: a scenario (written under target/) that calls each
+/// of its fixtures the board can run, one step each, whatever the step before gave
+/// (an `onError` edge beside the plain one), and finishes with every step's entry.
+fn fixture_scenarios() -> &'static BTreeMap<&'static str, FixtureScenario> {
+    static SCENARIOS: OnceLock<BTreeMap<&str, FixtureScenario>> = OnceLock::new();
+    SCENARIOS.get_or_init(|| {
+        let dir = work_dir().join("fixtures");
+        std::fs::create_dir_all(&dir).unwrap();
+        BOARD_AGENTS
+            .iter()
+            .map(|agent| {
+                let (scenario, expected) = fixture_scenario(agent);
+                let file = dir.join(format!("{agent}.json"));
+                std::fs::write(&file, format!("{scenario:#}")).unwrap();
+                (*agent, (file, expected))
+            })
+            .collect()
+    })
+}
+
+fn fixture_scenario(agent: &str) -> (Value, BTreeMap<String, FixtureExpectation>) {
+    let dir = root().join("components").join(agent).join("fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    let mut steps = serde_json::Map::new();
+    let mut ids = Vec::new();
+    let mut expected = BTreeMap::new();
+    for file in files {
+        let fixture = read_json(&file).unwrap();
+        let capability = fixture["capability"].as_str().unwrap();
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        if fixture.to_string().contains("${SERVER}")
+            || KEY_ORDER_FIXTURES.contains(&format!("{agent}/{name}").as_str())
+            || runtara_compiler::embedded_support::capability_unavailable(agent, capability)
+                .is_some()
+        {
+            continue;
+        }
+        let expectation = match (&fixture["expected"], fixture["expectedError"].as_str()) {
+            (Value::Null, Some(code)) => FixtureExpectation::ErrorCode(code.to_owned()),
+            (output, None) if fixture.get("expected").is_some() => {
+                FixtureExpectation::Output(output.clone())
+            }
+            _ => continue,
+        };
+        let id = format!("f{}", ids.len());
+        let mapping: serde_json::Map<String, Value> = fixture["input"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(key, value)| {
+                (
+                    key.clone(),
+                    json!({"valueType": "immediate", "value": value}),
+                )
+            })
+            .collect();
+        let step = json!({"stepType": "Agent", "id": id, "agentId": agent,
+            "capabilityId": capability, "inputMapping": mapping, "maxRetries": 0, "name": name});
+        if !valid_step(&step) {
+            // A fixture of a missing required input: the compiler refuses it anywhere.
+            continue;
+        }
+        steps.insert(id.clone(), step);
+        expected.insert(id.clone(), expectation);
+        ids.push(id);
+    }
+    let finish: serde_json::Map<String, Value> = ids
+        .iter()
+        .map(|id| {
+            (
+                id.clone(),
+                json!({"valueType": "reference", "value": format!("steps.{id}")}),
+            )
+        })
+        .collect();
+    steps.insert(
+        "done".to_owned(),
+        json!({"stepType": "Finish", "id": "done", "inputMapping": finish}),
+    );
+    let mut plan = Vec::new();
+    for pair in ids.windows(2) {
+        plan.push(json!({"fromStep": pair[0], "toStep": pair[1]}));
+        plan.push(json!({"fromStep": pair[0], "toStep": pair[1], "label": "onError"}));
+    }
+    let last = ids.last().expect("the agent has fixtures the board runs");
+    plan.push(json!({"fromStep": last, "toStep": "done"}));
+    plan.push(json!({"fromStep": last, "toStep": "done", "label": "onError"}));
+    let scenario = json!({
+        "name": format!("{agent} fixtures"),
+        "description": format!("Every fixture of the {agent} agent the board runs, one step each."),
+        "entryPoint": ids[0],
+        "steps": steps,
+        "executionPlan": plan,
+    });
+    (scenario, expected)
+}
+
+/// Whether a scenario of `step` alone passes the compiler's checks against the
+/// agents' descriptions.
+fn valid_step(step: &Value) -> bool {
+    static AGENTS: OnceLock<runtara_compiler::catalog::AgentDirectory> = OnceLock::new();
+    let agents = AGENTS.get_or_init(|| {
+        runtara_compiler::catalog::AgentDirectory::load(&components_dir()).unwrap()
+    });
+    let id = step["id"].as_str().unwrap();
+    let scenario = json!({"name": "one step", "entryPoint": id, "steps": {id: step}});
+    let scenario = runtara_dsl::parse_scenario(&scenario.to_string()).unwrap();
+    runtara_dsl::validate::validate(&scenario, agents).is_empty()
+}
+
+#[test]
+fn the_agents_without_std_meet_their_fixtures_on_the_board() {
+    if !board_available() {
+        return;
+    }
+    let firmware = test_firmware();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (agent, (file, expected)) in fixture_scenarios() {
+        let mut board = Board::new(&format!("fixtures-{agent}"));
+        board
+            .workflow(&format!("fixtures-{agent}"))
+            .input(&json!({}));
+        let out = board.run(firmware);
+        let Some(entries) = last_json_line(&out.stdout).filter(|_| out.status.success()) else {
+            failures.push(format!(
+                "{agent}: the run did not complete:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            continue;
+        };
+        let scenario = read_json(file).unwrap();
+        for (id, expectation) in expected {
+            count += 1;
+            let name = &scenario["steps"][id]["name"];
+            let entry = &entries[id];
+            match expectation {
+                FixtureExpectation::Output(want) if &entry["outputs"] != want => failures.push(
+                    format!("{agent}/{name}: gave {entry}, expected the output {want}"),
+                ),
+                FixtureExpectation::ErrorCode(code) if entry["error"]["code"] != code.as_str() => {
+                    failures.push(format!(
+                        "{agent}/{name}: gave {entry}, expected the error {code}"
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    eprintln!("{count} fixtures ran on the board");
+    assert!(
+        failures.is_empty(),
+        "{} fixtures differ on the board:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

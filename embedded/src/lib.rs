@@ -75,8 +75,8 @@ mod target {
     // Linked for its reset handler and vector table (link.x names them).
     use cortex_m_rt as _;
 
-    pub use runtara_runtime::block_on;
     pub use runtara_runtime;
+    pub use runtara_runtime::block_on;
 
     use runtara_runtime::serde_json::Value;
     use runtara_runtime::{Durable, WorkflowError};

@@ -1,8 +1,9 @@
 //! Durability on the flash: a key-value store over sequential-storage's map
 //! ([`FlashStore`]) and the runtime's [`Durable`] seam over it ([`FlashDurable`]).
 //!
-//! Keys are strings, values bytes; one item (key and value) must fit in a flash page
-//! less its headers ([`MAX_ITEM`]). Per instance `I`:
+//! Keys are strings, values bytes. One item (key and value) must fit in a flash page
+//! less its headers ([`MAX_ITEM`]), so a larger value is stored in parts under
+//! `p/<n>/<key>` and its head item says how many. Per instance `I`:
 //! - `r/I`: the run record, JSON `{"status", "workflow", "input", "output"?, "error"?}`
 //!   (`input` is a hash of the input the instance started with);
 //! - `c/I/ID`: the checkpoint `ID`: its order (u32, little-endian) then its state as JSON;
@@ -36,6 +37,45 @@ use runtara_runtime::block_on;
 /// The largest item (key, 2-byte key length and value) one flash page holds.
 pub const MAX_ITEM: usize = FLASH_PAGE_SIZE - 32;
 
+/// What an item takes besides its key and value (the key's length).
+const ITEM_OVERHEAD: usize = 2;
+
+/// The first byte of a head item: the value follows whole...
+const WHOLE: u8 = 0;
+/// ...or it is stored in parts, whose count (u16, little-endian) follows.
+const IN_PARTS: u8 = 1;
+
+/// How much of a value one part holds (its key is at most [`MAX_PART_KEY`] long).
+const PART_SIZE: usize = MAX_ITEM - ITEM_OVERHEAD - MAX_PART_KEY;
+const MAX_PART_KEY: usize = 256;
+
+/// Where part `index` of the value under `key` is stored: a namespace of its own,
+/// so that listing a prefix of heads never meets a part.
+fn part_key(key: &str, index: usize) -> String {
+    format!("p/{index}/{key}")
+}
+
+/// An error unless the parts of `key` have keys short enough for [`PART_SIZE`].
+fn check_part_key(key: &str) -> Result<(), String> {
+    if part_key(key, usize::from(u16::MAX)).len() <= MAX_PART_KEY {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{key}' is too long a key for a value stored in parts (at most {} bytes)",
+            MAX_PART_KEY - part_key("", usize::from(u16::MAX)).len()
+        ))
+    }
+}
+
+/// How many parts the value of a head item has.
+fn parts_of(key: &str, head: &[u8]) -> Result<usize, String> {
+    match head {
+        [WHOLE, ..] => Ok(0),
+        [IN_PARTS, low, high] => Ok(usize::from(u16::from_le_bytes([*low, *high]))),
+        _ => Err(format!("the item '{key}' on flash is damaged")),
+    }
+}
+
 /// The longest a durable sleep waits before it records how far it got.
 const SLEEP_CHUNK_MS: u64 = 1_000;
 
@@ -59,48 +99,111 @@ impl FlashStore {
 
     /// The value stored under `key`, if any.
     pub fn get(&mut self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        match self.fetch(key)? {
+            None => Ok(None),
+            Some(head) => self.assemble(key, head).map(Some),
+        }
+    }
+
+    /// Stores `value` under `key`, replacing what was there; written through to
+    /// the host file when this returns. A value too large for one page is stored in
+    /// parts first and its head last, so a stop midway leaves the old value whole.
+    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
+        let old_parts = match self.fetch(key)? {
+            Some(head) => parts_of(key, &head)?,
+            None => 0,
+        };
+        let head = if key.len() + ITEM_OVERHEAD + 1 + value.len() <= MAX_ITEM {
+            let mut head = vec![WHOLE];
+            head.extend_from_slice(value);
+            head
+        } else {
+            check_part_key(key)?;
+            let chunks: Vec<&[u8]> = value.chunks(PART_SIZE).collect();
+            let count = u16::try_from(chunks.len()).map_err(|_| {
+                format!("'{key}' is {} bytes, too large for the flash", value.len())
+            })?;
+            for (index, chunk) in chunks.into_iter().enumerate() {
+                self.store(&part_key(key, index), chunk)?;
+            }
+            let mut head = vec![IN_PARTS];
+            head.extend_from_slice(&count.to_le_bytes());
+            head
+        };
+        let new_parts = parts_of(key, &head)?;
+        self.store(key, &head)?;
+        for index in new_parts..old_parts {
+            self.delete(&part_key(key, index))?;
+        }
+        Ok(())
+    }
+
+    /// Removes `key` and its value, if there.
+    pub fn remove(&mut self, key: &str) -> Result<(), String> {
+        let Some(head) = self.fetch(key)? else {
+            return Ok(());
+        };
+        self.delete(key)?;
+        for index in 0..parts_of(key, &head)? {
+            self.delete(&part_key(key, index))?;
+        }
+        Ok(())
+    }
+
+    /// The item stored under `key` as it is on flash.
+    fn fetch(&mut self, key: &str) -> Result<Option<Vec<u8>>, String> {
         let key = key.to_string();
         block_on(self.map.fetch_item::<Vec<u8>>(&mut self.buffer, &key))
             .map_err(|e| format!("cannot read '{key}' from flash: {e:?}"))
     }
 
-    /// Stores `value` under `key`, replacing what was there; written through to
-    /// the host file when this returns.
-    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
-        let size = key.len() + 2 + value.len();
-        if size > MAX_ITEM {
-            return Err(format!(
-                "'{key}' is {size} bytes with its key, more than the {MAX_ITEM} bytes one \
-                 {FLASH_PAGE_SIZE}-byte flash page holds"
-            ));
-        }
+    fn store(&mut self, key: &str, item: &[u8]) -> Result<(), String> {
         let key = key.to_string();
-        block_on(self.map.store_item(&mut self.buffer, &key, &value))
+        block_on(self.map.store_item(&mut self.buffer, &key, &item))
             .map_err(|e| format!("cannot write '{key}' to flash: {e:?}"))
     }
 
-    /// Removes `key` and its value, if there.
-    pub fn remove(&mut self, key: &str) -> Result<(), String> {
+    fn delete(&mut self, key: &str) -> Result<(), String> {
         let key = key.to_string();
         block_on(self.map.remove_item(&mut self.buffer, &key))
             .map_err(|e| format!("cannot remove '{key}' from flash: {e:?}"))
     }
 
+    /// The value a head item stands for: its rest, or its parts joined.
+    fn assemble(&mut self, key: &str, head: Vec<u8>) -> Result<Vec<u8>, String> {
+        if head.first() == Some(&WHOLE) {
+            return Ok(head[1..].to_vec());
+        }
+        let mut value = Vec::new();
+        for index in 0..parts_of(key, &head)? {
+            let part = self
+                .fetch(&part_key(key, index))?
+                .ok_or_else(|| format!("part {index} of '{key}' is missing from the flash"))?;
+            value.extend_from_slice(&part);
+        }
+        Ok(value)
+    }
+
     /// The current value of every key starting with `prefix`.
     pub fn with_prefix(&mut self, prefix: &str) -> Result<BTreeMap<String, Vec<u8>>, String> {
-        let mut found = BTreeMap::new();
+        let mut heads = BTreeMap::new();
         block_on(async {
             let mut items = self.map.fetch_all_items(&mut self.buffer).await?;
             let mut buffer = vec![0; FLASH_PAGE_SIZE];
             // Oldest first: a key's later item replaces its earlier ones.
             while let Some((key, value)) = items.next::<Vec<u8>>(&mut buffer).await? {
                 if key.starts_with(prefix) {
-                    found.insert(key, value);
+                    heads.insert(key, value);
                 }
             }
             Ok(())
         })
         .map_err(|e: sequential_storage::Error<_>| format!("cannot list the flash: {e:?}"))?;
+        let mut found = BTreeMap::new();
+        for (key, head) in heads {
+            let value = self.assemble(&key, head)?;
+            found.insert(key, value);
+        }
         Ok(found)
     }
 }
@@ -315,9 +418,9 @@ impl Durable for FlashDurable {
         } else {
             let mut bytes = self.next_order.to_le_bytes().to_vec();
             bytes.extend_from_slice(state.to_string().as_bytes());
-            self.store.put(&key, &bytes).map_err(|error| {
-                format!("cannot save the checkpoint: {error} (a checkpoint's state is at most about {} bytes of JSON)", MAX_ITEM - 8 - key.len())
-            })?;
+            self.store
+                .put(&key, &bytes)
+                .map_err(|error| format!("cannot save the checkpoint: {error}"))?;
             self.saved.insert(id.to_string(), self.next_order);
             self.next_order += 1;
             self.written();

@@ -327,13 +327,13 @@ impl<'a> Run<'a> {
         context: &Value,
     ) {
         let (time_key, time) = crate::clock::timestamp();
-        let mut event = json!({
-            "level": level,
-            "step": step_id,
-            "message": message,
-            "context": context,
-        });
-        event[time_key] = time;
+        let mut event = Map::new();
+        event.insert(time_key.to_owned(), time);
+        event.insert("level".to_owned(), json!(level));
+        event.insert("step".to_owned(), json!(step_id));
+        event.insert("message".to_owned(), json!(message));
+        event.insert("context".to_owned(), context.clone());
+        let event = Value::Object(event);
         #[cfg(feature = "std")]
         eprintln!("{event}");
         self.durable.log(level, message, &event);

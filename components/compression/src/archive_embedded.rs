@@ -529,7 +529,8 @@ pub fn create_zip(
             return Err(TOO_BIG);
         };
         let flags: u16 = if file.name.is_ascii() { 0 } else { 0x800 };
-        let version: u16 = if method == 8 { 20 } else { 10 };
+        // As the zip crate writes it: 2.0 for deflate and directories, else 1.0.
+        let version: u16 = if method == 8 || is_dir { 20 } else { 10 };
         // Version needed, flags, method, time (00:00), date (1980-01-01), CRC-32, sizes,
         // name length, no extra field.
         let mut common = Vec::with_capacity(26);
@@ -545,18 +546,15 @@ pub fn create_zip(
         out.extend_from_slice(&common);
         out.extend_from_slice(name);
         out.extend_from_slice(&data);
-        let (mode, dos_attributes): (u32, u32) = if is_dir {
-            (0o040755, 0x10)
-        } else {
-            (0o100644, 0)
-        };
+        // Unix mode in the high half, no DOS attributes, as the zip crate writes it.
+        let mode: u32 = if is_dir { 0o040755 } else { 0o100644 };
         directory.extend_from_slice(&CENTRAL_HEADER);
-        // Made by Unix (3), zip 2.0.
-        directory.extend_from_slice(&((3u16 << 8) | 20).to_le_bytes());
+        // Made by Unix (3), at the version the entry needs.
+        directory.extend_from_slice(&((3u16 << 8) | version).to_le_bytes());
         directory.extend_from_slice(&common);
         // No comment, disk 0, no internal attributes.
         directory.extend_from_slice(&[0; 6]);
-        directory.extend_from_slice(&((mode << 16) | dos_attributes).to_le_bytes());
+        directory.extend_from_slice(&(mode << 16).to_le_bytes());
         directory.extend_from_slice(&offset.to_le_bytes());
         directory.extend_from_slice(name);
     }

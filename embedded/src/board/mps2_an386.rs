@@ -18,5 +18,5 @@ pub const HEAP_SIZE: usize = 16 * 1024 * 1024;
 /// The erase unit of the (emulated) NOR flash.
 pub const FLASH_PAGE_SIZE: usize = 4096;
 
-/// How large the flash region for checkpoints is: 16 pages.
-pub const FLASH_SIZE: usize = 64 * 1024;
+/// How large the flash region for checkpoints is: 64 pages.
+pub const FLASH_SIZE: usize = 256 * 1024;
