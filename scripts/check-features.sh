@@ -25,6 +25,6 @@ for crate in "${embedded[@]}"; do
 done
 for crate in "${everywhere[@]}"; do
   echo "==> $crate alone, for wasm32-wasip2 and natively"
-  cargo check --quiet -p "$crate" --target wasm32-wasip2
-  cargo check --quiet -p "$crate"
+  cargo clippy --quiet -p "$crate" --target wasm32-wasip2 -- -D warnings
+  cargo clippy --quiet -p "$crate" -- -D warnings
 done

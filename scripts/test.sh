@@ -27,5 +27,7 @@ for entry in $(sed -n 's/^  "\(runtara-[a-z-]*\):[a-z-]*"$/\1/p' scripts/build-c
 done
 agents+=(-p runtara-http-body) # the adapters' shared wasi-http body code
 cargo clippy --target wasm32-wasip2 "${agents[@]}" -- -D warnings
+echo "==> feature isolation (each no_std-capable crate alone, per target)"
+scripts/check-features.sh
 echo "==> cargo test"
 cargo test --workspace
