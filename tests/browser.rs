@@ -25,7 +25,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -131,23 +130,10 @@ fn chromium() -> Option<Chromium> {
     .into_iter()
     .flatten()
     .collect();
-    if missing.is_empty() {
-        return Some(Chromium {
-            executable,
-            node_modules,
-        });
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the browser tests need {}: scripts/install-tools.sh installs them",
-        missing.join(", ")
-    );
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n*** SKIPPED: the browser tests need {} (scripts/install-tools.sh installs them) ***\n",
-        missing.join(", ")
-    );
-    None
+    tools_present("browser", &missing).then_some(Chromium {
+        executable,
+        node_modules,
+    })
 }
 
 /// Where deployed folders are kept, served by the driver.

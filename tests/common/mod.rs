@@ -206,6 +206,23 @@ pub fn elf_interpreter(path: &Path) -> Option<String> {
     })
 }
 
+/// Whether the tools a suite needs are all here: with some `missing`, fails under CI
+/// (`CI` set) and elsewhere prints a SKIPPED line and answers `false`.
+pub fn tools_present(suite: &str, missing: &[String]) -> bool {
+    if missing.is_empty() {
+        return true;
+    }
+    let missing = missing.join(", ");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the {suite} tests need {missing}: scripts/install-tools.sh installs them"
+    );
+    eprintln!(
+        "\n*** SKIPPED: the {suite} tests need {missing} (scripts/install-tools.sh installs them) ***\n"
+    );
+    false
+}
+
 /// Parses JSON text, naming what it was on failure.
 pub fn json(text: &str, what: &str) -> serde_json::Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {text}"))
