@@ -27,13 +27,14 @@ use super::AgentsDir;
 ///
 /// With `--target embedded` it is built into Cortex-M firmware (an ELF file for
 /// thumbv7em-none-eabihf; the reference board is QEMU's mps2-an386), the agent
-/// crates linked in without std, checkpoints in the board's flash. Agents and
-/// capabilities the board cannot run (http, sftp, file; zip archives; templates)
-/// are refused here, naming the step. Run the firmware with
+/// crates linked in without std, checkpoints in the board's flash. What the board
+/// cannot run is refused here, naming the step: the http, sftp and file agents,
+/// capabilities that need a clock or entropy, XPath, and templates. Run the
+/// firmware with
 ///
 ///   qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic -monitor none
+///     -serial none -icount shift=auto,sleep=off -kernel fw.elf
 ///     -semihosting-config enable=on,target=native,arg=fw,arg=--input,arg=in.json
-///     -kernel fw.elf
 ///
 /// It prints the output (or the error) as `runtara run` does and exits with the
 /// same status; its flash is kept in flash.img (`--flash FILE`), so a run that
@@ -42,8 +43,9 @@ use super::AgentsDir;
 pub struct Args {
     /// The scenario JSON file.
     scenario: PathBuf,
-    /// Where to write the component or binary [default: the scenario's name, with
-    /// .wasm for a component, in the current directory].
+    /// Where to write the component, binary or firmware [default: the scenario's
+    /// name, with .wasm for a component and .elf for firmware, in the current
+    /// directory].
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// What to build: `wasi` (a WASI Preview 2 component), `native` (an

@@ -144,9 +144,7 @@ fn execute(
 /// scenario's or a child's, as a workflow of its own (a child's
 /// `executionTimeoutSeconds` applies then). One firmware can carry many workflows.
 fn workflow_table(children: &[ScenarioSource]) -> String {
-    let mut arms =
-        "        WORKFLOW_ID => return Some(execute(input, instance, agents, durable)),\n"
-            .to_owned();
+    let mut arms = String::new();
     let mut ids = vec!["WORKFLOW_ID".to_owned()];
     for (index, child) in children.iter().enumerate() {
         let name = GraphName::child(index, child.id);
@@ -163,8 +161,13 @@ fn workflow_table(children: &[ScenarioSource]) -> String {
         );
         ids.push(format!("{:?}", child.id));
     }
+    let children = if children.is_empty() {
+        "    None\n".to_owned()
+    } else {
+        CHILD_WORKFLOWS.replace("{ARMS}", &arms)
+    };
     WORKFLOW_TABLE
-        .replace("{ARMS}", &arms)
+        .replace("{CHILDREN}", &children)
         .replace("{IDS}", &ids.join(", "))
 }
 
@@ -178,7 +181,16 @@ fn execute_workflow(
     agents: &dyn runtara_runtime::Agents,
     durable: &mut dyn runtara_runtime::Durable,
 ) -> Option<Result<Value, WorkflowError>> {
-    let (variables, drive, limit): (&Map<String, Value>, runtara_runtime::GraphFn, Option<u64>) = match workflow_id {
+    if workflow_id == WORKFLOW_ID {
+        return Some(execute(input, instance, agents, durable));
+    }
+{CHILDREN}}
+
+/// The ids of the workflows [`execute_workflow`] runs.
+const WORKFLOW_IDS: &[&str] = &[{IDS}];
+"#;
+
+const CHILD_WORKFLOWS: &str = r#"    let (variables, drive, limit): (&Map<String, Value>, runtara_runtime::GraphFn, Option<u64>) = match workflow_id {
 {ARMS}        _ => return None,
     };
     let mut run = Run::new(input, variables, workflow_id, agents, durable);
@@ -190,10 +202,6 @@ fn execute_workflow(
     }
     let result = run.register().and_then(|()| drive(&mut run));
     Some(run.end(result))
-}
-
-/// The ids of the workflows [`execute_workflow`] runs.
-const WORKFLOW_IDS: &[&str] = &[{IDS}];
 "#;
 
 /// Names in the generated code of one graph: the scenario's graph has the empty
