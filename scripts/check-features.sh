@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 # What firmware links: the runtime and the agents available on embedded targets.
 embedded=(runtara-dsl runtara-agent runtara-runtime
   runtara-agent-utils runtara-agent-transform runtara-agent-text runtara-agent-csv
-  runtara-agent-xml runtara-agent-compression runtara-agent-datetime runtara-agent-crypto)
+  runtara-agent-xml runtara-agent-compression runtara-agent-datetime runtara-agent-crypto
+  runtara-agent-file)
 # Every crate that builds for wasm32-wasip2 and natively.
 everywhere=(runtara-dsl runtara-agent runtara-runtime
   runtara-agent-utils runtara-agent-transform runtara-agent-text runtara-agent-csv

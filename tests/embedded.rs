@@ -51,7 +51,7 @@ const KEY_ORDER: &[&str] = &["agent-json-string-roundtrip", "groupby-key-order"]
 const HOST_ONLY: &[&str] = &["signal-without-inbox-fails-clearly"];
 
 /// This file's own scenarios, in tests/embedded/.
-const OWN_SCENARIOS: &[&str] = &["logged-steps", "durable-sleep", "fill-flash"];
+const OWN_SCENARIOS: &[&str] = &["logged-steps", "durable-sleep", "fill-flash", "file-store"];
 
 /// The agents the board runs (the others are compile errors there).
 const BOARD_AGENTS: &[&str] = &[
@@ -63,6 +63,7 @@ const BOARD_AGENTS: &[&str] = &[
     "crypto",
     "compression",
     "datetime",
+    "file",
 ];
 
 /// Fixtures whose expected output is text made from JSON objects in insertion order,
@@ -651,6 +652,43 @@ fn checkpoints_that_fill_the_flash_are_collected_without_losing_instances() {
             "instance fill-{n} lost its result: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+/// The file agent on the board's flash file store gives what it gives under `runtara
+/// run` on a granted directory, and its files outlive a stop of the board.
+#[test]
+fn the_file_agent_on_the_flash_store_works_as_on_a_directory() {
+    if !board_available() {
+        return;
+    }
+    let scenario = root().join("tests/embedded/file-store.json");
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("data")).unwrap();
+    let app = build_app(&scenario, work.path());
+    let expected = json(
+        &success(
+            runtara()
+                .arg("run")
+                .arg(&app)
+                .arg("--dir")
+                .arg(format!("{}::/data", work.path().join("data").display())),
+        ),
+        "runtara run's output",
+    );
+    assert_eq!(expected["nofolder"], "NOT_FOUND", "{expected:#}");
+    assert_eq!(expected["notempty"], "DIRECTORY_NOT_EMPTY", "{expected:#}");
+
+    // On the board, stopped right after the copy reached the flash (checkpoint 3),
+    // then started again: the files written before the stop are there.
+    let firmware = test_firmware();
+    let mut board = Board::new("file-store");
+    board.workflow("file-store").input(&json!({}));
+    board.arg("--stop-after").arg("3");
+    assert_eq!(board.run(firmware).status.code(), Some(137));
+    board.args.truncate(2);
+    if let Some(why) = mismatch(&Expectation::Output(expected), &[], &board.run(firmware)) {
+        panic!("{why}");
     }
 }
 

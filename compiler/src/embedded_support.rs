@@ -10,7 +10,8 @@
 //! answers a permanent `UNAVAILABLE_ON_TARGET` error with the same reason; this table
 //! is what lets the compiler refuse it beforehand. Everything else runs on the board
 //! as it does natively and in components (without std, JSON objects are ordered by
-//! key instead of kept in insertion order).
+//! key instead of kept in insertion order; the file agent keeps its files in the
+//! board's flash file store, beside the checkpoints).
 //!
 //! The reasons are written for the person who wrote the scenario; they follow
 //! "... is not available on embedded targets: ".
@@ -19,7 +20,6 @@
 pub const UNAVAILABLE_AGENTS: &[(&str, &str)] = &[
     ("http", "the reference board has no network stack"),
     ("sftp", "it needs a network stack and an SSH client"),
-    ("file", "the flash file store is not built yet"),
 ];
 
 /// The reference board (QEMU mps2-an386) has no entropy source.
@@ -147,8 +147,8 @@ mod tests {
             Some("the reference board has no network stack")
         );
         assert!(agent_unavailable("sftp").unwrap().contains("SSH"));
-        assert!(agent_unavailable("file").unwrap().contains("flash"));
         for agent in [
+            "file",
             "utils",
             "transform",
             "text",

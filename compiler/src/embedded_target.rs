@@ -143,15 +143,17 @@ mod tests {
                 "fetch": {"stepType": "Agent", "id": "fetch", "agentId": "http",
                     "capabilityId": "http-request", "inputMapping": {}},
                 "each": {"stepType": "Split", "id": "each",
-                    "inputMapping": {"value": {"valueType": "reference", "value": "data.items"}},
+                    "config": {"value": {"valueType": "reference", "value": "data.items"}},
                     "subgraph": {"entryPoint": "greet", "steps": {
                         "greet": {"stepType": "Finish", "id": "greet", "inputMapping": {
                             "text": {"valueType": "template", "value": "hi {{ item }}"}}}}}},
+                "say": {"stepType": "Log", "id": "say", "message": "at {{ data.at }}"},
                 "done": {"stepType": "Finish", "id": "done"}
             },
-            "executionPlan": [{"fromStep": "fetch", "toStep": "each"}, {"fromStep": "each", "toStep": "done"}]
+            "executionPlan": [{"fromStep": "fetch", "toStep": "each"},
+                {"fromStep": "each", "toStep": "say"}, {"fromStep": "say", "toStep": "done"}]
         }));
-        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found.len(), 3, "{found:#?}");
         assert!(
             found[0].starts_with("steps.fetch: the agent 'http' is not available"),
             "{}",
@@ -161,6 +163,11 @@ mod tests {
             found[1].starts_with("steps.each.subgraph.steps.greet.inputMapping.text: templates"),
             "{}",
             found[1]
+        );
+        assert!(
+            found[2].starts_with("steps.say.message: templates"),
+            "{}",
+            found[2]
         );
     }
 

@@ -11,7 +11,7 @@ use semihosting::fs::File;
 use semihosting::io::Read;
 
 use crate::flash::RamFlash;
-use crate::store::{FlashDurable, FlashStore, Start};
+use crate::store::{FlashDurable, FlashStore, SharedStore, Start};
 
 /// The largest input or signals file read, in bytes.
 pub const MAX_FILE: usize = 1024 * 1024;
@@ -206,10 +206,14 @@ fn run_instance(
         Ok(flash) => flash,
         Err(error) => return fail_to_start("FLASH_UNREADABLE", error),
     };
-    let mut durable =
-        FlashDurable::new(FlashStore::new(flash), workflow_id, &args.instance, &input)
-            .with_signals(args.signals.clone())
-            .with_stop_after(args.stop_after);
+    let mut durable = FlashDurable::new(
+        SharedStore::install(FlashStore::new(flash)),
+        workflow_id,
+        &args.instance,
+        &input,
+    )
+    .with_signals(args.signals.clone())
+    .with_stop_after(args.stop_after);
     match durable.start() {
         Ok(Start::Run) => match workflows(workflow_id, &args.instance, input, &mut durable) {
             Some(result) => report(result),

@@ -9,6 +9,8 @@
 //! - `c/I/ID`: the checkpoint `ID`: its order (u32, little-endian) then its state as JSON;
 //! - `s/I/ID`: the durable sleep at step `ID`: total then elapsed milliseconds (u64 LE each).
 //!
+//! and the file agent's files under `f/<path>` (a directory's path ends in `/`).
+//!
 //! sequential-storage appends every store to the open page and, when the flash
 //! fills, erases the oldest page after moving its still-current items on, so
 //! records rewritten over and over (sleep progress, run records) never fill it.
@@ -21,8 +23,10 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 use core::time::Duration;
 
+use runtara_agent::file_store::FileStore;
 use runtara_runtime::serde_json::{self, Value, json};
 use runtara_runtime::{
     CANCELLED, CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowError,
@@ -218,9 +222,86 @@ pub enum Start {
     Refused(String),
 }
 
-/// The runtime's durability seam over a [`FlashStore`]: one instance of one workflow.
+/// The board's one store, shared by durability and the file agent.
+static SHARED: critical_section::Mutex<RefCell<Option<FlashStore>>> =
+    critical_section::Mutex::new(RefCell::new(None));
+
+/// The file agent's files, in the shared store under `f/<path>`.
+static FILES: FlashFiles = FlashFiles;
+
+/// A handle on the board's shared [`FlashStore`], which [`SharedStore::install`] set.
+/// Only the workflow task uses it, one call at a time.
+#[derive(Debug, Clone, Copy)]
+pub struct SharedStore(());
+
+impl SharedStore {
+    /// Makes `store` the board's store, for durability and (as its file store) for
+    /// the file agent.
+    pub fn install(store: FlashStore) -> Self {
+        critical_section::with(|cs| *SHARED.borrow_ref_mut(cs) = Some(store));
+        runtara_agent::file_store::install(&FILES);
+        Self(())
+    }
+
+    fn with<R>(self, work: impl FnOnce(&mut FlashStore) -> R) -> R {
+        critical_section::with(|cs| {
+            let mut shared = SHARED.borrow_ref_mut(cs);
+            work(
+                shared
+                    .as_mut()
+                    .expect("the store is installed before it is used"),
+            )
+        })
+    }
+
+    pub fn get(self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.with(|store| store.get(key))
+    }
+
+    pub fn put(self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.with(|store| store.put(key, value))
+    }
+
+    pub fn remove(self, key: &str) -> Result<(), String> {
+        self.with(|store| store.remove(key))
+    }
+
+    pub fn with_prefix(self, prefix: &str) -> Result<BTreeMap<String, Vec<u8>>, String> {
+        self.with(|store| store.with_prefix(prefix))
+    }
+}
+
+/// The file agent's store: each file (and each directory, its path ending in `/`)
+/// under `f/<path>` in the shared store.
+struct FlashFiles;
+
+impl FileStore for FlashFiles {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        SharedStore(()).get(&format!("{FILE_PREFIX}{path}"))
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
+        SharedStore(()).put(&format!("{FILE_PREFIX}{path}"), bytes)
+    }
+
+    fn remove(&self, path: &str) -> Result<(), String> {
+        SharedStore(()).remove(&format!("{FILE_PREFIX}{path}"))
+    }
+
+    fn list(&self) -> Result<Vec<(String, u64)>, String> {
+        Ok(SharedStore(())
+            .with_prefix(FILE_PREFIX)?
+            .into_iter()
+            .map(|(key, bytes)| (key[FILE_PREFIX.len()..].to_string(), bytes.len() as u64))
+            .collect())
+    }
+}
+
+const FILE_PREFIX: &str = "f/";
+
+/// The runtime's durability seam over the [`SharedStore`]: one instance of one workflow.
 pub struct FlashDurable {
-    store: FlashStore,
+    store: SharedStore,
     instance: String,
     workflow_id: String,
     input_hash: String,
@@ -234,7 +315,7 @@ pub struct FlashDurable {
 
 impl FlashDurable {
     /// The instance `instance` of `workflow_id` in `store`, run on `input`.
-    pub fn new(store: FlashStore, workflow_id: &str, instance: &str, input: &Value) -> Self {
+    pub fn new(store: SharedStore, workflow_id: &str, instance: &str, input: &Value) -> Self {
         Self {
             store,
             instance: instance.to_string(),
@@ -259,11 +340,6 @@ impl FlashDurable {
     pub fn with_stop_after(mut self, n: Option<u32>) -> Self {
         self.stop_after = n;
         self
-    }
-
-    /// The store, e.g. to inspect it after a run.
-    pub fn store(&mut self) -> &mut FlashStore {
-        &mut self.store
     }
 
     /// Looks the instance up, and records that it runs unless it already ended.

@@ -28,7 +28,7 @@ use super::AgentsDir;
 /// With `--target embedded` it is built into Cortex-M firmware (an ELF file for
 /// thumbv7em-none-eabihf; the reference board is QEMU's mps2-an386), the agent
 /// crates linked in without std, checkpoints in the board's flash. What the board
-/// cannot run is refused here, naming the step: the http, sftp and file agents,
+/// cannot run is refused here, naming the step: the http and sftp agents,
 /// capabilities that need a clock or entropy, XPath, and templates. Run the
 /// firmware with
 ///

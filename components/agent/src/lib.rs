@@ -46,6 +46,8 @@ extern crate std;
 
 pub mod content;
 mod error;
+#[cfg(not(feature = "std"))]
+pub mod file_store;
 pub mod float;
 pub mod glob;
 pub mod input;

@@ -182,12 +182,6 @@ fn os_message(error: &io::Error) -> String {
     }
 }
 
-/// A permanent error about `path` with its own `code`.
-pub fn path_error(code: &str, capability: &str, path: &str, message: &str) -> AgentError {
-    AgentError::permanent(code, format!("{capability}: '{path}' {message}"))
-        .with_attribute("path", path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

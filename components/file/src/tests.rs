@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use super::*;
+use crate::{CAPABILITY_IDS, DESCRIPTION, call};
 
 /// A fresh root holding the directory `data`.
 fn root() -> (TempDir, Root) {
