@@ -308,17 +308,7 @@ fn fixtures_case() -> Result<Expected, String> {
                     .to_string_lossy()
                     .replace('-', "_")
             );
-            let mapping: serde_json::Map<String, Value> = fixture["input"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(key, value)| {
-                    (
-                        key.clone(),
-                        json!({"valueType": "immediate", "value": value}),
-                    )
-                })
-                .collect();
+            let mapping = fixture_mapping(&fixture);
             steps.insert(
                 id.clone(),
                 json!({

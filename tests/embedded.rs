@@ -827,17 +827,7 @@ fn fixture_scenario(agent: &str) -> (Value, BTreeMap<String, FixtureExpectation>
             _ => continue,
         };
         let id = format!("f{}", ids.len());
-        let mapping: serde_json::Map<String, Value> = fixture["input"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(key, value)| {
-                (
-                    key.clone(),
-                    json!({"valueType": "immediate", "value": value}),
-                )
-            })
-            .collect();
+        let mapping = fixture_mapping(&fixture);
         let step = json!({"stepType": "Agent", "id": id, "agentId": agent,
             "capabilityId": capability, "inputMapping": mapping, "maxRetries": 0, "name": name});
         if !valid_step(&step) {

@@ -147,6 +147,21 @@ pub fn error_mismatches(expected: &Value, actual: &Value) -> Vec<String> {
     problems
 }
 
+/// An agent fixture's `input` as an inputMapping of immediate values.
+pub fn fixture_mapping(fixture: &Value) -> serde_json::Map<String, Value> {
+    fixture["input"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(key, value)| {
+            (
+                key.clone(),
+                serde_json::json!({"valueType": "immediate", "value": value}),
+            )
+        })
+        .collect()
+}
+
 /// The case's children as `--child ID=FILE` arguments: each `children/<id>.json`.
 pub fn child_args(case: &Case) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(case.dir.join("children")) else {

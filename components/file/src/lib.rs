@@ -63,10 +63,12 @@ mod paths;
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use runtara_agent::AgentError;
 use runtara_agent::content::Encoding;
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 #[cfg(feature = "std")]
 pub use on_disk::{delete_file, file_exists, list_files, read_file, write_file};
@@ -168,6 +170,33 @@ pub(crate) fn too_large(path: &str, size: u64) -> AgentError {
         path,
         &format!("has {size} bytes, more than the {MAX_READ_BYTES} read-file reads"),
     )
+}
+
+/// What `read-file` answers: the file's content in `encoding`, and its size.
+pub(crate) fn read_output(
+    path: String,
+    encoding: Encoding,
+    bytes: Vec<u8>,
+) -> Result<Value, AgentError> {
+    let size = bytes.len();
+    let content = encoding.encode(READ_FILE, &path, bytes)?;
+    Ok(json!({
+        "path": path,
+        "content": content,
+        "encoding": encoding.name(),
+        "size": size,
+    }))
+}
+
+/// What `list-files` answers: the entries sorted by path, and how many.
+pub(crate) fn listing(mut entries: Vec<Entry>) -> Value {
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let files: Vec<Value> = entries
+        .into_iter()
+        .map(|e| json!({ "path": e.path, "name": e.name, "size": e.size, "is_dir": e.is_dir }))
+        .collect();
+    let count = files.len();
+    json!({ "files": files, "count": count })
 }
 
 /// A permanent error about `path` with its own `code`.

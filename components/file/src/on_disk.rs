@@ -14,7 +14,7 @@ use crate::paths::{Root, io_error};
 use crate::{
     DELETE_FILE, DeleteFileInput, Entry, FILE_EXISTS, FileExistsInput, LIST_FILES, ListFilesInput,
     MAX_LIST_ENTRIES, MAX_READ_BYTES, READ_FILE, ReadFileInput, WRITE_FILE, WriteFileInput,
-    path_error, too_large,
+    path_error, read_output, too_large,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -35,14 +35,7 @@ fn read_file_in(root: &Root, input: Value) -> Result<Value, AgentError> {
     let encoding = encoding.unwrap_or_default();
     let actual = root.resolve(READ_FILE, &path)?;
     let bytes = read_bytes(&path, &actual).map_err(|e| root.explain_missing(&path, e))?;
-    let size = bytes.len();
-    let content = encoding.encode(READ_FILE, &path, bytes)?;
-    Ok(json!({
-        "path": path,
-        "content": content,
-        "encoding": encoding.name(),
-        "size": size,
-    }))
+    read_output(path, encoding, bytes)
 }
 
 /// The bytes of the file `actual` (`path` in the input), at most [`MAX_READ_BYTES`].
@@ -164,13 +157,7 @@ fn list_files_in(root: &Root, input: Value) -> Result<Value, AgentError> {
         pattern: pattern.as_deref(),
     };
     listing.walk(&actual, base, &mut entries)?;
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let files: Vec<Value> = entries
-        .into_iter()
-        .map(|e| json!({ "path": e.path, "name": e.name, "size": e.size, "is_dir": e.is_dir }))
-        .collect();
-    let count = files.len();
-    Ok(json!({ "files": files, "count": count }))
+    Ok(crate::listing(entries))
 }
 
 /// What a `list-files` call lists.

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::{
     DELETE_FILE, DeleteFileInput, Entry, FILE_EXISTS, FileExistsInput, LIST_FILES, ListFilesInput,
     MAX_LIST_ENTRIES, MAX_READ_BYTES, READ_FILE, ReadFileInput, WRITE_FILE, WriteFileInput,
-    path_error, too_large,
+    listing, path_error, read_output, too_large,
 };
 
 /// What is at a path.
@@ -49,14 +49,7 @@ pub fn read_file(input: Value) -> Result<Value, AgentError> {
     if bytes.len() as u64 > MAX_READ_BYTES {
         return Err(too_large(&path, bytes.len() as u64));
     }
-    let size = bytes.len();
-    let content = encoding.encode(READ_FILE, &path, bytes)?;
-    Ok(json!({
-        "path": path,
-        "content": content,
-        "encoding": encoding.name(),
-        "size": size,
-    }))
+    read_output(path, encoding, bytes)
 }
 
 /// `{ path, content, encoding?, append?, create_dirs? }` -> `{ path, size }`, as natively.
@@ -155,13 +148,7 @@ pub fn list_files(input: Value) -> Result<Value, AgentError> {
             is_dir,
         });
     }
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let files: Vec<Value> = entries
-        .into_iter()
-        .map(|e| json!({ "path": e.path, "name": e.name, "size": e.size, "is_dir": e.is_dir }))
-        .collect();
-    let count = files.len();
-    Ok(json!({ "files": files, "count": count }))
+    Ok(listing(entries))
 }
 
 /// `{ path, recursive? }` -> `{ path, deleted: true }`, as natively.
