@@ -36,15 +36,13 @@ use common::*;
 use serde_json::{Value, json};
 
 /// The examples that run on the board (currency-quote calls http; invoice-due-date
-/// renders templates: both are compile errors there, tested below; csv-to-xml-report
-/// runs, but its XML follows the key order of JSON objects, see [`KEY_ORDER`]).
-const EXAMPLES: &[&str] = &["order-summary", "tier-order", "safe-parse"];
-
-/// Corpus cases whose output is JSON or XML text made from JSON objects: on the board
-/// those objects keep their keys sorted (serde_json keeps document order only with
-/// std), so the text differs from `runtara run`'s though the values are the same.
-/// See docs/decisions.md, "Firmware JSON keeps keys sorted".
-const KEY_ORDER: &[&str] = &["agent-json-string-roundtrip", "groupby-key-order"];
+/// renders templates: both are compile errors there, tested below).
+const EXAMPLES: &[&str] = &[
+    "order-summary",
+    "tier-order",
+    "safe-parse",
+    "csv-to-xml-report",
+];
 
 /// Corpus cases whose expected error names what only `runtara run` has (its
 /// `--dir` inbox of signals).
@@ -64,15 +62,6 @@ const BOARD_AGENTS: &[&str] = &[
     "compression",
     "datetime",
     "file",
-];
-
-/// Fixtures whose expected output is text made from JSON objects in insertion order,
-/// which the board keeps sorted (see [`KEY_ORDER`]).
-const KEY_ORDER_FIXTURES: &[&str] = &[
-    "csv/to-csv-objects",
-    "transform/to-json-string-compact",
-    "utils/return-input-string-object",
-    "xml/to-xml-soap-round-trip",
 ];
 
 /// The corpus must give at least this many cases that run on the board.
@@ -126,13 +115,6 @@ fn corpus_cases() -> (Vec<BoardCase>, Vec<String>) {
     for dir in dirs {
         let case = load_case(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         if matches!(case.expectation, Expectation::CompileError(_)) {
-            continue;
-        }
-        if KEY_ORDER.contains(&case.name.as_str()) {
-            left_out.push(format!(
-                "{}: JSON text from objects keeps keys sorted",
-                case.name
-            ));
             continue;
         }
         if HOST_ONLY.contains(&case.name.as_str()) {
@@ -813,7 +795,6 @@ fn fixture_scenario(agent: &str) -> (Value, BTreeMap<String, FixtureExpectation>
         let capability = fixture["capability"].as_str().unwrap();
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
         if fixture.to_string().contains("${SERVER}")
-            || KEY_ORDER_FIXTURES.contains(&format!("{agent}/{name}").as_str())
             || runtara_compiler::embedded_support::capability_unavailable(agent, capability)
                 .is_some()
         {

@@ -9,8 +9,7 @@
 //! embedded build of its agent (so ids stay the same everywhere), but there it only
 //! answers a permanent `UNAVAILABLE_ON_TARGET` error with the same reason; this table
 //! is what lets the compiler refuse it beforehand. Everything else runs on the board
-//! as it does natively and in components (without std, JSON objects are ordered by
-//! key instead of kept in insertion order; the file agent keeps its files in the
+//! as it does natively and in components (the file agent keeps its files in the
 //! board's flash file store, beside the checkpoints).
 //!
 //! The reasons are written for the person who wrote the scenario; they follow

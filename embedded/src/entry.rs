@@ -166,7 +166,6 @@ pub fn main(
     };
     let status = run_instance(workflow_id, &args, workflows);
     if args.stats {
-        // Written out by hand: without serde_json's preserve_order the keys would be sorted.
         semihosting::eprintln!(
             "{{\"heapUsed\":{},\"heapSize\":{},\"uptimeMs\":{}}}",
             crate::heap::peak(),

@@ -12,8 +12,7 @@
 //!
 //! The crate, like the agent crates, is `no_std` + `alloc` so that agents also run in
 //! firmware (`thumbv7em-none-eabihf`); the default feature `std` is on for native and
-//! `wasm32` builds (serde_json then keeps object keys in insertion order, and [`float`]
-//! uses std's own `f64` methods). A capability an embedded build cannot perform answers
+//! `wasm32` builds ([`float`] then uses std's own `f64` methods). A capability an embedded build cannot perform answers
 //! [`AgentError::unavailable_on_target`].
 //!
 //! ```
