@@ -617,16 +617,7 @@ fn the_file_agent_works_on_the_directory_the_page_grants_as_under_runtara_run() 
     std::fs::create_dir(work.path().join("data")).unwrap();
     std::fs::write(work.path().join("data/in.csv"), csv).unwrap();
     let app = build_app(&scenario, work.path());
-    let expected = json(
-        &success(
-            runtara()
-                .arg("run")
-                .arg(&app)
-                .arg("--dir")
-                .arg(format!("{}::/data", work.path().join("data").display())),
-        ),
-        "runtara run's output",
-    );
+    let expected = run_with_data(&app, &work.path().join("data"));
     // In the browser, on the tree the page passes as `files`.
     deploy("files", &scenario, &[]).unwrap();
     let files = json!({ "/data": { "dir": { "in.csv": { "source": csv } } } });

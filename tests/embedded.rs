@@ -101,8 +101,14 @@ struct BoardCase {
     signals: Option<Value>,
 }
 
-/// The corpus cases the test firmware carries, and why each left-out one is left out.
-fn corpus_cases() -> (Vec<BoardCase>, Vec<String>) {
+/// The corpus cases the test firmware carries, and why each left-out one is left out
+/// (read once for all the tests).
+fn corpus_cases() -> &'static (Vec<BoardCase>, Vec<String>) {
+    static CASES: OnceLock<(Vec<BoardCase>, Vec<String>)> = OnceLock::new();
+    CASES.get_or_init(read_corpus_cases)
+}
+
+fn read_corpus_cases() -> (Vec<BoardCase>, Vec<String>) {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -228,7 +234,7 @@ fn test_firmware() -> &'static Path {
         for (agent, (file, _)) in fixture_scenarios() {
             child(&format!("fixtures-{agent}"), file);
         }
-        for BoardCase { case, .. } in &cases {
+        for BoardCase { case, .. } in cases {
             child(&case.name, &case.dir.join("scenario.json"));
             for (id, file) in children_of(case) {
                 child(&id, &file);
@@ -417,7 +423,7 @@ fn examples_and_corpus_cases_give_what_runtara_run_gives() {
             }
         }
     }
-    for BoardCase { case, signals } in &cases {
+    for BoardCase { case, signals } in cases {
         let mut board = Board::new(&case.name);
         board.workflow(&case.name);
         let input = case.dir.join("input.json");
@@ -648,16 +654,7 @@ fn the_file_agent_on_the_flash_store_works_as_on_a_directory() {
     let work = tempfile::tempdir().unwrap();
     std::fs::create_dir(work.path().join("data")).unwrap();
     let app = build_app(&scenario, work.path());
-    let expected = json(
-        &success(
-            runtara()
-                .arg("run")
-                .arg(&app)
-                .arg("--dir")
-                .arg(format!("{}::/data", work.path().join("data").display())),
-        ),
-        "runtara run's output",
-    );
+    let expected = run_with_data(&app, &work.path().join("data"));
     assert_eq!(expected["nofolder"], "NOT_FOUND", "{expected:#}");
     assert_eq!(expected["notempty"], "DIRECTORY_NOT_EMPTY", "{expected:#}");
 

@@ -223,6 +223,20 @@ pub fn tools_present(suite: &str, missing: &[String]) -> bool {
     false
 }
 
+/// The output of `runtara run app` with `data_dir` granted as `/data`.
+pub fn run_with_data(app: &Path, data_dir: &Path) -> serde_json::Value {
+    json(
+        &success(
+            runtara()
+                .arg("run")
+                .arg(app)
+                .arg("--dir")
+                .arg(format!("{}::/data", data_dir.display())),
+        ),
+        "runtara run's output",
+    )
+}
+
 /// Parses JSON text, naming what it was on failure.
 pub fn json(text: &str, what: &str) -> serde_json::Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {text}"))
