@@ -275,6 +275,63 @@ fn over_max_running_instances_wait_their_turn_in_order() {
 }
 
 #[test]
+fn max_running_instances_run_at_once_on_the_reserved_pool() {
+    // The core reserves memories, tables and stacks for `--max-running` runs up
+    // front (Wasmtime's pooling allocator): all of them must fit at once.
+    let setup = Setup::new();
+    let core = setup.core(&["--max-running", "3"]);
+    let ids = ["Ada", "two", "three"]; // `start_instance` names the first one Ada
+    start_instance(&core, ids[0], 10);
+    let digest = core.instance(ids[0])["component"].clone();
+    for id in &ids[1..] {
+        start_uploaded(&core, &digest, id, json!({"name": id, "napMs": 10}));
+    }
+    // Each waits for its signal after `nap`, holding its slot.
+    for id in ids {
+        core.wait_for_step(id, "nap");
+    }
+    for id in ids {
+        assert_eq!(core.instance(id)["status"], "running", "{id}");
+    }
+    for id in ids {
+        core.post(id, "signals/approve", Some(json!({"approved": true})));
+    }
+    for id in ids {
+        let done = core.wait_for_status(id, "completed");
+        assert_eq!(done["output"], json!({"name": id, "approved": true}));
+    }
+}
+
+#[test]
+fn only_a_component_the_tenant_uploaded_can_be_started() {
+    let setup = Setup::new();
+    let never = format!("sha256:{}", "0".repeat(64));
+    let refused = |core: &Core, token: &str, tenant: &str, digest: &str| {
+        let start = json!({"component": digest}).to_string().into_bytes();
+        let (status, refused) = core.call(token, tenant, "POST", "/instances", Some(start));
+        assert_eq!(status, 404, "{refused}");
+        assert_eq!(refused["error"]["code"], "NO_COMPONENT");
+        assert_eq!(
+            refused["error"]["message"],
+            format!("component {digest} was not uploaded (PUT /api/v1/components)")
+        );
+    };
+    let core = setup.core(&[]);
+    start_instance(&core, "first", 10);
+    let digest = core.instance("first")["component"].clone();
+    refused(&core, "acme-token", "acme", &never);
+    refused(&core, "globex-token", "globex", digest.as_str().unwrap());
+    core.kill();
+
+    // A new core has compiled nothing yet: the store says what was uploaded.
+    let core = setup.core(&[]);
+    refused(&core, "acme-token", "acme", &never);
+    refused(&core, "globex-token", "globex", digest.as_str().unwrap());
+    start_uploaded(&core, &digest, "second", json!({"name": "Bo", "napMs": 10}));
+    core.wait_for_step("second", "nap");
+}
+
+#[test]
 fn request_bodies_and_ids_are_bounded_on_every_route() {
     let setup = Setup::new();
     let core = setup.core(&[]);

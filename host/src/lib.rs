@@ -41,6 +41,7 @@ use wasmtime::{Config, Engine, Store, UpdateDeadline};
 pub use compiled::CompiledCache;
 pub use durable::DurableInstance;
 pub use error::HostError;
+pub use limits::InstancePool;
 pub use runtara_runtime::{ErrorCategory, WorkflowError};
 /// The state store, re-exported (it is its own crate so that native binaries link it
 /// without Wasmtime).
@@ -99,6 +100,15 @@ pub enum Outcome {
     Suspended(WorkflowError),
 }
 
+/// A component with its imports resolved against the host's linker once, so that
+/// each run only instantiates it; make it with [`Host::prepare`].
+#[derive(Clone)]
+pub struct Prepared {
+    pre: bindings::ScenarioBasePre<HostState>,
+    /// Whether it imports `runtara:durable/context` (composed with `--durable host`).
+    leaves_durability_to_host: bool,
+}
+
 /// A Wasmtime engine set up for runtara scenarios, the WASI linker, and where
 /// compiled components are kept.
 pub struct Host {
@@ -109,11 +119,32 @@ pub struct Host {
 }
 
 impl Host {
-    /// Creates the engine (epoch interruption on) and starts its epoch ticker.
-    /// Components are compiled once into `compiled` when given, else on every load.
+    /// Creates the engine (epoch interruption on, memories allocated per run) and
+    /// starts its epoch ticker. Components are compiled once into `compiled` when
+    /// given, else on every load.
     pub fn new(compiled: Option<CompiledCache>) -> Result<Self, HostError> {
+        Self::with_config(Config::new(), compiled)
+    }
+
+    /// Like [`Host::new`], with memories, tables and stacks for `pool` runs at once
+    /// reserved up front and reused from run to run (Wasmtime's pooling allocator),
+    /// which makes instantiating take microseconds. Meant for a long-lived host that
+    /// runs many instances, the core; a pool too large for the address space falls
+    /// back to allocating per run.
+    pub fn pooled(compiled: Option<CompiledCache>, pool: InstancePool) -> Result<Self, HostError> {
         let mut config = Config::new();
+        if let Some(pooling) = pool.allocation_strategy() {
+            config.allocation_strategy(pooling);
+        }
+        Self::with_config(config, compiled)
+    }
+
+    fn with_config(mut config: Config, compiled: Option<CompiledCache>) -> Result<Self, HostError> {
         config.epoch_interruption(true);
+        // Memories start as copy-on-write mappings of the component's initial data,
+        // from the compiled file when it was loaded from the cache (the default;
+        // stated because instantiating fast depends on it).
+        config.memory_init_cow(true);
         let engine = Engine::new(&config).map_err(HostError::Engine)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Engine)?;
@@ -193,6 +224,12 @@ impl Host {
         component: &Component,
         as_instance: bool,
     ) -> Result<(), HostError> {
+        check_durability(self.leaves_durability_to_host(component)?, as_instance)
+    }
+
+    /// Whether `component` imports `runtara:durable/context`; an HTTP service is
+    /// refused.
+    fn leaves_durability_to_host(&self, component: &Component) -> Result<bool, HostError> {
         let ty = component.component_type();
         if ty
             .exports(&self.engine)
@@ -200,14 +237,24 @@ impl Host {
         {
             return Err(HostError::ServesHttp);
         }
-        let leaves_durability_to_host = ty
+        Ok(ty
             .imports(&self.engine)
-            .any(|(name, _)| is_durable_import(name));
-        match (leaves_durability_to_host, as_instance) {
-            (true, false) => Err(HostError::NeedsInstance),
-            (false, true) => Err(HostError::DurabilityBuiltIn),
-            _ => Ok(()),
-        }
+            .any(|(name, _)| is_durable_import(name)))
+    }
+
+    /// Resolves the imports of a workflow component (see [`Host::check_durability`]
+    /// for which are refused) once, for any number of runs.
+    pub fn prepare(&self, component: &Component) -> Result<Prepared, HostError> {
+        let leaves_durability_to_host = self.leaves_durability_to_host(component)?;
+        let pre = self
+            .linker
+            .instantiate_pre(component)
+            .and_then(bindings::ScenarioBasePre::new)
+            .map_err(HostError::Instantiate)?;
+        Ok(Prepared {
+            pre,
+            leaves_durability_to_host,
+        })
     }
 
     /// Runs the workflow of `component` on `input`.
@@ -217,7 +264,21 @@ impl Host {
         input: &Value,
         options: &RunOptions,
     ) -> Result<Outcome, HostError> {
-        self.check_durability(component, options.durable.is_some())?;
+        self.run_prepared(&self.prepare(component)?, input, options)
+            .await
+    }
+
+    /// Runs the workflow of a prepared component on `input`.
+    pub async fn run_prepared(
+        &self,
+        prepared: &Prepared,
+        input: &Value,
+        options: &RunOptions,
+    ) -> Result<Outcome, HostError> {
+        check_durability(
+            prepared.leaves_durability_to_host,
+            options.durable.is_some(),
+        )?;
         let state = HostState::new(options)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
@@ -225,10 +286,11 @@ impl Host {
         store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
 
         let run = async {
-            let scenario =
-                bindings::ScenarioBase::instantiate_async(&mut store, component, &self.linker)
-                    .await
-                    .map_err(HostError::Instantiate)?;
+            let scenario = prepared
+                .pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(HostError::Instantiate)?;
             scenario
                 .runtara_scenario_workflow()
                 .call_run(&mut store, &input.to_string())
@@ -272,6 +334,16 @@ impl Host {
 impl Drop for Host {
     fn drop(&mut self) {
         self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Refuses a component that leaves durability to the host unless it runs as an
+/// instance, and one that keeps it built in when it does.
+fn check_durability(leaves_durability_to_host: bool, as_instance: bool) -> Result<(), HostError> {
+    match (leaves_durability_to_host, as_instance) {
+        (true, false) => Err(HostError::NeedsInstance),
+        (false, true) => Err(HostError::DurabilityBuiltIn),
+        _ => Ok(()),
     }
 }
 

@@ -16,6 +16,7 @@ mod embed;
 mod identity;
 mod journal;
 mod retries;
+mod scope;
 mod signal;
 mod subgraphs;
 
@@ -23,6 +24,7 @@ mod subgraphs;
 pub use branches::MAX_PARALLELISM;
 pub(crate) use journal::Decided;
 pub use journal::{CANCELLED, PAUSED, SUSPENDED};
+use scope::Scope;
 pub use subgraphs::GraphFn;
 
 use crate::deadline::Deadline;
@@ -39,10 +41,12 @@ pub type StepFailure = WorkflowError;
 /// One execution of a workflow: its scope (input, step outputs, variables) and the
 /// seams to agents and to the durability provider.
 ///
-/// The scope is the JSON object mappings and conditions are evaluated against:
-/// `{ "data", "workflow": { "inputs" }, "steps": { <id>: { "outputs", "error" } }, "variables" }`.
+/// The scope is what mappings and conditions are evaluated against, read as one
+/// JSON object: `{ "data", "workflow": { "inputs" }, "steps": { <id>: { "outputs",
+/// "error" } }, "variables" }`; inside a loop iteration, a layer over its parent's
+/// (`run/scope.rs`).
 pub struct Run<'a> {
-    scope: Value,
+    scope: Scope<'a>,
     /// The earliest deadline this run is under (`executionTimeoutSeconds`, a
     /// Split's or While's `config.timeout`).
     deadline: Option<Deadline>,
@@ -77,7 +81,7 @@ impl<'a> Run<'a> {
         variables.insert("_instance_id".into(), json!(identity::instance_id()));
         variables.insert("_tenant_id".into(), json!(identity::tenant_id()));
         Self {
-            scope: runtara_dsl::scope(input, variables),
+            scope: Scope::workflow(input, variables),
             deadline: None,
             place: String::new(),
             agents,
@@ -91,7 +95,7 @@ impl<'a> Run<'a> {
     /// Makes `id` the run's `_instance_id`, when the caller names the instance (the
     /// `http-trigger` adapter, per request) rather than the environment.
     pub fn name_instance(&mut self, id: &str) {
-        self.scope["variables"]["_instance_id"] = json!(id);
+        self.scope.set_variable("_instance_id", json!(id));
     }
 
     /// Fails the run at the next step once `limit` has passed (`executionTimeoutSeconds`).
@@ -139,7 +143,7 @@ impl<'a> Run<'a> {
 
     /// What step `step_id` produced, if it ran.
     pub fn outputs(&self, step_id: &str) -> Option<&Value> {
-        self.scope["steps"].get(step_id)?.get("outputs")
+        self.scope.step(step_id)?.get("outputs")
     }
 
     /// Runs an Agent step: resolves its input mapping, calls the capability and retries
@@ -153,7 +157,9 @@ impl<'a> Run<'a> {
             WorkflowError::step(&step.id, "MAPPING_ERROR", format!("inputMapping: {e}"))
         })?;
         let durable_delay = control::durable_agent_delay(step, &input);
-        let input = input.to_string();
+        // The first attempt takes the resolved input; a retry resolves it again (the
+        // scope has not changed), so a large input is never copied up front.
+        let mut first_input = Some(input);
         let policy = RetryPolicy::from_step(step.max_retries, step.retry_delay);
         let capability = format!("{}/{}", step.agent_id, step.capability_id);
         if step.connection_id.is_some() || step.connection_ref.is_some() {
@@ -169,18 +175,31 @@ impl<'a> Run<'a> {
             let started = Instant::now();
             let output = match durable_delay {
                 // What the agent would answer after waiting: the milliseconds waited.
-                Some(millis) => run.wait(&step.id, millis, true).map(|()| millis.to_string()),
-                None => run
-                    .agents
-                    .call(&step.agent_id, &step.capability_id, &input)
-                    .map_err(|error| {
+                Some(millis) => run.wait(&step.id, millis, true).map(|()| Value::from(millis)),
+                None => {
+                    let input = match first_input.take() {
+                        Some(input) => input,
+                        None => mapping::resolve_map(&step.input_mapping, &run.scope).map_err(
+                            |e| {
+                                WorkflowError::step(
+                                    &step.id,
+                                    "MAPPING_ERROR",
+                                    format!("inputMapping: {e}"),
+                                )
+                            },
+                        )?,
+                    };
+                    run.agents
+                        .call_value(&step.agent_id, &step.capability_id, input)
+                        .map_err(|error| {
                         WorkflowError::from_agent(
                             &step.id,
                             &step.agent_id,
                             &step.capability_id,
-                            error,
-                        )
-                    }),
+                                error,
+                            )
+                        })
+                }
             }?;
             match step.timeout {
                 Some(limit) if started.elapsed().as_millis() > u128::from(limit) => {
@@ -198,13 +217,6 @@ impl<'a> Run<'a> {
                 }
                 _ => Ok(output),
             }
-        })?;
-        let output: Value = serde_json::from_str(&output).map_err(|e| {
-            WorkflowError::step(
-                &step.id,
-                "INVALID_AGENT_OUTPUT",
-                format!("{capability} returned invalid JSON: {e}"),
-            )
         })?;
         self.record_outputs(&step.id, output);
         Ok(())
@@ -261,12 +273,17 @@ impl<'a> Run<'a> {
         result
     }
 
-    /// A run of a subgraph or child workflow on `scope`, sharing this run's seams, at
-    /// `place` (appended to this run's place) and under this run's deadline or the
-    /// earlier `deadline`.
-    fn child(&mut self, scope: Value, place: &str, deadline: Option<Deadline>) -> Run<'_> {
+    /// A run of a subgraph or child workflow on the scope `scope` makes (of this run's,
+    /// which it may build a layer on), sharing this run's seams, at `place` (appended
+    /// to this run's place) and under this run's deadline or the earlier `deadline`.
+    fn child<'c>(
+        &'c mut self,
+        scope: impl FnOnce(&'c Scope<'a>) -> Scope<'c>,
+        place: &str,
+        deadline: Option<Deadline>,
+    ) -> Run<'c> {
         Run {
-            scope,
+            scope: scope(&self.scope),
             deadline: Deadline::earliest(self.deadline.clone(), deadline),
             place: format!("{}{place}", self.place),
             agents: self.agents,
@@ -277,21 +294,14 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Puts `value` at the scope's top-level `name` (`item`, `loop`); returns what was there.
-    fn bind(&mut self, name: &str, value: Value) -> Option<Value> {
-        self.scope
-            .as_object_mut()
-            .expect("the scope is an object")
-            .insert(name.into(), value)
-    }
-
-    /// Undoes [`Run::bind`].
-    fn restore(&mut self, name: &str, previous: Option<Value>) {
-        let scope = self.scope.as_object_mut().expect("the scope is an object");
-        match previous {
-            Some(previous) => scope.insert(name.into(), previous),
-            None => scope.remove(name),
-        };
+    /// Runs `f` with this run's scope lent out as the parent of the layers a Split or
+    /// While builds for its iterations, which borrow it while `f` borrows the run.
+    /// The run itself reads no scope meanwhile.
+    fn lending_scope<T>(&mut self, f: impl FnOnce(&mut Self, &Scope<'a>) -> T) -> T {
+        let scope = core::mem::take(&mut self.scope);
+        let result = f(self, &scope);
+        self.scope = scope;
+        result
     }
 
     pub(crate) fn record_outputs(&mut self, step_id: &str, outputs: Value) {
@@ -300,23 +310,14 @@ impl<'a> Run<'a> {
 
     /// Puts back a step entry recorded in a checkpoint.
     fn restore_entry(&mut self, step_id: &str, entry: Value) {
-        if let Some(steps) = self.scope["steps"].as_object_mut() {
-            steps.insert(step_id.to_owned(), entry);
-        }
+        self.scope.restore_step(step_id, entry);
     }
 
     fn step_entry(&mut self, step_id: &str) -> &mut Map<String, Value> {
         if !self.touched.iter().any(|id| id == step_id) {
             self.touched.push(step_id.to_owned());
         }
-        let steps = self.scope["steps"]
-            .as_object_mut()
-            .expect("the scope's steps is an object");
-        let entry = steps.entry(step_id.to_owned()).or_insert_with(|| json!({}));
-        if !entry.is_object() {
-            *entry = json!({});
-        }
-        entry.as_object_mut().expect("just made an object")
+        self.scope.step_mut(step_id)
     }
 
     pub(crate) fn log_event(
@@ -334,8 +335,14 @@ impl<'a> Run<'a> {
         event.insert("message".to_owned(), json!(message));
         event.insert("context".to_owned(), context.clone());
         let event = Value::Object(event);
+        // One write per line: written piece by piece, the lines of instances that
+        // share a host's stderr would interleave mid-line.
         #[cfg(feature = "std")]
-        eprintln!("{event}");
+        {
+            use std::io::Write;
+            let line = format!("{event}\n");
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
         self.durable.log(level, message, &event);
     }
 }

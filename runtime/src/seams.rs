@@ -11,6 +11,22 @@ use crate::WorkflowError;
 pub trait Agents: Sync {
     /// Calls one capability with its input as JSON text; returns its output as JSON text.
     fn call(&self, agent: &str, capability: &str, input: &str) -> Result<String, AgentError>;
+
+    /// Calls one capability with its input as a value; returns its output as a value.
+    ///
+    /// A component's agents are reached through WIT, which carries text: this default
+    /// goes through [`Agents::call`]. Where the agents are linked in (native binaries,
+    /// firmware) it is overridden to hand the values over as they are, so a large step
+    /// output is not written out as JSON and read back on every call.
+    fn call_value(&self, agent: &str, capability: &str, input: Value) -> Result<Value, AgentError> {
+        let output = self.call(agent, capability, &input.to_string())?;
+        serde_json::from_str(&output).map_err(|e| {
+            AgentError::permanent(
+                "INVALID_AGENT_OUTPUT",
+                format!("returned invalid JSON: {e}"),
+            )
+        })
+    }
 }
 
 /// How the workflow reports to whoever keeps its state (`runtara:durable/context`).
@@ -78,3 +94,43 @@ pub enum SleepOutcome {
 }
 
 pub use runtara_dsl::step::LogLevel;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Agents reached through text only, as a component's are: `echo` answers with the
+    /// input text it got, `garble` with text that is not JSON.
+    struct Text;
+
+    impl Agents for Text {
+        fn call(&self, agent: &str, capability: &str, input: &str) -> Result<String, AgentError> {
+            Ok(match agent {
+                "echo" => format!(r#"{{"capability": "{capability}", "input": {input}}}"#),
+                _ => "{not json".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_value_call_goes_through_the_text_one_by_default() {
+        let output = Text.call_value("echo", "sort", json!({"value": [2, 1]}));
+        assert_eq!(
+            output.unwrap(),
+            json!({"capability": "sort", "input": {"value": [2, 1]}})
+        );
+    }
+
+    #[test]
+    fn output_that_is_not_json_is_a_permanent_error() {
+        let error = Text.call_value("garble", "sort", json!({})).unwrap_err();
+        assert_eq!(error.code, "INVALID_AGENT_OUTPUT");
+        assert_eq!(error.category, runtara_agent::ErrorCategory::Permanent);
+        assert!(
+            error.message.starts_with("returned invalid JSON"),
+            "{}",
+            error.message
+        );
+    }
+}

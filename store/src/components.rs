@@ -36,4 +36,37 @@ impl Store {
                 .await?,
         )
     }
+
+    /// Whether the tenant uploaded the component `digest` (its bytes are not read).
+    pub async fn has_component(&self, tenant: &str, digest: &str) -> Result<bool, StoreError> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT digest FROM components WHERE tenant_id = $1 AND digest = $2",
+        )
+        .bind(tenant)
+        .bind(digest)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_component_is_known_by_digest_to_its_tenant_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state.db").display().to_string())
+            .await
+            .unwrap();
+        let digest = store
+            .save_component("acme", b"component bytes")
+            .await
+            .unwrap();
+        assert!(store.has_component("acme", &digest).await.unwrap());
+        assert!(!store.has_component("globex", &digest).await.unwrap());
+        let other = format!("sha256:{}", hex::encode(Sha256::digest(b"never uploaded")));
+        assert!(!store.has_component("acme", &other).await.unwrap());
+    }
 }

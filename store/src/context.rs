@@ -108,8 +108,7 @@ impl Store {
         id: &str,
         state: &Value,
     ) -> Result<CheckpointReply, StoreError> {
-        let existing = self.save_checkpoint(key, id, state).await?;
-        let control = self.pending_control(key).await?;
+        let (existing, control) = self.save(key, id, state).await?;
         Ok(CheckpointReply { existing, control })
     }
 

@@ -4,6 +4,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::writes::{Claim, CreateInstance, SetStatus};
 use super::{Control, InstanceKey, Store, StoreError, now_ms, parse_json};
 
 /// Where an instance is in its life.
@@ -133,21 +134,15 @@ impl Store {
         input: &Value,
         component: Option<&str>,
     ) -> Result<(Instance, bool), StoreError> {
-        let now = now_ms();
-        let inserted = sqlx::query(
-            "INSERT INTO instances (tenant_id, instance_id, component, input, status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'pending', $5, $5)
-             ON CONFLICT (tenant_id, instance_id) DO NOTHING",
-        )
-        .bind(&key.tenant)
-        .bind(&key.instance)
-        .bind(component)
-        .bind(input.to_string())
-        .bind(now)
-        .execute(self.pool())
-        .await?
-        .rows_affected()
-            == 1;
+        let inserted = self
+            .writer
+            .write(CreateInstance {
+                key: key.clone(),
+                component: component.map(str::to_owned),
+                input: input.to_string(),
+                at: now_ms(),
+            })
+            .await?;
         let instance = self
             .instance(key)
             .await?
@@ -211,23 +206,17 @@ impl Store {
             Status::Failed | Status::Cancelled => (None, result.map(Value::to_string)),
             _ => (None, None),
         };
-        // An instance that stopped is no longer asked to stop.
-        let clears_control = status != Status::Running;
-        sqlx::query(
-            "UPDATE instances SET status = $3, output = $4, error = $5, updated_at = $6,
-                    control = CASE WHEN $7 = 1 THEN NULL ELSE control END
-             WHERE tenant_id = $1 AND instance_id = $2",
-        )
-        .bind(&key.tenant)
-        .bind(&key.instance)
-        .bind(status.as_str())
-        .bind(output)
-        .bind(error)
-        .bind(now_ms())
-        .bind(i64::from(clears_control))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.writer
+            .write(SetStatus {
+                key: key.clone(),
+                status: status.as_str(),
+                output,
+                error,
+                // An instance that stopped is no longer asked to stop.
+                clears_control: status != Status::Running,
+                at: now_ms(),
+            })
+            .await
     }
 
     /// Marks a stopped instance paused (it was asked to pause) or sleeping until the
@@ -282,19 +271,13 @@ impl Store {
     pub async fn claim(&self, key: &InstanceKey, from: &[Status]) -> Result<bool, StoreError> {
         // Up to three statuses, bound as parameters (a shorter list repeats its first).
         let status = |i: usize| from.get(i).or(from.first()).map_or("", |s| s.as_str());
-        let updated = sqlx::query(
-            "UPDATE instances SET status = 'running', updated_at = $3
-             WHERE tenant_id = $1 AND instance_id = $2 AND status IN ($4, $5, $6)",
-        )
-        .bind(&key.tenant)
-        .bind(&key.instance)
-        .bind(now_ms())
-        .bind(status(0))
-        .bind(status(1))
-        .bind(status(2))
-        .execute(self.pool())
-        .await?;
-        Ok(updated.rows_affected() == 1)
+        self.writer
+            .write(Claim {
+                key: key.clone(),
+                from: [status(0), status(1), status(2)],
+                at: now_ms(),
+            })
+            .await
     }
 
     /// Instances the core should run now, of every tenant: `pending` ones, sleeping
@@ -332,10 +315,15 @@ impl Store {
         .bind(&key.instance)
         .fetch_optional(self.pool())
         .await?;
-        Ok(match control.flatten().as_deref() {
-            Some("pause") => Some(Control::Pause),
-            Some("cancel") => Some(Control::Cancel),
-            _ => None,
-        })
+        Ok(parse_control(control.flatten().as_deref()))
+    }
+}
+
+/// The request in an instance's `control` column.
+pub(crate) fn parse_control(control: Option<&str>) -> Option<Control> {
+    match control {
+        Some("pause") => Some(Control::Pause),
+        Some("cancel") => Some(Control::Cancel),
+        _ => None,
     }
 }

@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use super::{InstanceKey, Store, StoreError, now_ms, parse_json};
+use super::instances::parse_control;
+use super::writes::{LogEvent, SaveCheckpoint};
+use super::{Control, InstanceKey, Store, StoreError, now_ms, parse_json};
 
 /// What became of a signal sent to an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,33 +141,35 @@ impl Store {
         id: &str,
         state: &Value,
     ) -> Result<Option<Value>, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO checkpoints (tenant_id, instance_id, checkpoint_id, seq, state, created_at)
-             SELECT $1, $2, $3, COALESCE(MAX(seq), 0) + 1, $4, $5 FROM checkpoints
-             WHERE tenant_id = $1 AND instance_id = $2
-             ON CONFLICT (tenant_id, instance_id, checkpoint_id) DO NOTHING",
-        )
-        .bind(&key.tenant)
-        .bind(&key.instance)
-        .bind(id)
-        .bind(state.to_string())
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(None);
-        }
-        let existing: String = sqlx::query_scalar(
-            "SELECT state FROM checkpoints
-             WHERE tenant_id = $1 AND instance_id = $2 AND checkpoint_id = $3",
-        )
-        .bind(&key.tenant)
-        .bind(&key.instance)
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?;
-        parse_json("checkpoint", &existing).map(Some)
+        self.save(key, id, state)
+            .await
+            .map(|(existing, _)| existing)
+    }
+
+    /// Saves a checkpoint unless one is saved under that id already, and reads the
+    /// pause or cancel request waiting for the instance, in one transaction (so a
+    /// request made before the checkpoint committed is seen); returns the state
+    /// saved earlier under that id, if any, and the request.
+    pub(crate) async fn save(
+        &self,
+        key: &InstanceKey,
+        id: &str,
+        state: &Value,
+    ) -> Result<(Option<Value>, Option<Control>), StoreError> {
+        let saved = self
+            .writer
+            .write(SaveCheckpoint {
+                key: key.clone(),
+                id: id.to_owned(),
+                state: state.to_string(),
+                at: now_ms(),
+            })
+            .await?;
+        let existing = saved
+            .existing
+            .map(|existing| parse_json("checkpoint", &existing))
+            .transpose()?;
+        Ok((existing, parse_control(saved.control.as_deref())))
     }
 
     /// When the durable sleep at `checkpoint_id` ends: `wake_at` if this is its first
@@ -263,20 +267,15 @@ impl Store {
         message: &str,
         context: &Value,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO events (tenant_id, instance_id, seq, level, message, context, created_at)
-             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 FROM events
-             WHERE tenant_id = $1 AND instance_id = $2",
-        )
-        .bind(&key.tenant)
-        .bind(&key.instance)
-        .bind(level)
-        .bind(message)
-        .bind(context.to_string())
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.writer
+            .write(LogEvent {
+                key: key.clone(),
+                level: level.to_owned(),
+                message: message.to_owned(),
+                context: context.to_string(),
+                at: now_ms(),
+            })
+            .await
     }
 
     /// The instance's history: finished steps and events, in the order they happened.

@@ -6,19 +6,34 @@
 //! keyed by (tenant, instance): every query names both, so one tenant's calls
 //! never see another tenant's instances. JSON travels as text; times are
 //! milliseconds since the Unix epoch.
+//!
+//! On SQLite, the writes of every run (creating and claiming instances, status
+//! changes, checkpoints, events) go through one writer task per store
+//! (`writer`), which commits everything queued at once in one transaction: many
+//! instances writing together share a commit. Reads, and the rarer writes, use
+//! the pool.
+//!
+//! SQLite commits are flushed to disk before they are acknowledged
+//! (`synchronous = FULL`): a power cut loses no acknowledged checkpoint. A SQLite
+//! URL may opt out with `?synchronous=normal`: commits are then flushed at WAL
+//! checkpoints only, which survives a crash of the process but not of the
+//! machine (the last commits before a power cut may be lost).
 
 mod components;
 mod context;
 mod instances;
 mod journal;
 mod migrate;
+mod writer;
+mod writes;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
 
 use migrate::{Backend, migrate, use_wal};
+use writer::Writer;
 
 pub use context::{CheckpointReply, RunStart, SleepLeft, json_or_text};
 pub use instances::{Instance, InstancePosition, Status};
@@ -70,23 +85,62 @@ pub enum StoreError {
         what: &'static str,
         source: serde_json::Error,
     },
+    #[error(
+        "the state store's writer task has stopped (the tokio runtime the store was opened on has shut down)"
+    )]
+    WriterGone,
 }
 
-/// A handle on the state store; cheap to clone (it is a connection pool).
+/// Connections of a SQLite store's pool: the writer task uses one at a time, the
+/// rest serve reads (which WAL lets run beside the writer) and the writes that
+/// do not go through the writer.
+const SQLITE_CONNECTIONS: u32 = 8;
+
+/// Connections of a PostgreSQL store's pool: the server runs them in parallel.
+const POSTGRES_CONNECTIONS: u32 = 8;
+
+/// A handle on the state store; cheap to clone (a connection pool and the queue
+/// of its writer task).
+///
+/// It must be opened within a tokio runtime, which runs its writer task: the
+/// store works while that runtime does.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    writer: Writer,
 }
 
 impl Store {
     /// Opens (creating it if needed) and migrates the store at `url`:
-    /// `sqlite://PATH`, a plain file path (SQLite), or `postgres://...`.
+    /// `sqlite://PATH`, a plain file path (SQLite), or `postgres://...`. A SQLite
+    /// URL may end in `synchronous=normal` (see the crate's documentation).
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         install_default_drivers();
-        let url = database_url(url);
+        let (url, synchronous) = database_url(url).map_err(|source| StoreError::Open {
+            url: url.to_owned(),
+            source,
+        })?;
         let sqlite = url.starts_with("sqlite:");
-        let pool = AnyPoolOptions::new()
-            .max_connections(if sqlite { 4 } else { 8 })
+        let options = AnyPoolOptions::new().max_connections(if sqlite {
+            SQLITE_CONNECTIONS
+        } else {
+            POSTGRES_CONNECTIONS
+        });
+        let options = if sqlite {
+            // A connection to a file does not go stale: no ping before each use.
+            // `synchronous` is set per connection (SQLite does not keep it in the file).
+            options
+                .test_before_acquire(false)
+                .after_connect(move |connection, _| {
+                    Box::pin(async move {
+                        connection.execute(synchronous.pragma()).await?;
+                        Ok(())
+                    })
+                })
+        } else {
+            options
+        };
+        let pool = options
             .connect(&url)
             .await
             .map_err(|source| StoreError::Open {
@@ -102,31 +156,77 @@ impl Store {
             Backend::Postgres
         };
         migrate(&pool, backend, &url).await?;
-        Ok(Self { pool })
+        let writer = if sqlite {
+            Writer::batched(pool.clone())
+        } else {
+            Writer::direct(pool.clone())
+        };
+        Ok(Self { pool, writer })
     }
 
     fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    /// How many transactions the writer task has committed since the store was
+    /// opened: with many instances writing at once, far fewer than their writes.
+    pub fn write_commits(&self) -> u64 {
+        self.writer.commits()
+    }
 }
 
-/// `sqlite://PATH?mode=rwc` for a path or a `sqlite:` URL without a mode, so that
-/// the file is created when missing; other URLs as given.
-fn database_url(url: &str) -> String {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return url.to_owned();
+/// How a SQLite store flushes its commits (`synchronous=` in its URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Synchronous {
+    /// Every commit reaches the disk before it is acknowledged (the default).
+    Full,
+    /// Commits reach the disk at WAL checkpoints: safe from a crash of the
+    /// process, not from a power cut.
+    Normal,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Self::Full => "PRAGMA synchronous = FULL",
+            Self::Normal => "PRAGMA synchronous = NORMAL",
+        }
     }
-    let path = url
+}
+
+/// The URL sqlx opens, and how a SQLite store flushes its commits:
+/// `sqlite://PATH?mode=rwc` for a path or a `sqlite:` URL without a mode, so that
+/// the file is created when missing, without the `synchronous` parameter (ours,
+/// not sqlx's); PostgreSQL URLs as given.
+fn database_url(url: &str) -> Result<(String, Synchronous), sqlx::Error> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((url.to_owned(), Synchronous::Full));
+    }
+    let url = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url);
-    if path.contains("mode=") {
-        format!("sqlite://{path}")
-    } else if path.contains('?') {
-        format!("sqlite://{path}&mode=rwc")
-    } else {
-        format!("sqlite://{path}?mode=rwc")
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut synchronous = Synchronous::Full;
+    let mut params = Vec::new();
+    for param in query.split('&').filter(|param| !param.is_empty()) {
+        match param.strip_prefix("synchronous=") {
+            Some(value) if value.eq_ignore_ascii_case("full") => synchronous = Synchronous::Full,
+            Some(value) if value.eq_ignore_ascii_case("normal") => {
+                synchronous = Synchronous::Normal;
+            }
+            Some(value) => {
+                return Err(sqlx::Error::Configuration(
+                    format!("unknown value {value:?} for `synchronous` (full or normal)").into(),
+                ));
+            }
+            None => params.push(param),
+        }
     }
+    if !params.iter().any(|param| param.starts_with("mode=")) {
+        params.push("mode=rwc");
+    }
+    Ok((format!("sqlite://{path}?{}", params.join("&")), synchronous))
 }
 
 /// Now, in milliseconds since the Unix epoch.
@@ -142,19 +242,38 @@ fn parse_json(what: &'static str, text: &str) -> Result<serde_json::Value, Store
 
 #[cfg(test)]
 mod tests {
-    use super::database_url;
+    use super::{Synchronous, database_url};
+
+    fn url(url: &str) -> String {
+        database_url(url).unwrap().0
+    }
 
     #[test]
     fn sqlite_urls_create_the_file() {
-        assert_eq!(database_url("state.db"), "sqlite://state.db?mode=rwc");
+        assert_eq!(url("state.db"), "sqlite://state.db?mode=rwc");
+        assert_eq!(url("sqlite:///tmp/s.db"), "sqlite:///tmp/s.db?mode=rwc");
+        assert_eq!(url("sqlite://s.db?mode=ro"), "sqlite://s.db?mode=ro");
         assert_eq!(
-            database_url("sqlite:///tmp/s.db"),
-            "sqlite:///tmp/s.db?mode=rwc"
+            url("sqlite://s.db?cache=shared"),
+            "sqlite://s.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn sqlite_flushes_every_commit_unless_told_otherwise() {
+        assert_eq!(database_url("s.db").unwrap().1, Synchronous::Full);
+        assert_eq!(
+            database_url("sqlite://s.db?synchronous=normal&mode=rwc").unwrap(),
+            ("sqlite://s.db?mode=rwc".to_owned(), Synchronous::Normal)
         );
         assert_eq!(
-            database_url("sqlite://s.db?mode=ro"),
-            "sqlite://s.db?mode=ro"
+            database_url("s.db?synchronous=FULL").unwrap(),
+            ("sqlite://s.db?mode=rwc".to_owned(), Synchronous::Full)
         );
-        assert_eq!(database_url("postgres://u@h/db"), "postgres://u@h/db");
+        let error = database_url("s.db?synchronous=off")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("\"off\" for `synchronous`"), "{error}");
     }
 }

@@ -1,16 +1,17 @@
 //! Migrations, on a real SQLite file and a real PostgreSQL server: each one is
 //! harmless when run again, processes opening one new database at once all
-//! succeed, and an error no race causes fails at once, naming the database and
-//! the migration.
+//! succeed, an error no race causes fails at once, naming the database and
+//! the migration, and migration 0005 fills its counters from the rows there.
 
 #[path = "../../tests/common/postgres_server.rs"]
 mod postgres_server;
 
-use runtara_store::{Store, StoreError};
+use runtara_store::{InstanceKey, Store, StoreError};
+use serde_json::json;
 use sqlx::any::install_default_drivers;
 use sqlx::{AnyPool, Executor};
 
-const MIGRATIONS: i64 = 4;
+const MIGRATIONS: i64 = 5;
 
 async fn connect(url: &str) -> AnyPool {
     install_default_drivers();
@@ -87,6 +88,81 @@ async fn a_conflicting_schema_fails_at_once(url: &str) {
     assert!(message.contains("wake_at"), "{message}");
 }
 
+/// The (checkpoint, event) counters of instance `id`.
+async fn counters(url: &str, id: &str) -> (i64, i64) {
+    let pool = connect(url).await;
+    let row: (i64, i64) = sqlx::query_as(
+        "SELECT checkpoint_seq, event_seq FROM instances WHERE tenant_id = 'acme' AND instance_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    row
+}
+
+/// A store written before migration 0005 (made by opening one, writing, and taking
+/// the migration's columns and record away): the migration numbers the next
+/// checkpoint and event after those already there.
+async fn the_counters_start_after_the_rows_there(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    let busy = InstanceKey::new("acme", "busy");
+    let idle = InstanceKey::new("acme", "idle");
+    for key in [&busy, &idle] {
+        store.start_run(key, None, None).await.unwrap();
+    }
+    for index in 0..3 {
+        store
+            .checkpoint(&busy, &format!("step-{index}"), &json!(index))
+            .await
+            .unwrap();
+    }
+    for message in ["one", "two"] {
+        store
+            .log_event(&busy, "info", message, &json!({}))
+            .await
+            .unwrap();
+    }
+    drop(store);
+    let pool = connect(url).await;
+    for statement in [
+        "ALTER TABLE instances DROP COLUMN checkpoint_seq",
+        "ALTER TABLE instances DROP COLUMN event_seq",
+        "DELETE FROM _sqlx_migrations WHERE version = 5",
+    ] {
+        pool.execute(statement).await.unwrap();
+    }
+    pool.close().await;
+
+    let store = Store::open(url).await.unwrap();
+    assert_eq!(counters(url, "busy").await, (3, 2));
+    assert_eq!(counters(url, "idle").await, (0, 0));
+    store.checkpoint(&busy, "step-3", &json!(3)).await.unwrap();
+    store
+        .log_event(&busy, "info", "three", &json!({}))
+        .await
+        .unwrap();
+    let ids: Vec<String> = store
+        .checkpoints(&busy)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, ["step-0", "step-1", "step-2", "step-3"]);
+    let events: Vec<String> = store
+        .history(&busy)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.kind == "info")
+        .map(|entry| entry.what)
+        .collect();
+    assert_eq!(events, ["one", "two", "three"]);
+    assert_eq!(counters(url, "busy").await, (4, 3));
+}
+
 /// The URL of a new SQLite file `name` in `dir`.
 fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
     format!("sqlite://{}?mode=rwc", dir.path().join(name).display())
@@ -97,6 +173,12 @@ async fn each_migration_runs_twice_harmlessly_in_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(&dir, "state.db");
     each_migration_runs_twice_harmlessly(&url).await;
+}
+
+#[tokio::test]
+async fn the_counters_start_after_the_rows_there_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    the_counters_start_after_the_rows_there(&sqlite_url(&dir, "state.db")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -140,7 +222,7 @@ async fn migrations_in_postgresql() {
         let base = postgres.url.strip_suffix("/postgres").unwrap();
         format!("{base}/{name}")
     };
-    for name in ["twice", "at_once", "conflicting"] {
+    for name in ["twice", "at_once", "conflicting", "counters"] {
         server
             .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .await
@@ -150,4 +232,5 @@ async fn migrations_in_postgresql() {
     each_migration_runs_twice_harmlessly(&database("twice")).await;
     opening_at_once_all_succeed(&database("at_once"), 4).await;
     a_conflicting_schema_fails_at_once(&database("conflicting")).await;
+    the_counters_start_after_the_rows_there(&database("counters")).await;
 }

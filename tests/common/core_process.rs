@@ -70,6 +70,11 @@ impl Core {
         }
     }
 
+    /// The process id of the core (for its resource use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();

@@ -9,6 +9,9 @@ use runtara_host::store::Store;
 
 use super::run::{CompiledCacheArgs, parse_bytes};
 
+/// How many instances run at once per CPU when `--max-running` is not given.
+const RUNS_PER_CPU: usize = 32;
+
 /// Run the core service: durable instances and their HTTP API.
 ///
 /// Keeps instances' state in a database (a SQLite file by default, created when
@@ -103,7 +106,8 @@ struct InstanceLimits {
     #[arg(long, default_value = "512MiB", value_parser = parse_bytes, value_name = "SIZE")]
     max_memory: usize,
     /// How many instances may run at once; the others wait, first started first run
-    /// [default: twice the number of CPUs].
+    /// [default: 32 per CPU]. A run spends most of its time waiting for the store, so
+    /// many at once keep the CPUs busy; at worst they use N × --max-memory.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     max_running: Option<u32>,
     /// How many compiled components to keep in memory (the least recently used go).
@@ -127,7 +131,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let store = Store::open(&args.database).await?;
         let limits = args.limits;
         let max_running = limits.max_running.map_or_else(
-            || std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            || std::thread::available_parallelism().map_or(64, |n| n.get() * RUNS_PER_CPU),
             |n| n as usize,
         );
         let core = Core::new(

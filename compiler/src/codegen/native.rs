@@ -47,7 +47,8 @@ pub fn firmware_glue(calls: &[(String, String)]) -> String {
 const LINKED_AGENTS: &str = r#"
 // ---- The agent crates, linked in ----
 
-/// Agent calls go to the agent crates, in this program.
+/// Agent calls go to the agent crates, in this program: values are handed over as
+/// they are, without writing them out as JSON text and reading them back.
 struct LinkedAgents;
 
 impl runtara_runtime::Agents for LinkedAgents {
@@ -55,18 +56,24 @@ impl runtara_runtime::Agents for LinkedAgents {
         let input: Value = runtara_runtime::serde_json::from_str(input).map_err(|e| {
             runtara_runtime::AgentError::permanent("INVALID_INPUT", format!("the input of {agent}/{capability} is not JSON: {e}"))
         })?;
-        let output: Value = match agent {
+        self.call_value(agent, capability, input).map(|output| output.to_string())
+    }
+
+    fn call_value(&self, agent: &str, capability: &str, input: Value) -> Result<Value, runtara_runtime::AgentError> {
+        match agent {
 {ARMS}            _ => Err(runtara_runtime::AgentError::permanent(
                 "UNKNOWN_CAPABILITY",
                 format!("this scenario was not compiled to call {agent}/{capability}"),
             )),
-        }?;
-        Ok(output.to_string())
+        }
     }
 }
 "#;
 
 const NATIVE_MAIN: &str = r#"
+#[global_allocator]
+static ALLOCATOR: runtara_native::Allocator = runtara_native::Allocator;
+
 fn main() -> std::process::ExitCode {
     runtara_native::main(WORKFLOW_ID, |input, durable| {
         execute(input, None, &LinkedAgents, durable)

@@ -80,9 +80,19 @@ pub struct RecordReader<'a> {
     ends: Vec<usize>,
 }
 
+/// A record as `csv-core` reads it: its fields laid end to end, where each ends, and
+/// how many bytes of the data the records read so far took (with the line break that
+/// ended this one).
+pub struct RawRecord<'a> {
+    pub fields: &'a [u8],
+    pub ends: &'a [usize],
+    pub position: usize,
+}
+
 impl RecordReader<'_> {
-    /// The next record's fields as raw bytes, or `None` at the end of the data.
-    pub fn read_record(&mut self) -> Option<Vec<&[u8]>> {
+    /// The next record, or `None` at the end of the data. Its fields are in the
+    /// reader's buffers, reused for the next record: nothing is allocated per record.
+    pub fn read_record(&mut self) -> Option<RawRecord<'_>> {
         use csv_core::ReadRecordResult;
         let (mut out_len, mut ends_len) = (0, 0);
         loop {
@@ -105,26 +115,15 @@ impl RecordReader<'_> {
                     self.ends.resize(len * 2, 0);
                 }
                 ReadRecordResult::Record => {
-                    let mut start = 0;
-                    let fields = self.ends[..ends_len]
-                        .iter()
-                        .map(|&end| {
-                            let field = &self.fields[start..end];
-                            start = end;
-                            field
-                        })
-                        .collect();
-                    return Some(fields);
+                    return Some(RawRecord {
+                        fields: &self.fields[..out_len],
+                        ends: &self.ends[..ends_len],
+                        position: self.position,
+                    });
                 }
                 ReadRecordResult::End => return None,
             }
         }
-    }
-
-    /// How many bytes of the data the records read so far took, with the line break that
-    /// ended the last one.
-    pub fn position(&self) -> usize {
-        self.position
     }
 }
 

@@ -115,60 +115,68 @@ pub fn from_csv(input: Value) -> Result<Value, AgentError> {
     let dialect = Dialect::new(FROM_CSV, delimiter, quote)?;
     let typed = typed.unwrap_or(false);
     let keep_empty = !skip_empty_lines.unwrap_or(true);
-    let lines = read_lines(FROM_CSV, &data, dialect)?;
     let rows = if has_header.unwrap_or(true) {
-        rows_by_header(lines, typed, keep_empty)?
+        rows_by_header(&data, dialect, typed, keep_empty)?
     } else {
-        rows_as_arrays(lines, typed, keep_empty)
+        rows_as_arrays(&data, dialect, typed, keep_empty)?
     };
     Ok(Value::Array(rows))
 }
 
 /// Records after the first as objects keyed by the first one's fields.
 fn rows_by_header(
-    lines: Vec<Line>,
+    data: &str,
+    dialect: Dialect,
     typed: bool,
     keep_empty: bool,
 ) -> Result<Vec<Value>, AgentError> {
-    let mut lines = lines.into_iter().skip_while(|line| *line == Line::Empty);
-    let Some(Line::Record {
-        line: header_line,
-        fields: columns,
-    }) = lines.next()
-    else {
-        return Ok(Vec::new());
-    };
-    check_unique_columns(&columns, header_line)?;
+    // Once the header is read (empty lines before it are passed over): an empty row
+    // keyed by its names, every field as an empty field reads, and the header's line.
+    // Each row is a copy of the empty row with its fields put in, which spares hashing
+    // every name again for every row.
+    let mut header: Option<(Map<String, Value>, u64)> = None;
     let mut rows = Vec::new();
-    for line in lines {
-        let fields = match line {
-            Line::Empty if keep_empty => vec![String::new(); columns.len()],
-            Line::Empty => continue,
-            Line::Record { line, fields } => {
-                if fields.len() != columns.len() {
+    read_lines(FROM_CSV, data, dialect, |line| {
+        let Some((empty_row, header_line)) = &header else {
+            if let Line::Record { line, record } = line {
+                let columns: Vec<String> = record.fields().map(String::from).collect();
+                check_unique_columns(&columns, line)?;
+                let empty_row = columns
+                    .into_iter()
+                    .map(|name| (name, field_value("", typed)))
+                    .collect();
+                header = Some((empty_row, line));
+            }
+            return Ok(());
+        };
+        let object = match line {
+            Line::Empty if keep_empty => empty_row.clone(),
+            Line::Empty => return Ok(()),
+            Line::Record { line, record } => {
+                if record.len() != empty_row.len() {
                     let row = rows.len() + 1;
                     return Err(field_error(
                         FROM_CSV,
                         "data",
                         format!(
                             "line {line} (row {row}) has {} field(s), but the header (line {header_line}) has {} column(s)",
-                            fields.len(),
-                            columns.len()
+                            record.len(),
+                            empty_row.len()
                         ),
                     )
                     .with_attribute("line", line)
                     .with_attribute("row", row));
                 }
-                fields
+                let mut object = empty_row.clone();
+                for (value, text) in object.values_mut().zip(record.fields()) {
+                    *value = field_value(text, typed);
+                }
+                object
             }
         };
-        let object: Map<String, Value> = columns
-            .iter()
-            .cloned()
-            .zip(fields.into_iter().map(|text| field_value(text, typed)))
-            .collect();
         rows.push(Value::Object(object));
-    }
+        Ok(())
+    })?;
     Ok(rows)
 }
 
@@ -192,23 +200,27 @@ fn check_unique_columns(columns: &[String], header_line: u64) -> Result<(), Agen
 }
 
 /// Every record as an array of its fields.
-fn rows_as_arrays(lines: Vec<Line>, typed: bool, keep_empty: bool) -> Vec<Value> {
-    lines
-        .into_iter()
-        .filter_map(|line| match line {
-            Line::Empty if keep_empty => Some(vec![String::new()]),
-            Line::Empty => None,
-            Line::Record { fields, .. } => Some(fields),
-        })
-        .map(|fields| {
-            Value::Array(
-                fields
-                    .into_iter()
+fn rows_as_arrays(
+    data: &str,
+    dialect: Dialect,
+    typed: bool,
+    keep_empty: bool,
+) -> Result<Vec<Value>, AgentError> {
+    let mut rows = Vec::new();
+    read_lines(FROM_CSV, data, dialect, |line| {
+        match line {
+            Line::Empty if keep_empty => rows.push(Value::Array(vec![field_value("", typed)])),
+            Line::Empty => {}
+            Line::Record { record, .. } => rows.push(Value::Array(
+                record
+                    .fields()
                     .map(|text| field_value(text, typed))
                     .collect(),
-            )
-        })
-        .collect()
+            )),
+        }
+        Ok(())
+    })?;
+    Ok(rows)
 }
 
 #[derive(Deserialize)]

@@ -1,44 +1,92 @@
 //! Reading CSV text line by line: records with the line they start on, and the empty
 //! lines between them (which the record reader passes over without a word).
 
-use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
+use alloc::{format, string::String, vec::Vec};
 
 use runtara_agent::AgentError;
 use serde_json::{Number, Value};
 
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, RawRecord};
 use runtara_agent::input::field_error;
 
 /// One line of a CSV text as the rows see it.
-#[derive(Debug, PartialEq)]
-pub enum Line {
+pub enum Line<'a> {
     /// An empty line (nothing between two line breaks).
     Empty,
-    /// A record: its fields and the line it starts on (1-based; a quoted field may
-    /// carry it over several lines).
-    Record { line: u64, fields: Vec<String> },
+    /// A record and the line it starts on (1-based; a quoted field may carry it over
+    /// several lines).
+    Record { line: u64, record: Record<'a> },
 }
 
-/// Every record and empty line of `data`, in order. A leading byte order mark is dropped;
-/// the line break that ends the text is not an empty line.
-pub fn read_lines(capability: &str, data: &str, dialect: Dialect) -> Result<Vec<Line>, AgentError> {
+/// The fields of one record, as text, borrowed from the reader: nothing is copied
+/// until a field becomes a value.
+pub struct Record<'a> {
+    text: &'a str,
+    ends: &'a [usize],
+}
+
+impl<'a> Record<'a> {
+    /// The record `raw` as text. Its fields always are UTF-8: they are parts of a `str`
+    /// cut at ASCII delimiters, quotes and line breaks, and only ASCII quotes are
+    /// dropped; checked all the same.
+    fn new(capability: &str, raw: RawRecord<'a>) -> Result<Self, AgentError> {
+        let RawRecord { fields, ends, .. } = raw;
+        let text = core::str::from_utf8(fields)
+            .map_err(|e| field_error(capability, "data", format!("cannot be read as CSV: {e}")))?;
+        if let Some(&end) = ends.iter().find(|&&end| !text.is_char_boundary(end)) {
+            return Err(field_error(
+                capability,
+                "data",
+                format!("cannot be read as CSV: a field ends inside a character (byte {end})"),
+            ));
+        }
+        Ok(Self { text, ends })
+    }
+
+    /// How many fields the record has.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The fields, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let text = self.text;
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let field = &text[start..end];
+            start = end;
+            field
+        })
+    }
+}
+
+/// Calls `each` with every record and empty line of `data`, in order, and stops at the
+/// first error it returns. A leading byte order mark is dropped; the line break that
+/// ends the text is not an empty line.
+pub fn read_lines(
+    capability: &str,
+    data: &str,
+    dialect: Dialect,
+    mut each: impl FnMut(Line<'_>) -> Result<(), AgentError>,
+) -> Result<(), AgentError> {
     let bytes = without_bom(data).as_bytes();
     let mut reader = dialect.reader(bytes);
-    let mut lines = Vec::new();
     let mut counter = LineCounter::default();
     let mut end_of_previous = 0usize;
     loop {
         let record = reader.read_record();
         let (empty, start) = skip_line_breaks(bytes, end_of_previous);
-        lines.extend(core::iter::repeat_with(|| Line::Empty).take(empty));
-        let Some(record) = record else {
-            return Ok(lines);
+        for _ in 0..empty {
+            each(Line::Empty)?;
+        }
+        let Some(raw) = record else {
+            return Ok(());
         };
-        lines.push(Line::Record {
+        end_of_previous = raw.position;
+        each(Line::Record {
             line: counter.line_at(bytes, start),
-            fields: strings(capability, record)?,
-        });
-        end_of_previous = reader.position();
+            record: Record::new(capability, raw)?,
+        })?;
     }
 }
 
@@ -51,30 +99,19 @@ pub fn first_record(
     let mut reader = dialect.reader(without_bom(data).as_bytes());
     reader
         .read_record()
-        .map(|record| strings(capability, record))
-        .transpose()
-}
-
-/// The fields of a record as text. They always are UTF-8: they are parts of a `str`
-/// cut at ASCII delimiters, quotes and line breaks, and only ASCII quotes are dropped.
-fn strings(capability: &str, fields: Vec<&[u8]>) -> Result<Vec<String>, AgentError> {
-    fields
-        .into_iter()
-        .map(|field| {
-            core::str::from_utf8(field)
-                .map(str::to_owned)
-                .map_err(|e| field_error(capability, "data", format!("cannot be read as CSV: {e}")))
+        .map(|raw| {
+            Record::new(capability, raw).map(|record| record.fields().map(String::from).collect())
         })
-        .collect()
+        .transpose()
 }
 
 /// A field's JSON value: the text itself, or with `typed` its type read from it (see
 /// [`typed_value`]).
-pub fn field_value(text: String, typed: bool) -> Value {
+pub fn field_value(text: &str, typed: bool) -> Value {
     if typed {
         typed_value(text)
     } else {
-        Value::String(text)
+        Value::String(text.into())
     }
 }
 
@@ -82,7 +119,7 @@ pub fn field_value(text: String, typed: bool) -> Value {
 /// booleans; text that is a JSON number (`-12`, `3.5`, `1e-3`; no `+`, no leading zeros,
 /// no spaces) is a number, unless it is an integer beyond 64 bits or a float beyond
 /// `f64`, which stay text so that nothing is rounded away; everything else is text.
-pub fn typed_value(text: String) -> Value {
+pub fn typed_value(text: &str) -> Value {
     if text.is_empty() {
         return Value::Null;
     }
@@ -92,7 +129,7 @@ pub fn typed_value(text: String) -> Value {
     if text.eq_ignore_ascii_case("false") {
         return Value::Bool(false);
     }
-    if is_json_number(&text) {
+    if is_json_number(text) {
         let number = if text.contains(['.', 'e', 'E']) {
             text.parse::<f64>().ok().and_then(Number::from_f64)
         } else if let Ok(integer) = text.parse::<i64>() {
@@ -104,7 +141,7 @@ pub fn typed_value(text: String) -> Value {
             return Value::Number(number);
         }
     }
-    Value::String(text)
+    Value::String(text.into())
 }
 
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`: the JSON number grammar.

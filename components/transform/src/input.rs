@@ -6,7 +6,7 @@ use alloc::{format, string::String, vec::Vec};
 use runtara_agent::AgentError;
 use serde_json::{Map, Value};
 
-use crate::path::{self, Segment};
+use crate::path::{self, Selector};
 
 /// A capability's input object.
 pub struct Input {
@@ -139,22 +139,26 @@ impl Input {
     }
 
     /// A required path field, parsed.
-    pub fn path(&mut self, name: &str) -> Result<Vec<Segment>, AgentError> {
+    pub fn path(&mut self, name: &str) -> Result<Vec<Selector>, AgentError> {
         let text = self.string(name)?;
         self.parse_path(name, &text)
     }
 
     /// An optional path field, parsed; null counts as absent.
-    pub fn optional_path(&mut self, name: &str) -> Result<Option<Vec<Segment>>, AgentError> {
+    pub fn optional_path(&mut self, name: &str) -> Result<Option<Vec<Selector>>, AgentError> {
         match self.optional_string(name)? {
             Some(text) => self.parse_path(name, &text).map(Some),
             None => Ok(None),
         }
     }
 
-    fn parse_path(&self, name: &str, text: &str) -> Result<Vec<Segment>, AgentError> {
-        path::parse(text)
-            .map_err(|e| self.field_error(name, format!("is not a valid path ('{text}'): {e}")))
+    fn parse_path(&self, name: &str, text: &str) -> Result<Vec<Selector>, AgentError> {
+        path::parse(text).map_err(|e| {
+            self.field_error(
+                name,
+                format!("is not a valid path ('{text}'): {}", e.problem()),
+            )
+        })
     }
 }
 

@@ -49,7 +49,7 @@ use serde_json::{Map, Value, json};
 
 use crate::compare::{cmp_scalars, json_eq, sort_order};
 use crate::input::{Input, kind};
-use crate::path::{Segment, lookup};
+use crate::path::{Selector, lookup};
 
 #[cfg(target_arch = "wasm32")]
 mod component {
@@ -105,7 +105,7 @@ pub fn map_fields(input: Value) -> Result<Value, AgentError> {
     let source = Value::Object(input.object("source_data")?);
     let mappings = input.object("mappings")?;
 
-    let mut plan: Vec<(String, Vec<Segment>, Vec<String>)> = Vec::with_capacity(mappings.len());
+    let mut plan: Vec<(String, Vec<Selector>, Vec<String>)> = Vec::with_capacity(mappings.len());
     for (source_path, target) in mappings {
         let Value::String(target) = target else {
             return Err(input
@@ -119,7 +119,8 @@ pub fn map_fields(input: Value) -> Result<Value, AgentError> {
         let segments = path::parse(&source_path).map_err(|e| {
             input
                 .error(format!(
-                    "'mappings' has an invalid source path '{source_path}': {e}"
+                    "'mappings' has an invalid source path '{source_path}': {}",
+                    e.problem()
                 ))
                 .with_attribute("field", "mappings")
         })?;
@@ -154,7 +155,7 @@ pub fn map_fields(input: Value) -> Result<Value, AgentError> {
     let mut result = Map::new();
     let mut field_count = 0usize;
     for (_, segments, target) in &plan {
-        match lookup(&source, segments) {
+        match lookup(segments, &source) {
             None | Some(Value::Null) => {}
             Some(value) => {
                 insert_nested(&mut result, target, value.clone());
@@ -187,7 +188,7 @@ pub fn extract(input: Value) -> Result<Value, AgentError> {
     let mut input = Input::new("extract", input, &["value", "path"])?;
     let value = input.any("value");
     let path = input.path("path")?;
-    Ok(lookup(&value, &path).cloned().unwrap_or(Value::Null))
+    Ok(lookup(&path, &value).cloned().unwrap_or(Value::Null))
 }
 
 /// `{ value, path, default? }` -> the value at `path`; `default` (null if not given)
@@ -197,7 +198,7 @@ pub fn get_value_by_path(input: Value) -> Result<Value, AgentError> {
     let value = input.any("value");
     let path = input.path("path")?;
     let default = input.any("default");
-    Ok(match lookup(&value, &path) {
+    Ok(match lookup(&path, &value) {
         None | Some(Value::Null) => default,
         Some(found) => found.clone(),
     })
@@ -304,7 +305,7 @@ pub fn filter(input: Value) -> Result<Value, AgentError> {
     }
 
     let passes = |item: &Value| -> bool {
-        let found = lookup(item, &field).unwrap_or(&Value::Null);
+        let found = lookup(&field, item).unwrap_or(&Value::Null);
         match operator {
             Operator::Eq => json_eq(found, &target),
             Operator::Ne => !json_eq(found, &target),
@@ -343,7 +344,7 @@ pub fn sort(input: Value) -> Result<Value, AgentError> {
 
     let keys: Vec<Option<&Value>> = items
         .iter()
-        .map(|item| lookup(item, &field).filter(|v| !v.is_null()))
+        .map(|item| lookup(&field, item).filter(|v| !v.is_null()))
         .collect();
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| match (keys[a], keys[b]) {
@@ -472,7 +473,7 @@ pub fn flat_map(input: Value) -> Result<Value, AgentError> {
     let segments = input.optional_path("path")?.unwrap_or_default();
     let mut out = Vec::with_capacity(items.len());
     for item in &items {
-        match lookup(item, &segments) {
+        match lookup(&segments, item) {
             None | Some(Value::Null) => {}
             Some(Value::Array(inner)) => out.extend(inner.iter().cloned()),
             Some(other) => out.push(other.clone()),
@@ -514,7 +515,7 @@ pub fn group_by(input: Value) -> Result<Value, AgentError> {
     let key = input.path("key")?;
     let mut groups: Map<String, Value> = Map::new();
     for item in items {
-        let name = match lookup(&item, &key) {
+        let name = match lookup(&key, &item) {
             None | Some(Value::Null) => "null".to_owned(),
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),

@@ -219,7 +219,7 @@ fn get_value_by_path_errors() {
     invalid(
         "get-value-by-path",
         json!({"value": {}, "path": "a["}),
-        "unclosed '['",
+        "'path' is not a valid path ('a['): expected a number or a quoted name after '[' at position 2",
     );
     invalid(
         "get-value-by-path",

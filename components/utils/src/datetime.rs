@@ -1,5 +1,8 @@
-//! Dates and times for the clock capabilities: reading ISO 8601 text, naming time
-//! zones, and strftime formatting that reports a bad format instead of panicking.
+//! Dates and times for the clock capabilities: reading ISO 8601 text, UTC and fixed
+//! offsets, and strftime formatting that reports a bad format instead of panicking.
+//!
+//! There is no time-zone database here: it is most of a component's size (about 900
+//! KB of transitions), and the datetime agent carries it. Named zones are its job.
 //!
 //! Every function returns a plain message on error (what is wrong, without naming the
 //! input field); the capability adds the field name.
@@ -9,8 +12,7 @@ use alloc::{format, string::String, vec::Vec};
 use core::fmt::{Display, Write as _};
 
 use chrono::format::{Item, StrftimeItems};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
-use chrono_tz::{TZ_VARIANTS, Tz};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// Forms [`parse_iso`] accepts besides RFC 3339, read as UTC: date-times without an
 /// offset (`T` or a space between date and time, seconds and fraction optional).
@@ -67,23 +69,74 @@ pub fn parse_iso(text: &str) -> Result<DateTime<FixedOffset>, String> {
     ))
 }
 
-/// The IANA time zone called `name` (`Europe/Berlin`, `America/New_York`, `UTC`);
-/// letter case does not matter.
-pub fn timezone(name: &str) -> Result<Tz, String> {
-    let name = name.trim();
-    if let Ok(tz) = name.parse::<Tz>() {
-        return Ok(tz);
+/// The zone a date-time is written in: UTC (`%Z` prints `UTC`) or a fixed offset
+/// (`%Z` prints the offset, e.g. `+05:30`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Zone {
+    Utc,
+    Offset(FixedOffset),
+}
+
+impl Zone {
+    /// Formats `when` in this zone with the strftime `format`, as [`format`] does.
+    pub fn format<Z: TimeZone>(self, when: &DateTime<Z>, format: &str) -> Result<String, String> {
+        match self {
+            Zone::Utc => self::format(&when.with_timezone(&Utc), format),
+            Zone::Offset(offset) => self::format(&when.with_timezone(&offset), format),
+        }
     }
-    TZ_VARIANTS
+}
+
+/// The zone called `name`: `UTC` (also `Z`, `Etc/UTC`, any letter case) or a fixed
+/// offset (`+05:30`, `-0800`, `+02`, hours 0 to 23). An IANA name such as
+/// `Europe/Berlin` is an error that points to the datetime agent.
+pub fn zone(name: &str) -> Result<Zone, String> {
+    let name = name.trim();
+    if ["UTC", "Z", "Etc/UTC"]
         .iter()
-        .find(|tz| tz.name().eq_ignore_ascii_case(name))
-        .copied()
-        .ok_or_else(|| {
-            format!(
-                "is not a known IANA time zone ('{name}'); use a name such as UTC, \
-                 Europe/Berlin or America/New_York"
-            )
-        })
+        .any(|utc| utc.eq_ignore_ascii_case(name))
+    {
+        return Ok(Zone::Utc);
+    }
+    fixed_offset(name).map(Zone::Offset).ok_or_else(|| {
+        format!(
+            "is not UTC or a UTC offset ('{name}'); the utils agent has no time-zone \
+             database: write an offset such as +05:30, or use the datetime agent \
+             (format-date, get-current-date) for IANA names such as Europe/Berlin"
+        )
+    })
+}
+
+/// `+HH`, `+HHMM` or `+HH:MM` (or with `-`) as an offset, hours 0 to 23 (the forms
+/// the datetime agent reads).
+fn fixed_offset(text: &str) -> Option<FixedOffset> {
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let rest = &text[1..];
+    if !rest.is_ascii() {
+        return None; // also keeps the slicing below on character boundaries
+    }
+    let (hours, minutes) = match rest.as_bytes() {
+        [_, _] => (rest, "00"),
+        [_, _, _, _] => rest.split_at(2),
+        [_, _, b':', _, _] => (&rest[..2], &rest[3..]),
+        _ => return None,
+    };
+    let number = |digits: &str| -> Option<i32> {
+        if digits.bytes().all(|b| b.is_ascii_digit()) {
+            digits.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (hours, minutes) = (number(hours)?, number(minutes)?);
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
 /// Formats `when` with the strftime `format` (chrono's specifiers, e.g. `%Y-%m-%d %H:%M:%S`,
@@ -179,15 +232,28 @@ mod tests {
     }
 
     #[test]
-    fn names_time_zones() {
-        assert_eq!(timezone("Europe/Berlin").unwrap(), Tz::Europe__Berlin);
-        assert_eq!(timezone("america/new_york").unwrap(), Tz::America__New_York);
-        assert_eq!(timezone("UTC").unwrap(), Tz::UTC);
-        assert!(
-            timezone("Mars/Olympus_Mons")
-                .unwrap_err()
-                .contains("Mars/Olympus_Mons")
-        );
+    fn reads_utc_and_offsets() {
+        let offset = |seconds| Zone::Offset(FixedOffset::east_opt(seconds).unwrap());
+        assert_eq!(zone("UTC").unwrap(), Zone::Utc);
+        assert_eq!(zone(" etc/utc ").unwrap(), Zone::Utc);
+        assert_eq!(zone("z").unwrap(), Zone::Utc);
+        assert_eq!(zone("+05:30").unwrap(), offset(19_800));
+        assert_eq!(zone("-0800").unwrap(), offset(-28_800));
+        assert_eq!(zone("+02").unwrap(), offset(7_200));
+        assert_eq!(zone("-00:00").unwrap(), offset(0));
+        for bad in [
+            "+24:00",
+            "+05:60",
+            "+5",
+            "+05:3",
+            "05:30",
+            "+0５",
+            "Europe/Berlin",
+        ] {
+            let error = zone(bad).unwrap_err();
+            assert!(error.contains(&format!("('{bad}')")), "{bad}: {error}");
+            assert!(error.contains("datetime agent"), "{bad}: {error}");
+        }
     }
 
     #[test]
@@ -202,8 +268,12 @@ mod tests {
             "5 March 2024, Tuesday"
         );
         assert_eq!(format(&when, "100%%").unwrap(), "100%");
-        let berlin = when.with_timezone(&Tz::Europe__Berlin);
-        assert_eq!(format(&berlin, "%H:%M %Z %:z").unwrap(), "08:08 CET +01:00");
+        let plus_one = zone("+01:00").unwrap();
+        assert_eq!(
+            plus_one.format(&when, "%H:%M %Z %:z").unwrap(),
+            "08:08 +01:00 +01:00"
+        );
+        assert_eq!(Zone::Utc.format(&when, "%H:%M %Z").unwrap(), "07:08 UTC");
         let error = format(&when, "%Y-%Q").unwrap_err();
         assert!(error.contains("'%Q' at character 4"), "{error}");
         let error = format(&when, "50%").unwrap_err();

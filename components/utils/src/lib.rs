@@ -154,8 +154,8 @@ struct FormatIsoInput {
 }
 
 /// `{ iso_datetime, format, timezone? }` -> the date-time formatted with the strftime
-/// `format`, after converting it to the IANA `timezone` (UTC when absent, whatever
-/// offset the input carries).
+/// `format`, after converting it to `timezone`, UTC or a fixed offset (UTC when
+/// absent, whatever offset the input carries).
 pub fn format_date_from_iso(input: Value) -> Result<Value, AgentError> {
     let FormatIsoInput {
         iso_datetime,
@@ -164,7 +164,7 @@ pub fn format_date_from_iso(input: Value) -> Result<Value, AgentError> {
     } = parse(input)?;
     let when = datetime::parse_iso(&iso_datetime).map_err(|e| field_error("iso_datetime", e))?;
     let zone = parse_timezone(timezone.as_deref())?;
-    datetime::format(&when.with_timezone(&zone), &format)
+    zone.format(&when, &format)
         .map(Value::String)
         .map_err(|e| field_error("format", e))
 }
@@ -287,11 +287,12 @@ fn field_error(field: &str, message: impl Display) -> AgentError {
     AgentError::invalid_input(format!("'{field}' {message}")).with_attribute("field", field)
 }
 
-/// The time zone named by the optional `timezone` field; UTC when it is absent.
-fn parse_timezone(name: Option<&str>) -> Result<chrono_tz::Tz, AgentError> {
+/// The zone of the optional `timezone` field (UTC or a fixed offset); UTC when it
+/// is absent.
+fn parse_timezone(name: Option<&str>) -> Result<datetime::Zone, AgentError> {
     match name {
-        None => Ok(chrono_tz::UTC),
-        Some(name) => datetime::timezone(name).map_err(|e| field_error("timezone", e)),
+        None => Ok(datetime::Zone::Utc),
+        Some(name) => datetime::zone(name).map_err(|e| field_error("timezone", e)),
     }
 }
 

@@ -14,7 +14,7 @@ use runtara_agent::{AgentError, parse_input};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{MAX_SAFE_INTEGER, TimestampUnit, datetime, field_error, parse, parse_timezone};
+use crate::{MAX_SAFE_INTEGER, TimestampUnit, field_error, parse, parse_timezone};
 
 /// `{}` -> a uniformly distributed number in [0, 1).
 pub fn random_double(_input: Value) -> Result<Value, AgentError> {
@@ -237,12 +237,11 @@ struct FormattedNowInput {
 }
 
 /// `{ format, timezone? }` -> the current time formatted with the strftime `format`
-/// (e.g. `%Y-%m-%d %H:%M:%S`) in the IANA `timezone` (UTC when absent).
+/// (e.g. `%Y-%m-%d %H:%M:%S`) in `timezone`, UTC or a fixed offset (UTC when absent).
 pub fn get_current_formatted_datetime(input: Value) -> Result<Value, AgentError> {
     let FormattedNowInput { format, timezone } = parse(input)?;
     let zone = parse_timezone(timezone.as_deref())?;
-    let now = now_utc()?.with_timezone(&zone);
-    datetime::format(&now, &format)
+    zone.format(&now_utc()?, &format)
         .map(Value::String)
         .map_err(|e| field_error("format", e))
 }

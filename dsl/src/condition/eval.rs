@@ -8,24 +8,30 @@ use serde_json::Value;
 use super::compare::{compare_values, contains, is_empty, length, truthy, values_equal};
 use super::{Condition, ConditionArgument, Operator};
 use crate::eval_error::EvalError;
-use crate::mapping::resolve;
+use crate::mapping::{Scope, resolve};
 
 /// Evaluates a condition to true or false (the truthiness of
 /// [`evaluate_value`]).
-pub fn evaluate(condition: &Condition, scope: &Value) -> Result<bool, EvalError> {
+pub fn evaluate<S: Scope + ?Sized>(condition: &Condition, scope: &S) -> Result<bool, EvalError> {
     evaluate_value(condition, scope).map(|value| truthy(&value))
 }
 
 /// Evaluates a condition to the value it produces: a number for `LENGTH`,
 /// the resolved value for a `{"type": "value"}` condition, a boolean otherwise.
-pub fn evaluate_value(condition: &Condition, scope: &Value) -> Result<Value, EvalError> {
+pub fn evaluate_value<S: Scope + ?Sized>(
+    condition: &Condition,
+    scope: &S,
+) -> Result<Value, EvalError> {
     match condition {
         Condition::Value(value) => resolve(value, scope),
         Condition::Operation { op, arguments } => operation(*op, arguments, scope),
     }
 }
 
-fn argument(argument: &ConditionArgument, scope: &Value) -> Result<Value, EvalError> {
+fn argument<S: Scope + ?Sized>(
+    argument: &ConditionArgument,
+    scope: &S,
+) -> Result<Value, EvalError> {
     match argument {
         ConditionArgument::Condition(condition) => evaluate_value(condition, scope),
         ConditionArgument::Value(value) => resolve(value, scope),
@@ -45,10 +51,10 @@ fn check_arity(op: Operator, got: usize) -> Result<(), EvalError> {
     }
 }
 
-fn operation(
+fn operation<S: Scope + ?Sized>(
     op: Operator,
     arguments: &[ConditionArgument],
-    scope: &Value,
+    scope: &S,
 ) -> Result<Value, EvalError> {
     check_arity(op, arguments.len())?;
     match op {

@@ -3,14 +3,14 @@
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
-use super::{MappingValue, resolve};
+use super::{MappingValue, Scope, resolve};
 use crate::eval_error::EvalError;
 
 /// Resolves every member of `value` that is written as a mapping value (an
 /// object with a `valueType` that parses as one) and keeps everything else as
 /// it is. An object with a `valueType` that is not a valid mapping value is
 /// kept as plain JSON.
-pub fn resolve_embedded(value: &Value, scope: &Value) -> Result<Value, EvalError> {
+pub fn resolve_embedded<S: Scope + ?Sized>(value: &Value, scope: &S) -> Result<Value, EvalError> {
     match value {
         Value::Object(map) => {
             if let Some(mapping) = as_mapping_value(map) {

@@ -27,6 +27,7 @@ use crate::prelude::*;
 mod coerce;
 mod embedded;
 mod resolve;
+mod scope;
 mod template;
 
 use crate::OrderedMap;
@@ -36,12 +37,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::names::string_enum;
+use crate::path::{self, Path, PathError};
 use crate::tracked::{self, Located};
 
 pub use coerce::coerce;
 pub(crate) use embedded::as_mapping_value;
 pub use embedded::resolve_embedded;
 pub use resolve::{resolve, resolve_map};
+pub use scope::{Scope, member_of};
 pub use template::{check_template, is_plain_text, render_template};
 
 /// Named mapping values, in document order: an `inputMapping`, a `context`,
@@ -60,6 +63,9 @@ pub enum MappingValue {
     Reference {
         /// The path into the scope.
         value: String,
+        /// `value` parsed, once, when the mapping value is read rather than on every
+        /// resolve; a path that does not parse fails each resolve with this error.
+        parsed: Result<Path, PathError>,
         /// The type hint, JSON key `"type"`.
         type_hint: Option<ValueType>,
         /// What a missing or null value (or one that cannot be coerced)
@@ -113,8 +119,10 @@ impl MappingValue {
 
     /// A reference without type hint or default.
     pub fn reference(path: impl Into<String>) -> Self {
+        let value = path.into();
         MappingValue::Reference {
-            value: path.into(),
+            parsed: path::parse(&value),
+            value,
             type_hint: None,
             default: None,
         }
@@ -158,6 +166,7 @@ impl MappingValue {
             "reference" => {
                 let raw: ReferenceRaw = tracked::from_value(body)?;
                 Ok(MappingValue::Reference {
+                    parsed: path::parse(&raw.value),
                     value: raw.value,
                     type_hint: raw.type_hint,
                     default: raw.default,
@@ -193,6 +202,7 @@ impl MappingValue {
                 value,
                 type_hint,
                 default,
+                ..
             } => {
                 map.serialize_entry("value", value)?;
                 if let (Some(hint), true) = (type_hint, with_type_hint) {

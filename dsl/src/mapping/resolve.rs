@@ -3,9 +3,11 @@
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
-use super::{CompositeValue, InputMapping, MappingValue, ValueType, coerce, render_template};
+use super::{
+    CompositeValue, InputMapping, MappingValue, Scope, ValueType, coerce, render_template,
+};
 use crate::eval_error::{EvalError, short_json};
-use crate::path;
+use crate::path::{Path, PathError};
 
 /// Resolves one mapping value against `scope`.
 ///
@@ -13,14 +15,15 @@ use crate::path;
 /// With a type hint the value is coerced (see [`coerce`](super::coerce)); a
 /// value that cannot be coerced yields the `default` when there is one
 /// (itself coerced when possible) and is an [`EvalError::Coerce`] otherwise.
-pub fn resolve(value: &MappingValue, scope: &Value) -> Result<Value, EvalError> {
+pub fn resolve<S: Scope + ?Sized>(value: &MappingValue, scope: &S) -> Result<Value, EvalError> {
     match value {
         MappingValue::Immediate { value } => Ok(value.clone()),
         MappingValue::Reference {
-            value,
+            parsed,
             type_hint,
             default,
-        } => reference(value, *type_hint, default.as_ref(), scope),
+            ..
+        } => reference(parsed, *type_hint, default.as_ref(), scope),
         MappingValue::Composite(CompositeValue::Object(members)) => resolve_map(members, scope),
         MappingValue::Composite(CompositeValue::Array(items)) => items
             .iter()
@@ -32,7 +35,7 @@ pub fn resolve(value: &MappingValue, scope: &Value) -> Result<Value, EvalError> 
 }
 
 /// Resolves every entry of a mapping into one JSON object, in order.
-pub fn resolve_map(map: &InputMapping, scope: &Value) -> Result<Value, EvalError> {
+pub fn resolve_map<S: Scope + ?Sized>(map: &InputMapping, scope: &S) -> Result<Value, EvalError> {
     let mut out = Map::with_capacity(map.len());
     for (name, value) in map {
         out.insert(name.clone(), resolve(value, scope)?);
@@ -40,27 +43,27 @@ pub fn resolve_map(map: &InputMapping, scope: &Value) -> Result<Value, EvalError
     Ok(Value::Object(out))
 }
 
-fn reference(
-    text: &str,
+fn reference<S: Scope + ?Sized>(
+    parsed: &Result<Path, PathError>,
     type_hint: Option<ValueType>,
     default: Option<&Value>,
-    scope: &Value,
+    scope: &S,
 ) -> Result<Value, EvalError> {
-    let parsed = path::parse(text)?;
-    let found = match path::lookup(&parsed, scope) {
-        None | Some(Value::Null) => return Ok(default.cloned().unwrap_or(Value::Null)),
-        Some(found) => found,
+    let parsed = parsed.as_ref().map_err(|e| EvalError::Path(e.clone()))?;
+    let found = match scope.lookup(parsed) {
+        Some(found) if !found.is_null() => found,
+        _ => return Ok(default.cloned().unwrap_or(Value::Null)),
     };
     let Some(target) = type_hint else {
-        return Ok(found.clone());
+        return Ok(found.into_owned());
     };
-    if let Some(coerced) = coerce(found, target) {
+    if let Some(coerced) = coerce(&found, target) {
         return Ok(coerced);
     }
     match default {
         Some(default) => Ok(coerce(default, target).unwrap_or_else(|| default.clone())),
         None => Err(EvalError::Coerce {
-            value: short_json(found),
+            value: short_json(&found),
             path: parsed.to_string(),
             target,
         }),
@@ -156,6 +159,27 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "invalid path 'data..x': expected a name at position 5"
+        );
+    }
+
+    #[test]
+    fn reference_paths_are_parsed_once_when_read() {
+        let read = mv(json!({"valueType": "reference", "value": "steps.fetch.outputs"}));
+        let MappingValue::Reference { parsed, .. } = &read else {
+            panic!("not a reference: {read:?}")
+        };
+        assert_eq!(parsed, &crate::path::parse("steps.fetch.outputs"));
+        // A path that does not parse is still read: validation reports it where it
+        // is, and resolving it fails with the parse error.
+        let bad = mv(json!({"valueType": "reference", "value": "data..x"}));
+        assert!(matches!(
+            bad,
+            MappingValue::Reference { parsed: Err(_), .. }
+        ));
+        assert_eq!(
+            MappingValue::reference("data..x"),
+            bad,
+            "built and read alike"
         );
     }
 

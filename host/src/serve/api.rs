@@ -249,11 +249,10 @@ async fn start(State(api): State<Arc<Api>>, tenant: Tenant, body: Body) -> Reply
         check_id("instanceId", id, MAX_ID_BYTES)?;
     }
     let store = api.core.store();
-    if store
-        .component(&tenant.0, &request.component)
-        .await?
-        .is_none()
-    {
+    // Kept compiled only once uploaded: then the store need not be asked.
+    let uploaded = api.core.has_compiled(&tenant.0, &request.component)
+        || store.has_component(&tenant.0, &request.component).await?;
+    if !uploaded {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "NO_COMPONENT",

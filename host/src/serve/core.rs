@@ -10,7 +10,9 @@
 //! At most `max_running` instances run at once; the others wait in the order they
 //! were started, and keep their status (`pending`, `sleeping`) until their turn.
 //! Compiled components are kept per (tenant, digest), the `max_compiled` most
-//! recently used ones, and on disk when the host has a compiled-component cache.
+//! recently used ones, prepared (imports resolved) so that a run only instantiates,
+//! and on disk when the host has a compiled-component cache. Memories, tables and
+//! stacks for `max_running` runs are reserved once and reused ([`Host::pooled`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,13 +20,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use wasmtime::component::Component;
 
 use super::grants::TenantGrants;
 use super::lru::Lru;
 use super::slots::Slots;
 use crate::store::{InstanceKey, Status, Store, StoreError};
-use crate::{CompiledCache, DurableInstance, Host, HostError, Outcome, RunOptions};
+use crate::{
+    CompiledCache, DurableInstance, Host, HostError, InstancePool, Outcome, Prepared, RunOptions,
+};
 
 /// How often the wake loop looks for due instances.
 const WAKE_INTERVAL: Duration = Duration::from_millis(200);
@@ -56,7 +59,7 @@ pub struct Core {
     /// The instances this core took on, waiting for a slot or running.
     taken: Mutex<HashMap<InstanceKey, Phase>>,
     slots: Slots<QueuedRun>,
-    compiled: Mutex<Lru<(String, String), Component>>,
+    compiled: Mutex<Lru<(String, String), Prepared>>,
 }
 
 /// Where an instance this core took on is.
@@ -74,8 +77,11 @@ struct QueuedRun {
 
 impl Core {
     pub fn new(store: Store, options: CoreOptions) -> Result<Arc<Self>, HostError> {
+        let pool = InstancePool {
+            runs: options.max_running,
+        };
         Ok(Arc::new(Self {
-            host: Arc::new(Host::new(options.compiled_cache.clone())?),
+            host: Arc::new(Host::pooled(options.compiled_cache.clone(), pool)?),
             store,
             taken: Mutex::default(),
             slots: Slots::new(options.max_running),
@@ -88,21 +94,26 @@ impl Core {
         &self.store
     }
 
-    /// Compiles an uploaded component to check it can run as an instance; hand
-    /// the result to [`Core::keep_compiled`] once it is saved. Compiling takes
-    /// seconds for a large component: call it off the async workers.
-    pub fn check_component(&self, bytes: &[u8]) -> Result<Component, HostError> {
-        let component = self
-            .host
-            .load_bytes(bytes, Path::new("the uploaded component"))?;
+    /// Compiles and prepares an uploaded component to check it can run as an
+    /// instance; hand the result to [`Core::keep_compiled`] once it is saved.
+    /// Compiling takes seconds for a large component: call it off the async workers.
+    pub fn check_component(&self, bytes: &[u8]) -> Result<Prepared, HostError> {
+        let name = Path::new("the uploaded component");
+        let component = self.host.load_bytes(bytes, name)?;
         self.host.check_durability(&component, true)?;
-        Ok(component)
+        self.host.prepare(&component)
     }
 
     /// Keeps a checked component compiled, so that runs of `digest` in `tenant`
     /// do not compile it again.
-    pub fn keep_compiled(&self, tenant: &str, digest: &str, component: Component) {
+    pub fn keep_compiled(&self, tenant: &str, digest: &str, component: Prepared) {
         lock(&self.compiled).insert((tenant.to_owned(), digest.to_owned()), component);
+    }
+
+    /// Whether the tenant's component `digest` is kept compiled here, which it is
+    /// only once it was uploaded.
+    pub fn has_compiled(&self, tenant: &str, digest: &str) -> bool {
+        lock(&self.compiled).contains(&(tenant.to_owned(), digest.to_owned()))
     }
 
     /// Whether this core is running the instance now (not waiting for a slot).
@@ -170,7 +181,11 @@ impl Core {
             key: key.clone(),
             suspend_sleeps_over: Some(self.options.suspend_sleeps_over),
         });
-        match self.host.run(&component, &instance.input, &options).await {
+        match self
+            .host
+            .run_prepared(&component, &instance.input, &options)
+            .await
+        {
             // The instance told the store itself how it ended.
             Ok(Outcome::Completed(_) | Outcome::Failed(_) | Outcome::Suspended(_)) => Ok(()),
             Err(error) => {
@@ -191,12 +206,9 @@ impl Core {
             .await
     }
 
-    /// The instance's component, compiled once per core (off the async workers).
-    async fn component(
-        &self,
-        key: &InstanceKey,
-        digest: Option<&str>,
-    ) -> Result<Component, String> {
+    /// The instance's component, compiled and prepared once per core (off the async
+    /// workers).
+    async fn component(&self, key: &InstanceKey, digest: Option<&str>) -> Result<Prepared, String> {
         let digest = digest.ok_or("the instance names no component")?;
         let cache_key = (key.tenant.clone(), digest.to_owned());
         if let Some(component) = lock(&self.compiled).get(&cache_key) {
@@ -209,11 +221,12 @@ impl Core {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("component {digest} was not uploaded"))?;
         let (host, name) = (self.host.clone(), digest.to_owned());
-        let component =
-            tokio::task::spawn_blocking(move || host.load_bytes(&bytes, Path::new(&name)))
-                .await
-                .map_err(|e| format!("compiling component {digest} stopped: {e}"))?
-                .map_err(|e| e.to_string())?;
+        let component = tokio::task::spawn_blocking(move || {
+            host.prepare(&host.load_bytes(&bytes, Path::new(&name))?)
+        })
+        .await
+        .map_err(|e| format!("compiling component {digest} stopped: {e}"))?
+        .map_err(|e| e.to_string())?;
         lock(&self.compiled).insert(cache_key, component.clone());
         Ok(component)
     }

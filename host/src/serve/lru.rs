@@ -29,6 +29,11 @@ impl<K: Eq + Hash + Clone, V: Clone> Lru<K, V> {
         Some(value.clone())
     }
 
+    /// Whether `key` has a value (not marked used).
+    pub(super) fn contains(&self, key: &K) -> bool {
+        self.entries.contains_key(key)
+    }
+
     /// Keeps `value` for `key`, dropping the least recently used entry when full.
     pub(super) fn insert(&mut self, key: K, value: V) {
         self.tick += 1;
@@ -60,6 +65,7 @@ mod tests {
         assert_eq!(lru.get(&"a"), Some(1)); // `b` is now the least recently used
         lru.insert("c", 3);
         assert_eq!(lru.get(&"b"), None);
+        assert!(!lru.contains(&"b") && lru.contains(&"c"));
         assert_eq!(lru.get(&"a"), Some(1));
         assert_eq!(lru.get(&"c"), Some(3));
         lru.insert("c", 4); // replacing an entry drops nothing

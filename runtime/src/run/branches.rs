@@ -24,9 +24,9 @@ use serde_json::Value;
 
 use runtara_dsl::step::SplitConfig;
 
-use super::Run;
 use super::journal::{SharedProgress, control_stop};
 use super::subgraphs::{Outcome, SplitPlan};
+use super::{Run, Scope};
 use crate::{CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowError};
 
 /// How many iterations of a Split run at once when `config.parallelism` does not say.
@@ -71,13 +71,8 @@ impl Run<'_> {
         // Shortens the provider's lifetime to this call, as the lock's type needs.
         let provider: &mut dyn Durable = &mut *self.durable;
         let durable = Mutex::new(provider);
-        let (scope, deadline, place, agents, progress) = (
-            &self.scope,
-            &self.deadline,
-            &self.place,
-            self.agents,
-            &self.progress,
-        );
+        let (deadline, place, agents, progress) =
+            (&self.deadline, &self.place, self.agents, &self.progress);
         let attempts = std::thread::scope(|threads| {
             let (finished, poll_ends) = mpsc::channel::<()>();
             let watched = &durable;
@@ -86,8 +81,10 @@ impl Run<'_> {
                 .map(|_| {
                     threads.spawn(|| {
                         let mut shared = SharedDurable(&durable);
+                        // The iterations' layers sit on the plan's scope: the
+                        // branch reads none of its own.
                         let mut branch = Run {
-                            scope: scope.clone(),
+                            scope: Scope::default(),
                             deadline: deadline.clone(),
                             place: place.clone(),
                             agents,

@@ -48,9 +48,9 @@ impl Run<'_> {
         let items = self.array(&step.id, &step.config.value)?;
         let mut kept = Vec::new();
         for (index, item) in items.into_iter().enumerate() {
-            let previous = self.bind("item", item.clone());
+            let previous = self.scope.bind("item", item.clone());
             let holds = condition::evaluate(&step.config.condition, &self.scope);
-            self.restore("item", previous);
+            self.scope.unbind("item", previous);
             let holds = holds.map_err(|e| {
                 WorkflowError::step(
                     &step.id,

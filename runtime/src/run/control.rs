@@ -96,10 +96,10 @@ impl Run<'_> {
     /// Validates the input against the graph's `inputSchema` and fills in defaults;
     /// every violation is listed in the error.
     pub fn check_input(&mut self, schema: &Schema) -> Result<(), WorkflowError> {
-        match check_input(schema, &self.scope["data"]) {
+        match check_input(schema, self.scope.root("data").unwrap_or(&Value::Null)) {
             Ok(input) => {
-                self.scope["workflow"]["inputs"] = input.clone();
-                self.scope["data"] = input;
+                self.scope.root_mut("workflow")["inputs"] = input.clone();
+                *self.scope.root_mut("data") = input;
                 Ok(())
             }
             Err(violations) => {

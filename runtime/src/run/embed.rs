@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use runtara_dsl::mapping;
 use runtara_dsl::step::EmbedWorkflowStep;
 
-use super::{GraphFn, Run, StepFailure};
+use super::{GraphFn, Run, Scope, StepFailure};
 use crate::WorkflowError;
 use crate::retry::RetryPolicy;
 
@@ -29,14 +29,15 @@ impl Run<'_> {
         let mut variables = child_variables.clone();
         variables.insert("_workflow_id".into(), json!(child_id));
         for builtin in ["_instance_id", "_tenant_id"] {
-            variables.insert(builtin.into(), self.scope["variables"][builtin].clone());
+            let value = self.scope.variable(builtin).cloned().unwrap_or_default();
+            variables.insert(builtin.into(), value);
         }
         let policy = RetryPolicy::from_step(step.max_retries, step.retry_delay);
         let what = format!("child workflow '{child_id}'");
         let place = format!("{}.", step.id);
         let output = self
             .retrying(&step.id, &policy, &what, |run| {
-                let scope = runtara_dsl::scope(input.clone(), variables.clone());
+                let scope = |_: &_| Scope::workflow(input.clone(), variables.clone());
                 child(&mut run.child(scope, &place, None))
             })
             .map_err(|error| {

@@ -225,14 +225,16 @@ impl Run<'_> {
     ) -> Result<(), WorkflowError> {
         let mut entries = Map::new();
         for id in core::mem::take(&mut self.touched) {
-            if let Some(entry) = self.scope["steps"].get(&id) {
+            if let Some(entry) = self.scope.step(&id) {
                 entries.insert(id, entry.clone());
             }
         }
-        let mut state = json!({
-            "steps": entries,
-            "durationMs": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        });
+        // Built member by member: `json!` would copy the entries through serde.
+        let mut state = Map::new();
+        state.insert("steps".into(), Value::Object(entries));
+        let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        state.insert("durationMs".into(), took.into());
+        let mut state = Value::Object(state);
         match decided {
             Decided::Take(targets) => state["take"] = json!(targets),
             Decided::Finish(output) => state["finish"] = output.clone(),

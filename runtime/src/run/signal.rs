@@ -7,11 +7,11 @@ use crate::clock::Instant;
 
 use serde_json::{Value, json};
 
-use runtara_dsl::mapping;
 use runtara_dsl::schema::check_input;
 use runtara_dsl::step::WaitForSignalStep;
+use runtara_dsl::{builtins, mapping};
 
-use super::{GraphFn, Run, StepFailure};
+use super::{GraphFn, Run, Scope, StepFailure};
 use crate::{LogLevel, WorkflowError};
 
 /// How often the provider is asked when the step sets no `pollIntervalMs`.
@@ -33,8 +33,11 @@ impl Run<'_> {
         let timeout = self.wait_timeout(step)?;
         let signal_id = self.step_key(&step.id);
         if let Some(on_wait) = on_wait {
-            let mut scope = self.scope.clone();
-            scope["variables"]["_signal_id"] = json!(signal_id);
+            let scope = |parent| {
+                let mut layer = Scope::over(parent);
+                layer.set_variable(builtins::SIGNAL_ID, json!(signal_id));
+                layer
+            };
             on_wait(&mut self.child(scope, &format!("{}.onWait.", step.id), None)).map_err(
                 |error| {
                     error.raised_in(

@@ -1,9 +1,10 @@
 //! Steps that run a subgraph: Split (once per element) and While (while a condition holds).
 //!
 //! Each iteration runs the generated drive function of the subgraph on a child
-//! run whose scope starts as a copy of the parent's (so steps of enclosing
-//! graphs stay readable) with the iteration's bindings on top; what the
-//! iteration's own steps produce stays in its copy. The bindings are `item` and
+//! run whose scope is a layer over the parent's (so steps of enclosing graphs
+//! stay readable; see [`super::scope`]) holding the iteration's bindings; what
+//! the iteration's own steps produce stays in its layer. Between the two sits one
+//! layer per step with its `config.variables`. The bindings are `item` and
 //! `data` (Split) or `loop` (While), and the built-in iteration variables
 //! (`runtara_dsl::builtins`): `_index`, `_loop_indices` (the enclosing ones plus
 //! this index), `_item` (Split), `_loop` and, from iteration 1 on,
@@ -19,7 +20,7 @@ use runtara_dsl::schema::{Schema, check_input};
 use runtara_dsl::step::{SplitStep, WhileStep};
 use runtara_dsl::{InputMapping, builtins, condition, mapping};
 
-use super::{Run, StepFailure};
+use super::{Run, Scope, StepFailure};
 use crate::WorkflowError;
 use crate::deadline::Deadline;
 use crate::retry::RetryPolicy;
@@ -43,8 +44,9 @@ enum Bound<'v> {
 pub(super) struct SplitPlan<'s> {
     pub(super) step: &'s SplitStep,
     body: GraphFn,
-    /// The graph's variables with the step's `config.variables` on top.
-    variables: Map<String, Value>,
+    /// The run's scope with the step's `config.variables` on top: what every
+    /// iteration's layer sits on.
+    scope: Scope<'s>,
     /// `dontStopOnFailed`: failed iterations are collected instead of failing the step.
     keep_going: bool,
     /// `config.timeout`, for the whole step.
@@ -99,25 +101,29 @@ impl Run<'_> {
                 .collect(),
             _ => elements,
         };
-        let plan = SplitPlan {
-            step,
-            body,
-            variables: self.variables_for(&step.id, &config.variables)?,
-            keep_going: config.dont_stop_on_failed == Some(true),
-            deadline: step_deadline("Split", config.timeout),
-            // Iterations are not retried unless asked: their Agent steps retry on their own.
-            policy: RetryPolicy::from_step(
-                Some(config.max_retries.unwrap_or(0)),
-                config.retry_delay,
-            ),
-        };
-        #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
-        let outcomes = match super::branches::workers(config, iterations.len()) {
-            1 => self.split_in_order(&plan, &iterations),
-            workers => self.split_in_parallel(&plan, &iterations, workers),
-        };
-        #[cfg(not(all(feature = "std", not(target_arch = "wasm32"))))]
-        let outcomes = self.split_in_order(&plan, &iterations);
+        let keep_going = config.dont_stop_on_failed == Some(true);
+        let outcomes = self.lending_scope(|run, scope| {
+            let plan = SplitPlan {
+                step,
+                body,
+                scope: step_layer(scope, &step.id, &config.variables)?,
+                keep_going,
+                deadline: step_deadline("Split", config.timeout),
+                // Iterations are not retried unless asked: their Agent steps retry on their own.
+                policy: RetryPolicy::from_step(
+                    Some(config.max_retries.unwrap_or(0)),
+                    config.retry_delay,
+                ),
+            };
+            #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
+            let outcomes = match super::branches::workers(config, iterations.len()) {
+                1 => run.split_in_order(&plan, &iterations),
+                workers => run.split_in_parallel(&plan, &iterations, workers),
+            };
+            #[cfg(not(all(feature = "std", not(target_arch = "wasm32"))))]
+            let outcomes = run.split_in_order(&plan, &iterations);
+            Ok::<_, StepFailure>(outcomes)
+        })?;
 
         let mut results = Vec::new();
         let mut failed = Vec::new();
@@ -140,7 +146,7 @@ impl Run<'_> {
                 }
             }
         }
-        let outputs = if plan.keep_going {
+        let outputs = if keep_going {
             let (succeeded, failures) = (results.len(), failed.len());
             json!({
                 "success": results,
@@ -193,7 +199,7 @@ impl Run<'_> {
                     run.iteration(
                         &step.id,
                         index,
-                        &plan.variables,
+                        &plan.scope,
                         Bound::Split { item },
                         plan.deadline.clone(),
                         plan.body,
@@ -218,17 +224,35 @@ impl Run<'_> {
     /// `loop.index` is the 0-based iteration and `loop.outputs` the previous
     /// iteration's output; outputs `{ iterations, outputs }`.
     pub fn while_loop(&mut self, step: &WhileStep, body: GraphFn) -> Result<(), StepFailure> {
+        let (iterations, outputs) =
+            self.lending_scope(|run, scope| run.loop_while(scope, step, body))?;
+        self.record_outputs(
+            &step.id,
+            json!({ "iterations": iterations, "outputs": outputs }),
+        );
+        Ok(())
+    }
+
+    /// Runs a While step's iterations on layers over `parent`, the run's scope: how
+    /// many ran, and the last one's output.
+    fn loop_while(
+        &mut self,
+        parent: &Scope<'_>,
+        step: &WhileStep,
+        body: GraphFn,
+    ) -> Result<(u32, Value), StepFailure> {
         let max = step.config.max_iterations_or_default();
-        let variables = self.variables_for(&step.id, &step.config.variables)?;
+        let layer = step_layer(parent, &step.id, &step.config.variables)?;
         let deadline = step_deadline("While", step.config.timeout);
         let mut outputs = Value::Null;
         let mut index: u32 = 0;
         while index < max {
             check_step_deadline(&step.id, deadline.as_ref())?;
             let bound = json!({ "index": index, "outputs": outputs });
-            let previous = self.bind("loop", bound.clone());
-            let holds = condition::evaluate(&step.condition, &self.scope);
-            self.restore("loop", previous);
+            // The condition sees the run's scope with `loop`, not the config.variables.
+            let mut looking = Scope::over(parent);
+            looking.bind("loop", bound.clone());
+            let holds = condition::evaluate(&step.condition, &looking);
             let holds = holds.map_err(|e| {
                 WorkflowError::step(&step.id, "CONDITION_ERROR", format!("condition: {e}"))
             })?;
@@ -240,7 +264,7 @@ impl Run<'_> {
                 .iteration(
                     &step.id,
                     index as usize,
-                    &variables,
+                    &layer,
                     Bound::While {
                         context: &bound,
                         previous,
@@ -251,70 +275,46 @@ impl Run<'_> {
                 .map_err(|error| iteration_failure(&step.id, index as usize, error))?;
             index += 1;
         }
-        self.record_outputs(&step.id, json!({ "iterations": index, "outputs": outputs }));
-        Ok(())
+        Ok((index, outputs))
     }
 
-    /// The variables of an iteration: the graph's, plus the step's `config.variables`
-    /// resolved once against the parent scope.
-    fn variables_for(
-        &self,
-        step_id: &str,
-        extra: &InputMapping,
-    ) -> Result<Map<String, Value>, StepFailure> {
-        let mut variables = self.scope["variables"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let resolved = mapping::resolve_map(extra, &self.scope).map_err(|e| {
-            WorkflowError::step(step_id, "MAPPING_ERROR", format!("config.variables: {e}"))
-        })?;
-        if let Value::Object(resolved) = resolved {
-            variables.extend(resolved);
-        }
-        Ok(variables)
-    }
-
-    /// Runs iteration `index` of step `step_id`'s `body` on a child run: a copy of
-    /// this run's scope with `variables` and what the iteration binds on top.
+    /// Runs iteration `index` of step `step_id`'s `body` on a child run: a layer
+    /// over `parent` (the step's layer) with what the iteration binds.
     /// An iteration that succeeds after `deadline` still fails with its error.
     fn iteration(
         &mut self,
         step_id: &str,
         index: usize,
-        variables: &Map<String, Value>,
+        parent: &Scope<'_>,
         bound: Bound<'_>,
         deadline: Option<Deadline>,
         body: GraphFn,
     ) -> Result<Value, WorkflowError> {
-        let mut indices = match &self.scope["variables"][builtins::LOOP_INDICES] {
-            Value::Array(enclosing) => enclosing.clone(),
+        let mut indices = match parent.variable(builtins::LOOP_INDICES) {
+            Some(Value::Array(enclosing)) => enclosing.clone(),
             _ => Vec::new(),
         };
         indices.push(json!(index));
-        let mut variables = variables.clone();
+        let mut layer = Scope::over(parent);
         // Set after the step's config.variables, so that nothing overrides them.
-        variables.insert(builtins::INDEX.into(), json!(index));
-        variables.insert(builtins::LOOP_INDICES.into(), Value::Array(indices));
-        variables.remove(builtins::PREVIOUS_OUTPUTS);
-        let mut scope = self.scope.clone();
-        let fields = scope.as_object_mut().expect("the scope is an object");
+        layer.set_variable(builtins::INDEX, json!(index));
+        layer.set_variable(builtins::LOOP_INDICES, Value::Array(indices));
+        layer.drop_variable(builtins::PREVIOUS_OUTPUTS);
         match bound {
             Bound::Split { item } => {
-                variables.insert(builtins::ITEM.into(), item.clone());
-                fields.insert("item".into(), item.clone());
-                fields.insert("data".into(), item.clone());
+                layer.set_variable(builtins::ITEM, item.clone());
+                layer.bind("item", item.clone());
+                layer.bind("data", item.clone());
             }
             Bound::While { context, previous } => {
-                variables.insert(builtins::LOOP.into(), context.clone());
+                layer.set_variable(builtins::LOOP, context.clone());
                 if let Some(previous) = previous {
-                    variables.insert(builtins::PREVIOUS_OUTPUTS.into(), previous.clone());
+                    layer.set_variable(builtins::PREVIOUS_OUTPUTS, previous.clone());
                 }
-                fields.insert("loop".into(), context.clone());
+                layer.bind("loop", context.clone());
             }
         }
-        fields.insert("variables".into(), Value::Object(variables));
-        let mut child = self.child(scope, &format!("{step_id}[{index}]."), deadline);
+        let mut child = self.child(|_| layer, &format!("{step_id}[{index}]."), deadline);
         let output = body(&mut child)?;
         child.check_deadline()?;
         Ok(output)
@@ -329,14 +329,31 @@ impl Run<'_> {
     /// Adds a subgraph's declared `variables` that neither an enclosing graph nor the
     /// step's `config.variables` set: they are the subgraph's defaults.
     pub fn declare_variables(&mut self, declared: &Map<String, Value>) {
-        if let Some(variables) = self.scope["variables"].as_object_mut() {
-            for (name, value) in declared {
-                variables
-                    .entry(name.clone())
-                    .or_insert_with(|| value.clone());
+        for (name, value) in declared {
+            if self.scope.variable(name).is_none() {
+                self.scope.set_variable(name, value.clone());
             }
         }
     }
+}
+
+/// The layer every iteration of step `step_id` sits on: the step's `config.variables`,
+/// resolved once against `parent`, over `parent`.
+fn step_layer<'s>(
+    parent: &'s Scope<'s>,
+    step_id: &str,
+    extra: &InputMapping,
+) -> Result<Scope<'s>, StepFailure> {
+    let resolved = mapping::resolve_map(extra, parent).map_err(|e| {
+        WorkflowError::step(step_id, "MAPPING_ERROR", format!("config.variables: {e}"))
+    })?;
+    let mut layer = Scope::over(parent);
+    if let Value::Object(resolved) = resolved {
+        for (name, value) in resolved {
+            layer.set_variable(&name, value);
+        }
+    }
+    Ok(layer)
 }
 
 /// The deadline of a Split's or While's `config.timeout`. Its error is permanent (the

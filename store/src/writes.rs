@@ -1,0 +1,230 @@
+//! The writes that go through the writer task (`writer`): what each one does in
+//! the batch's transaction.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::InstanceKey;
+use crate::writer::Write;
+
+/// Registers an instance unless it exists; true when it was new.
+pub(crate) struct CreateInstance {
+    pub key: InstanceKey,
+    pub component: Option<String>,
+    pub input: String,
+    pub at: i64,
+}
+
+impl Write for CreateInstance {
+    type Output = bool;
+
+    async fn run(&self, db: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO instances (tenant_id, instance_id, component, input, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 'pending', $5, $5)
+             ON CONFLICT (tenant_id, instance_id) DO NOTHING",
+        )
+        .bind(&self.key.tenant)
+        .bind(&self.key.instance)
+        .bind(&self.component)
+        .bind(&self.input)
+        .bind(self.at)
+        .execute(db)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+}
+
+/// Takes an instance to run it: true when its status was one of `from`.
+pub(crate) struct Claim {
+    pub key: InstanceKey,
+    /// Three statuses (a shorter list repeats its first).
+    pub from: [&'static str; 3],
+    pub at: i64,
+}
+
+impl Write for Claim {
+    type Output = bool;
+
+    async fn run(&self, db: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+        let updated = sqlx::query(
+            "UPDATE instances SET status = 'running', updated_at = $3
+             WHERE tenant_id = $1 AND instance_id = $2 AND status IN ($4, $5, $6)",
+        )
+        .bind(&self.key.tenant)
+        .bind(&self.key.instance)
+        .bind(self.at)
+        .bind(self.from[0])
+        .bind(self.from[1])
+        .bind(self.from[2])
+        .execute(db)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+}
+
+/// A status change, with the output or error of an instance that ended.
+pub(crate) struct SetStatus {
+    pub key: InstanceKey,
+    pub status: &'static str,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    /// An instance that stopped is no longer asked to stop.
+    pub clears_control: bool,
+    pub at: i64,
+}
+
+impl Write for SetStatus {
+    type Output = ();
+
+    async fn run(&self, db: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE instances SET status = $3, output = $4, error = $5, updated_at = $6,
+                    control = CASE WHEN $7 = 1 THEN NULL ELSE control END
+             WHERE tenant_id = $1 AND instance_id = $2",
+        )
+        .bind(&self.key.tenant)
+        .bind(&self.key.instance)
+        .bind(self.status)
+        .bind(&self.output)
+        .bind(&self.error)
+        .bind(self.at)
+        .bind(i64::from(self.clears_control))
+        .execute(db)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Saves a checkpoint unless one is saved under its id already, and reads the
+/// instance's pause or cancel request, in the same transaction.
+pub(crate) struct SaveCheckpoint {
+    pub key: InstanceKey,
+    pub id: String,
+    pub state: String,
+    pub at: i64,
+}
+
+/// What saving a checkpoint found: the state saved under its id before (as
+/// text), and the pause or cancel request waiting for the instance.
+pub(crate) struct Saved {
+    pub existing: Option<String>,
+    pub control: Option<String>,
+}
+
+impl Write for SaveCheckpoint {
+    type Output = Saved;
+
+    async fn run(&self, db: &mut AnyConnection) -> Result<Saved, sqlx::Error> {
+        let key = &self.key;
+        // The counter first: the update locks the instance's row, so that two
+        // processes saving for one instance cannot number two checkpoints alike.
+        // A checkpoint saved already leaves a gap, which orders nothing differently.
+        let numbered = sqlx::query(
+            "UPDATE instances SET checkpoint_seq = checkpoint_seq + 1
+             WHERE tenant_id = $1 AND instance_id = $2
+             RETURNING checkpoint_seq, control",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_optional(&mut *db)
+        .await?;
+        let (seq, control) = match numbered {
+            Some(row) => (row.try_get("checkpoint_seq")?, row.try_get("control")?),
+            None => (next_seq(db, NEXT_CHECKPOINT_SEQ, key).await?, None),
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO checkpoints (tenant_id, instance_id, checkpoint_id, seq, state, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (tenant_id, instance_id, checkpoint_id) DO NOTHING",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(&self.id)
+        .bind(seq)
+        .bind(&self.state)
+        .bind(self.at)
+        .execute(&mut *db)
+        .await?
+        .rows_affected()
+            == 1;
+        let existing = if inserted {
+            None
+        } else {
+            Some(
+                sqlx::query_scalar(
+                    "SELECT state FROM checkpoints
+                     WHERE tenant_id = $1 AND instance_id = $2 AND checkpoint_id = $3",
+                )
+                .bind(&key.tenant)
+                .bind(&key.instance)
+                .bind(&self.id)
+                .fetch_one(&mut *db)
+                .await?,
+            )
+        };
+        Ok(Saved { existing, control })
+    }
+}
+
+/// Records a log event.
+pub(crate) struct LogEvent {
+    pub key: InstanceKey,
+    pub level: String,
+    pub message: String,
+    pub context: String,
+    pub at: i64,
+}
+
+impl Write for LogEvent {
+    type Output = ();
+
+    async fn run(&self, db: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        let key = &self.key;
+        let numbered: Option<i64> = sqlx::query_scalar(
+            "UPDATE instances SET event_seq = event_seq + 1
+             WHERE tenant_id = $1 AND instance_id = $2 RETURNING event_seq",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_optional(&mut *db)
+        .await?;
+        let seq = match numbered {
+            Some(seq) => seq,
+            None => next_seq(db, NEXT_EVENT_SEQ, key).await?,
+        };
+        sqlx::query(
+            "INSERT INTO events (tenant_id, instance_id, seq, level, message, context, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(seq)
+        .bind(&self.level)
+        .bind(&self.message)
+        .bind(&self.context)
+        .bind(self.at)
+        .execute(&mut *db)
+        .await?;
+        Ok(())
+    }
+}
+
+const NEXT_CHECKPOINT_SEQ: &str =
+    "SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE tenant_id = $1 AND instance_id = $2";
+const NEXT_EVENT_SEQ: &str =
+    "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE tenant_id = $1 AND instance_id = $2";
+
+/// The number after the highest of an instance's checkpoints or events (`sql`: one
+/// of the two queries above), for an instance the store has no row of, hence no
+/// counters: its rows are numbered as before the counters.
+async fn next_seq(
+    db: &mut AnyConnection,
+    sql: &'static str,
+    key: &InstanceKey,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(sql)
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_one(db)
+        .await
+}
