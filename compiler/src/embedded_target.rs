@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use runtara_dsl::{ExecutionGraph, Step};
 
+use crate::templates::{self, Template, TemplateKind};
 use crate::{CompileError, embedded_support, native_target};
 
 /// The Rust target of firmware: Cortex-M4F and M7F (the reference board is QEMU's
@@ -23,8 +24,7 @@ pub fn check(
 ) -> Result<(), CompileError> {
     let mut problems = Vec::new();
     agent_problems(&scenario.execution_graph, "", &mut problems);
-    let graph_document = document.get("executionGraph").unwrap_or(document);
-    template_problems(graph_document, &mut String::new(), &mut problems);
+    template_problems(document, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -79,45 +79,18 @@ fn agent_problems(graph: &ExecutionGraph, location: &str, problems: &mut Vec<Str
 const NO_TEMPLATES: &str =
     "templates are not available on embedded targets (their engine, minijinja, needs std)";
 
-/// Every `{"valueType": "template"}` and every Log message with template syntax in
-/// the graph's document, by its path.
-fn template_problems(value: &Value, path: &mut String, problems: &mut Vec<String>) {
-    match value {
-        Value::Object(members) => {
-            if members.get("valueType").and_then(Value::as_str) == Some("template") {
-                problems.push(format!(
-                    "{path}: {NO_TEMPLATES}; use a reference or a composite value"
-                ));
-                return;
+/// Why each template of the document cannot be firmware, by its path.
+fn template_problems(document: &Value, problems: &mut Vec<String>) {
+    for Template { path, kind } in templates::find(document) {
+        problems.push(match kind {
+            TemplateKind::Value => {
+                format!("{path}: {NO_TEMPLATES}; use a reference or a composite value")
             }
-            if members.get("stepType").and_then(Value::as_str) == Some("Log")
-                && let Some(message) = members.get("message").and_then(Value::as_str)
-                && !runtara_dsl::mapping::is_plain_text(message)
-            {
-                problems.push(format!(
-                    "{path}.message: {NO_TEMPLATES}, and this Log message is one; log plain \
-                     text and put values in its context"
-                ));
-            }
-            for (key, member) in members {
-                let length = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                template_problems(member, path, problems);
-                path.truncate(length);
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                let length = path.len();
-                path.push_str(&format!("[{index}]"));
-                template_problems(item, path, problems);
-                path.truncate(length);
-            }
-        }
-        _ => {}
+            TemplateKind::LogMessage => format!(
+                "{path}: {NO_TEMPLATES}, and this Log message is one; log plain text and put \
+                 values in its context"
+            ),
+        });
     }
 }
 

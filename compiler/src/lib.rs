@@ -41,6 +41,7 @@ pub mod embedded_target;
 mod error;
 mod lockfile;
 mod native_target;
+mod templates;
 mod workspace;
 
 use std::path::{Path, PathBuf};
@@ -275,7 +276,10 @@ pub fn compile(
     if sources.fresh {
         progress(Progress::Extracted(sources.dir.clone()));
     }
-    let crate_dir = workspace::write_crate(options, &sources.dir, &generated)?;
+    let uses_templates = std::iter::once(&main_document)
+        .chain(children.iter().map(|child| child.document))
+        .any(|document| !templates::find(document).is_empty());
+    let crate_dir = workspace::write_crate(options, &sources.dir, &generated, uses_templates)?;
     progress(Progress::Generated(crate_dir.clone()));
     let linking = match options.target {
         CompilationTarget::Native => Some(native_target::choose()),

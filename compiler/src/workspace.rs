@@ -5,8 +5,6 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use crate::codegen::GeneratedScenario;
 use crate::{CompilationTarget, CompileError, CompileOptions, lockfile};
 
@@ -17,11 +15,13 @@ pub fn target_dir(cache_dir: &Path) -> PathBuf {
 
 /// Writes the generated crate, built against runtara's sources in `source_dir`, and
 /// returns its directory. Files whose content did not change are left alone, so an
-/// unchanged scenario is fresh for cargo.
+/// unchanged scenario is fresh for cargo. A component is built without the template
+/// engine unless `uses_templates` (the scenario or a child has one).
 pub fn write_crate(
     options: &CompileOptions,
     source_dir: &Path,
     generated: &GeneratedScenario,
+    uses_templates: bool,
 ) -> Result<PathBuf, CompileError> {
     let mut crate_name = crate_name(&options.scenario);
     // Each target its own crate, so that building one does not make another stale.
@@ -36,7 +36,7 @@ pub fn write_crate(
     let (dependencies, profile) = match options.target {
         CompilationTarget::Wasi => {
             // The template engine is two thirds of a component: only when the scenario needs it.
-            let runtime = if uses_templates(options)? {
+            let runtime = if uses_templates {
                 runtime
             } else {
                 runtime.with_features_only(&["std"])
@@ -119,47 +119,6 @@ pub fn scenario_name(scenario: &Path) -> String {
     match folder {
         Some(folder) if stem == "scenario" => folder,
         _ => stem,
-    }
-}
-
-/// Whether the scenario or one of its children uses a template: a `template` mapping
-/// value, or a Log message with template syntax (what runtara-dsl renders with
-/// minijinja). Without one, a component is built without the template engine.
-fn uses_templates(options: &CompileOptions) -> Result<bool, CompileError> {
-    let paths =
-        std::iter::once(&options.scenario).chain(options.children.iter().map(|(_, path)| path));
-    for path in paths {
-        let text = std::fs::read_to_string(path).map_err(|source| CompileError::ReadScenario {
-            path: path.clone(),
-            source,
-        })?;
-        let document: Value = serde_json::from_str(&text).map_err(|e| {
-            CompileError::Internal(format!(
-                "{} parsed as a scenario but is not JSON: {e}",
-                path.display()
-            ))
-        })?;
-        if has_template(&document) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// Whether a scenario document, or any part of it, is or holds a template.
-fn has_template(value: &Value) -> bool {
-    match value {
-        Value::Object(members) => {
-            let is_template = members.get("valueType").and_then(Value::as_str) == Some("template");
-            let is_templated_log = members.get("stepType").and_then(Value::as_str) == Some("Log")
-                && members
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .is_some_and(|message| !runtara_dsl::mapping::is_plain_text(message));
-            is_template || is_templated_log || members.values().any(has_template)
-        }
-        Value::Array(items) => items.iter().any(has_template),
-        _ => false,
     }
 }
 
@@ -348,7 +307,6 @@ fn write_if_changed(path: &Path, contents: &str) -> Result<(), CompileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn crate_names_are_valid_and_distinct_per_path() {
@@ -361,21 +319,6 @@ mod tests {
             crate_name(Path::new("examples/tier-order/scenario.json"))
                 .starts_with("scenario_tier_order_")
         );
-    }
-
-    #[test]
-    fn finds_templates_wherever_they_are() {
-        let plain = json!({"steps": {
-            "log": {"stepType": "Log", "message": "done"},
-            "finish": {"stepType": "Finish",
-                       "inputMapping": {"x": {"valueType": "immediate", "value": "{{ x }}"}}}}});
-        assert!(!has_template(&plain));
-        let nested = json!({"steps": {"each": {"subgraph": {"steps": {"greet": {
-            "inputMapping": {"items": {"valueType": "composite", "value": [
-                {"valueType": "template", "value": "hi {{ item }}"}]}}}}}}}});
-        assert!(has_template(&nested));
-        let logged = json!({"steps": {"log": {"stepType": "Log", "message": "n={{ data.n }}"}}});
-        assert!(has_template(&logged));
     }
 
     #[test]

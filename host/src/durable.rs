@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::bindings::runtara::durable::context::{
-    CheckpointResult, Host, LogLevel, SavedCheckpoint, Signal, SignalKind, SleepOutcome,
+    CheckpointResult, Host, LogLevel, SavedCheckpoint, Signal, SignalKind, SignalWait, SleepOutcome,
 };
 use crate::state::HostState;
 use crate::store::{InstanceKey, Store, StoreError, json_or_text};
@@ -20,18 +20,53 @@ pub struct DurableInstance {
     pub store: Store,
     pub key: InstanceKey,
     /// A durable sleep with more than this left suspends the instance (for the core to
-    /// wake it); `None` waits in place, whatever the length.
+    /// wake it), and so does a wait for a signal; `None` waits in place, whatever the
+    /// length, and polls for signals.
     pub suspend_sleeps_over: Option<Duration>,
+    /// What wakes the instance if this run suspends.
+    wake: Wake,
+}
+
+/// What wakes a suspended instance: the earliest end of the sleeps and signal
+/// timeouts this run was told to suspend in (none: only a signal), and the signals
+/// it waits for.
+#[derive(Debug, Clone, Default)]
+struct Wake {
+    at: Option<i64>,
+    signals: Vec<String>,
+}
+
+impl Wake {
+    fn at_the_latest(&mut self, at: i64) {
+        self.at = Some(self.at.map_or(at, |earlier| earlier.min(at)));
+    }
+}
+
+impl DurableInstance {
+    pub fn new(store: Store, key: InstanceKey, suspend_sleeps_over: Option<Duration>) -> Self {
+        Self {
+            store,
+            key,
+            suspend_sleeps_over,
+            wake: Wake::default(),
+        }
+    }
 }
 
 impl HostState {
     fn instance(&self) -> wasmtime::Result<&DurableInstance> {
-        self.durable.as_ref().ok_or_else(|| {
-            wasmtime::Error::msg(
-                "the component asked the host for runtara:durable/context, but this run has no instance",
-            )
-        })
+        self.durable.as_ref().ok_or_else(no_instance)
     }
+
+    fn wake(&mut self) -> wasmtime::Result<&mut Wake> {
+        Ok(&mut self.durable.as_mut().ok_or_else(no_instance)?.wake)
+    }
+}
+
+fn no_instance() -> wasmtime::Error {
+    wasmtime::Error::msg(
+        "the component asked the host for runtara:durable/context, but this run has no instance",
+    )
 }
 
 /// A store failure the workflow can be told about (the call returns an error).
@@ -99,6 +134,41 @@ impl Host for HostState {
             .map_err(told))
     }
 
+    /// Suspends the instance until the signal is sent or its timeout has passed, when
+    /// there is a core to wake it (`suspend_sleeps_over`) and more than that is left
+    /// of the timeout; else the run polls. The timeout's end is recorded when the
+    /// signal id first asks, as a durable sleep's is.
+    async fn await_signal(
+        &mut self,
+        signal_id: String,
+        timeout_ms: Option<u64>,
+    ) -> wasmtime::Result<Result<SignalWait, String>> {
+        let DurableInstance {
+            store,
+            key,
+            suspend_sleeps_over,
+            ..
+        } = self.instance()?.clone();
+        let Some(limit) = suspend_sleeps_over else {
+            return Ok(Ok(SignalWait::Poll));
+        };
+        if let Some(timeout_ms) = timeout_ms {
+            let deadline = match store.durable_sleep(&key, &signal_id, timeout_ms).await {
+                Ok(deadline) => deadline,
+                Err(e) => return Ok(Err(told(e))),
+            };
+            if deadline.left.is_zero() {
+                return Ok(Ok(SignalWait::TimedOut));
+            }
+            if deadline.left <= limit {
+                return Ok(Ok(SignalWait::Poll));
+            }
+            self.wake()?.at_the_latest(deadline.wake_at);
+        }
+        self.wake()?.signals.push(signal_id);
+        Ok(Ok(SignalWait::Suspend))
+    }
+
     /// Waits in place for what is left of the sleep, or suspends the instance when more
     /// than `suspend_sleeps_over` is left. Either way a restarted instance waits only
     /// the remainder: the end of the sleep was recorded when it was first asked.
@@ -111,15 +181,17 @@ impl Host for HostState {
             store,
             key,
             suspend_sleeps_over,
+            ..
         } = self.instance()?.clone();
-        let left = match store.durable_sleep(&key, &checkpoint_id, duration_ms).await {
-            Ok(sleep) => sleep.left,
+        let sleep = match store.durable_sleep(&key, &checkpoint_id, duration_ms).await {
+            Ok(sleep) => sleep,
             Err(e) => return Ok(Err(told(e))),
         };
-        if suspend_sleeps_over.is_some_and(|limit| left > limit) {
+        if suspend_sleeps_over.is_some_and(|limit| sleep.left > limit) {
+            self.wake()?.at_the_latest(sleep.wake_at);
             return Ok(Ok(SleepOutcome::Suspend));
         }
-        tokio::time::sleep(left).await;
+        tokio::time::sleep(sleep.left).await;
         Ok(Ok(SleepOutcome::Done))
     }
 
@@ -156,7 +228,13 @@ impl Host for HostState {
     }
 
     async fn suspended(&mut self) -> wasmtime::Result<()> {
-        let DurableInstance { store, key, .. } = self.instance()?.clone();
-        store.suspend(&key).await.map(|_| ()).map_err(trap)
+        let DurableInstance {
+            store, key, wake, ..
+        } = self.instance()?.clone();
+        store
+            .suspend_until(&key, wake.at, &wake.signals)
+            .await
+            .map(|_| ())
+            .map_err(trap)
     }
 }

@@ -70,7 +70,7 @@ pub use lazy::Lazy;
 pub use run::MAX_PARALLELISM;
 pub use run::{CANCELLED, GraphFn, PAUSED, Run, SUSPENDED, StepFailure};
 pub use schedule::{Graph, Next, StepFn};
-pub use seams::{Agents, CheckpointReply, Control, Durable, LogLevel, SleepOutcome};
+pub use seams::{Agents, CheckpointReply, Control, Durable, LogLevel, SignalWait, SleepOutcome};
 
 pub use runtara_agent::{AgentError, ErrorCategory as AgentErrorCategory};
 pub use runtara_dsl as dsl;

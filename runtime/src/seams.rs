@@ -46,6 +46,17 @@ pub trait Durable: Send {
     /// The signal addressed to `signal_id` (a WaitForSignal step of this run), if it
     /// has arrived: its JSON payload. An error means no signal can be received at all.
     fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String>;
+    /// Asked when [`Durable::take_signal`] found nothing: how to wait for `signal_id`,
+    /// whose `timeout` counts from the first time the id asked. By default the run
+    /// stays and polls: only a provider that can wake a stopped instance suspends it.
+    fn await_signal(
+        &mut self,
+        signal_id: &str,
+        timeout: Option<core::time::Duration>,
+    ) -> Result<SignalWait, String> {
+        let _ = (signal_id, timeout);
+        Ok(SignalWait::Poll)
+    }
     /// A durable wait of `duration` at the step `checkpoint_id`, counted from the first
     /// time that id asked: the provider waits in place, or asks the run to suspend.
     fn sleep(
@@ -91,6 +102,18 @@ pub enum SleepOutcome {
     Wait(core::time::Duration),
     /// Stop now; the provider resumes the instance once the time has passed.
     Suspend,
+}
+
+/// What a WaitForSignal step whose signal has not arrived asks of the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalWait {
+    /// Stay, and ask again after the step's poll interval.
+    Poll,
+    /// Stop now; the provider resumes the instance when the signal is sent or the
+    /// timeout has passed.
+    Suspend,
+    /// The step's timeout, counted by the provider since the wait first began, has passed.
+    TimedOut,
 }
 
 pub use runtara_dsl::step::LogLevel;

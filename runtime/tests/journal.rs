@@ -1,14 +1,14 @@
 //! The journal through `Run::drive`: checkpoints after each step, replay on resume,
 //! pause and cancel requests on checkpoint replies, durable waits of
-//! `utils/delay-in-ms`, and the attempts and handled errors a checkpoint records,
-//! with an in-memory provider.
+//! `utils/delay-in-ms`, a WaitForSignal step the provider suspends, and the
+//! attempts and handled errors a checkpoint records, with an in-memory provider.
 
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
-use runtara_runtime::dsl::step::{AgentStep, FinishStep};
+use runtara_runtime::dsl::step::{AgentStep, FinishStep, WaitForSignalStep};
 use runtara_runtime::{
-    AgentError, Agents, CheckpointReply, Control, Durable, Graph, LogLevel, Next, Run,
+    AgentError, Agents, CheckpointReply, Control, Durable, Graph, LogLevel, Next, Run, SignalWait,
     SleepOutcome, WorkflowError, embedded,
 };
 use serde_json::{Value, json};
@@ -47,7 +47,8 @@ impl Agents for CountingAgents {
 }
 
 /// Keeps checkpoints in memory and answers the next checkpoint with a request; its
-/// durable sleeps are noted, and suspend the run while `suspend_sleeps` is set.
+/// durable sleeps are noted, and suspend the run while `suspend_sleeps` is set. It
+/// holds at most one `signal`; waits for it are noted and answered `signal_wait`.
 #[derive(Default)]
 struct MemoryDurable {
     saved: Vec<(String, Value)>,
@@ -55,6 +56,9 @@ struct MemoryDurable {
     ended: Option<String>,
     sleeps: Vec<(Duration, String)>,
     suspend_sleeps: bool,
+    signal: Option<Value>,
+    signal_waits: Vec<(String, Option<Duration>)>,
+    signal_wait: Option<SignalWait>,
 }
 
 impl Durable for MemoryDurable {
@@ -81,7 +85,15 @@ impl Durable for MemoryDurable {
         None
     }
     fn take_signal(&mut self, _: &str) -> Result<Option<Value>, String> {
-        Ok(None)
+        Ok(self.signal.clone())
+    }
+    fn await_signal(
+        &mut self,
+        signal_id: &str,
+        timeout: Option<Duration>,
+    ) -> Result<SignalWait, String> {
+        self.signal_waits.push((signal_id.to_owned(), timeout));
+        self.signal_wait.ok_or_else(|| "no answer set".to_owned())
     }
     fn sleep(&mut self, duration: Duration, checkpoint_id: &str) -> Result<SleepOutcome, String> {
         self.sleeps.push((duration, checkpoint_id.to_owned()));
@@ -316,6 +328,54 @@ fn a_short_agent_delay_calls_the_agent() {
     run_graph(&GRAPH, &agents, &mut durable).unwrap();
     assert_eq!(agents.calls(), ["delay-in-ms"]);
     assert!(durable.sleeps.is_empty());
+}
+
+static APPROVE: LazyLock<WaitForSignalStep> = LazyLock::new(|| {
+    embedded(r#"{"id": "approve", "timeoutMs": {"valueType": "immediate", "value": 86400000}}"#)
+});
+
+fn approve(run: &mut Run) -> Result<Next, WorkflowError> {
+    run.wait_for_signal(&APPROVE, None)?;
+    Ok(Next::Take(&[1]))
+}
+
+#[test]
+fn a_wait_for_a_signal_the_provider_suspends_goes_on_when_resumed_with_it() {
+    static GRAPH: Graph = one_step_then_finish!(approve, "approve");
+    let agents = CountingAgents::default();
+    let mut durable = MemoryDurable {
+        signal_wait: Some(SignalWait::Suspend),
+        ..Default::default()
+    };
+    let error = run_graph(&GRAPH, &agents, &mut durable).unwrap_err();
+    assert_eq!(error.code, runtara_runtime::SUSPENDED, "{error:?}");
+    assert_eq!(durable.ended.as_deref(), Some("suspended"));
+    let day = Some(Duration::from_secs(86_400));
+    assert_eq!(durable.signal_waits, [("approve".to_owned(), day)]);
+    assert!(durable.saved.is_empty(), "a suspended step is not finished");
+
+    // Woken by the signal: the step takes it and is not asked to wait again.
+    durable.signal = Some(json!({"approved": true}));
+    let output = run_graph(&GRAPH, &agents, &mut durable).unwrap();
+    assert_eq!(
+        output,
+        json!({"outputs": {"approve": {"outputs": {"approved": true}}}})
+    );
+    assert_eq!(durable.signal_waits.len(), 1);
+    assert_eq!(durable.ended.as_deref(), Some("completed"));
+
+    // Woken by the timeout instead: the step fails as a timed-out wait does.
+    let mut durable = MemoryDurable {
+        signal_wait: Some(SignalWait::TimedOut),
+        ..Default::default()
+    };
+    let error = run_graph(&GRAPH, &agents, &mut durable).unwrap_err();
+    assert_eq!(error.code, "SIGNAL_TIMEOUT", "{error:?}");
+    assert_eq!(
+        error.message,
+        "no signal 'approve' arrived within the timeoutMs of 86400000 ms"
+    );
+    assert_eq!(durable.ended.as_deref(), Some("failed SIGNAL_TIMEOUT"));
 }
 
 static FLAKY: LazyLock<AgentStep> = LazyLock::new(|| {

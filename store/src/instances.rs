@@ -68,7 +68,8 @@ pub struct Instance {
     pub status: Status,
     pub output: Option<Value>,
     pub error: Option<Value>,
-    /// When a sleeping instance is due (ms since the epoch).
+    /// When a sleeping instance is due (ms since the epoch); none while only a
+    /// signal wakes it.
     #[serde(rename = "wakeAt")]
     pub wake_at: Option<i64>,
     #[serde(rename = "createdAt")]
@@ -220,25 +221,90 @@ impl Store {
     }
 
     /// Marks a stopped instance paused (it was asked to pause) or sleeping until the
-    /// latest durable sleep it is in ends.
+    /// latest durable sleep it is in ends: for providers that only suspend in sleeps
+    /// and remember nothing between calls (the core's routes for adapters and native
+    /// binaries, a native state file).
     pub async fn suspend(&self, key: &InstanceKey) -> Result<Status, StoreError> {
-        let paused = self.pending_control(key).await? == Some(Control::Pause);
-        if paused {
-            self.set_status(key, Status::Paused, None).await?;
-            return Ok(Status::Paused);
+        let latest: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(wake_at) FROM sleeps WHERE tenant_id = $1 AND instance_id = $2",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_one(self.pool())
+        .await?;
+        self.suspend_until(key, latest, &[]).await
+    }
+
+    /// Marks a stopped instance paused (it was asked to pause) or sleeping until
+    /// `wake_at` (none: until a signal is sent), waiting for the signals named.
+    ///
+    /// One statement reads the pause or cancel request and writes the status, so a
+    /// request the run did not see is not lost: a pause makes it `paused`, a cancel
+    /// wakes it at once to end it. A signal among those named, sent while the run was
+    /// stopping, wakes it at once too: the sender wrote the signal before it claimed
+    /// the instance, and this reads the signals after it wrote the status, so one of
+    /// the two sees the other.
+    pub async fn suspend_until(
+        &self,
+        key: &InstanceKey,
+        wake_at: Option<i64>,
+        signals: &[String],
+    ) -> Result<Status, StoreError> {
+        let now = now_ms();
+        let status: String = sqlx::query_scalar(
+            "UPDATE instances
+             SET status = CASE WHEN control = 'pause' THEN 'paused' ELSE 'sleeping' END,
+                 wake_at = CASE WHEN control = 'cancel' THEN $3 ELSE $4 END,
+                 control = CASE WHEN control = 'cancel' THEN control ELSE NULL END,
+                 updated_at = $3
+             WHERE tenant_id = $1 AND instance_id = $2
+             RETURNING status",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(now)
+        .bind(wake_at)
+        .fetch_one(self.pool())
+        .await?;
+        let status = Status::parse(&status);
+        if status == Status::Sleeping {
+            for signal_id in signals {
+                if self.signal_waiting(key, signal_id).await? {
+                    self.wake_now(key).await?;
+                    break;
+                }
+            }
         }
+        Ok(status)
+    }
+
+    /// A sleeping instance is due now.
+    async fn wake_now(&self, key: &InstanceKey) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE instances SET status = 'sleeping', updated_at = $3, control = NULL,
-                    wake_at = (SELECT MAX(wake_at) FROM sleeps
-                               WHERE sleeps.tenant_id = $1 AND sleeps.instance_id = $2)
-             WHERE tenant_id = $1 AND instance_id = $2",
+            "UPDATE instances SET wake_at = $3
+             WHERE tenant_id = $1 AND instance_id = $2 AND status = 'sleeping'",
         )
         .bind(&key.tenant)
         .bind(&key.instance)
         .bind(now_ms())
         .execute(self.pool())
         .await?;
-        Ok(Status::Sleeping)
+        Ok(())
+    }
+
+    /// Pauses a sleeping instance: true when it was sleeping. A pause asked of a
+    /// running instance is heeded at its next checkpoint instead.
+    pub async fn pause_sleeping(&self, key: &InstanceKey) -> Result<bool, StoreError> {
+        let paused = sqlx::query(
+            "UPDATE instances SET status = 'paused', control = NULL, updated_at = $3
+             WHERE tenant_id = $1 AND instance_id = $2 AND status = 'sleeping'",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(paused.rows_affected() == 1)
     }
 
     /// Asks the instance to pause or cancel at its next checkpoint. False when the

@@ -259,6 +259,24 @@ impl Store {
             .transpose()
     }
 
+    /// Whether a signal sent to `signal_id` waits, not yet taken.
+    pub async fn signal_waiting(
+        &self,
+        key: &InstanceKey,
+        signal_id: &str,
+    ) -> Result<bool, StoreError> {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM signals
+             WHERE tenant_id = $1 AND instance_id = $2 AND signal_id = $3 AND taken_at IS NULL",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(signal_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(waiting > 0)
+    }
+
     /// Records a log event of the instance.
     pub async fn log_event(
         &self,

@@ -3,8 +3,11 @@
 //! succeed, an error no race causes fails at once, naming the database and
 //! the migration, and migration 0005 fills its counters from the rows there.
 
+mod common;
 #[path = "../../tests/common/postgres_server.rs"]
 mod postgres_server;
+
+use common::{info_events, sqlite_url};
 
 use runtara_store::{InstanceKey, Store, StoreError};
 use serde_json::json;
@@ -151,21 +154,9 @@ async fn the_counters_start_after_the_rows_there(url: &str) {
         .map(|(id, _)| id)
         .collect();
     assert_eq!(ids, ["step-0", "step-1", "step-2", "step-3"]);
-    let events: Vec<String> = store
-        .history(&busy)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|entry| entry.kind == "info")
-        .map(|entry| entry.what)
-        .collect();
+    let events = info_events(&store, &busy).await;
     assert_eq!(events, ["one", "two", "three"]);
     assert_eq!(counters(url, "busy").await, (4, 3));
-}
-
-/// The URL of a new SQLite file `name` in `dir`.
-fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
-    format!("sqlite://{}?mode=rwc", dir.path().join(name).display())
 }
 
 #[tokio::test]

@@ -4,8 +4,11 @@
 //! saved twice keeps its first state, and every acknowledged checkpoint is there
 //! when the store is opened again after the process that wrote it died.
 
+mod common;
 #[path = "../../tests/common/postgres_server.rs"]
 mod postgres_server;
+
+use common::{info_events, sqlite_url};
 
 use std::sync::{Arc, Mutex};
 
@@ -73,14 +76,7 @@ async fn many_instances_at_once_keep_their_order(url: &str) {
             .map(|index| (step(index), json!({ "index": index })))
             .collect();
         assert_eq!(saved, expected, "{key}: checkpoints out of order");
-        let events: Vec<String> = store
-            .history(key)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|entry| entry.kind == "info")
-            .map(|entry| entry.what)
-            .collect();
+        let events = info_events(&store, key).await;
         let expected: Vec<String> = (0..STEPS).map(|index| format!("after {index}")).collect();
         assert_eq!(events, expected, "{key}: events out of order");
     }
@@ -140,11 +136,6 @@ async fn a_checkpoint_saved_twice_keeps_its_first_state(url: &str) {
     }
     let saved = store.checkpoints(&key).await.unwrap();
     assert_eq!(saved.last(), Some(&("c".to_owned(), json!(winner))));
-}
-
-/// The URL of a new SQLite file `name` in `dir`.
-fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
-    format!("sqlite://{}?mode=rwc", dir.path().join(name).display())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

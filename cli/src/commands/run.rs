@@ -94,12 +94,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         args.component.display()
                     ),
                 };
-                let durable = DurableInstance {
-                    store,
-                    key,
-                    // No core to wake it: `runtara run` waits out every sleep itself.
-                    suspend_sleeps_over: None,
-                };
+                // No core to wake it: `runtara run` waits out every sleep itself and
+                // polls for signals.
+                let durable = DurableInstance::new(store, key, None);
                 (Some(durable), input)
             }
             _ => (None, input.unwrap_or_else(|| json!({}))),

@@ -75,7 +75,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     tokens: Option<PathBuf>,
     /// A durable sleep with more than this left suspends its instance until it is
-    /// due, instead of holding it in memory, e.g. `1s`, `5m`.
+    /// due, instead of holding it in memory, e.g. `1s`, `5m`. A wait for a signal
+    /// suspends unless its timeout is shorter.
     #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     suspend_sleeps_over: Duration,
     #[command(flatten)]
@@ -99,7 +100,8 @@ pub struct Args {
 #[derive(clap::Args)]
 struct InstanceLimits {
     /// Fail a run of an instance that has not ended, paused or suspended after this
-    /// long, e.g. `30s`, `10m`, `24h`. A wait for a signal counts.
+    /// long, e.g. `30s`, `10m`, `24h`. A wait for a signal suspends the instance,
+    /// so only a wait shorter than --suspend-sleeps-over counts.
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration, value_name = "DURATION")]
     timeout: Duration,
     /// The most memory one instance may use, e.g. `512MiB`, `1GiB`.

@@ -146,6 +146,15 @@ impl runtara_runtime::Durable for WitDurable {
         }
     }
 
+    fn await_signal(&mut self, signal_id: &str, timeout: Option<std::time::Duration>) -> Result<runtara_runtime::SignalWait, String> {
+        let timeout_ms = timeout.map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
+        Ok(match context::await_signal(signal_id, timeout_ms)? {
+            context::SignalWait::Poll => runtara_runtime::SignalWait::Poll,
+            context::SignalWait::Suspend => runtara_runtime::SignalWait::Suspend,
+            context::SignalWait::TimedOut => runtara_runtime::SignalWait::TimedOut,
+        })
+    }
+
     fn sleep(&mut self, duration: std::time::Duration, checkpoint_id: &str) -> Result<runtara_runtime::SleepOutcome, String> {
         let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
         Ok(match context::sleep(millis, checkpoint_id)? {

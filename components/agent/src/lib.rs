@@ -52,6 +52,7 @@ pub mod glob;
 pub mod input;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod utc_offset;
 
 pub use error::{AgentError, ErrorCategory};
 pub use input::{call_json, parse_input};

@@ -163,35 +163,9 @@ pub fn zone(name: &str) -> Result<Zone, String> {
     }
 }
 
-/// `+HH`, `+HHMM` or `+HH:MM` (or with `-`) as an offset, hours 0 to 23.
+/// A UTC offset (`+HH`, `+HHMM` or `+HH:MM`, or with `-`).
 fn fixed_offset(text: &str) -> Option<FixedOffset> {
-    let sign = match text.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let rest = &text[1..];
-    if !rest.is_ascii() {
-        return None;
-    }
-    let (hours, minutes) = match rest.len() {
-        2 => (rest, "00"),
-        4 => (&rest[..2], &rest[2..]),
-        5 if rest.as_bytes()[2] == b':' => (&rest[..2], &rest[3..]),
-        _ => return None,
-    };
-    let number = |digits: &str| -> Option<i32> {
-        digits
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| digits.parse().ok())
-            .flatten()
-    };
-    let (hours, minutes) = (number(hours)?, number(minutes)?);
-    if hours > 23 || minutes > 59 {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+    runtara_agent::utc_offset::seconds_east(text).and_then(FixedOffset::east_opt)
 }
 
 /// The IANA zone `name` most likely means: a zone whose city is `name` (`berlin`,

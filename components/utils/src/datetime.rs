@@ -107,36 +107,9 @@ pub fn zone(name: &str) -> Result<Zone, String> {
     })
 }
 
-/// `+HH`, `+HHMM` or `+HH:MM` (or with `-`) as an offset, hours 0 to 23 (the forms
-/// the datetime agent reads).
+/// A UTC offset (`+HH`, `+HHMM` or `+HH:MM`, or with `-`).
 fn fixed_offset(text: &str) -> Option<FixedOffset> {
-    let sign = match text.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let rest = &text[1..];
-    if !rest.is_ascii() {
-        return None; // also keeps the slicing below on character boundaries
-    }
-    let (hours, minutes) = match rest.as_bytes() {
-        [_, _] => (rest, "00"),
-        [_, _, _, _] => rest.split_at(2),
-        [_, _, b':', _, _] => (&rest[..2], &rest[3..]),
-        _ => return None,
-    };
-    let number = |digits: &str| -> Option<i32> {
-        if digits.bytes().all(|b| b.is_ascii_digit()) {
-            digits.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (hours, minutes) = (number(hours)?, number(minutes)?);
-    if hours > 23 || minutes > 59 {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+    runtara_agent::utc_offset::seconds_east(text).and_then(FixedOffset::east_opt)
 }
 
 /// Formats `when` with the strftime `format` (chrono's specifiers, e.g. `%Y-%m-%d %H:%M:%S`,

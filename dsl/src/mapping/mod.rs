@@ -44,7 +44,7 @@ pub use coerce::coerce;
 pub(crate) use embedded::as_mapping_value;
 pub use embedded::resolve_embedded;
 pub use resolve::{resolve, resolve_map};
-pub use scope::{Scope, member_of};
+pub use scope::{ROOTS, Scope, member_of};
 pub use template::{check_template, is_plain_text, render_template};
 
 /// Named mapping values, in document order: an `inputMapping`, a `context`,

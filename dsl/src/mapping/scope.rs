@@ -10,7 +10,12 @@ use serde_json::Value;
 
 use crate::path::{self, Path, Segment};
 
-/// A scope: paths are looked up from its root (`data`, `steps`, `variables`, ...).
+/// The names a reference path may start with: the workflow's input (`data`, also
+/// `workflow.inputs`), finished steps, variables, and the values a Split (`item`) or
+/// a While (`loop`) binds.
+pub const ROOTS: [&str; 6] = ["data", "workflow", "steps", "variables", "item", "loop"];
+
+/// A scope: paths are looked up from its root (one of [`ROOTS`]).
 pub trait Scope {
     /// The value at `path`, or `None` when any step of it is missing.
     fn lookup(&self, path: &Path) -> Option<Cow<'_, Value>>;

@@ -8,7 +8,7 @@ use super::graph::GraphScope;
 use super::suggest::names_hint;
 use crate::builtins;
 use crate::condition::{Condition, ConditionArgument};
-use crate::mapping::{CompositeValue, InputMapping, MappingValue, check_template};
+use crate::mapping::{CompositeValue, InputMapping, MappingValue, ROOTS, check_template};
 use crate::path::{self, Segment, join_index, join_key};
 
 /// The step whose mappings are being checked, and what it may read.
@@ -193,8 +193,20 @@ impl Validator<'_> {
         );
     }
 
-    /// `item`, `loop` and `variables.<name>`: only where they are bound.
+    /// A known root, and `item`, `loop` and `variables.<name>` only where they are bound.
     fn bound_names(&mut self, reader: &Reader<'_, '_>, parsed: &path::Path, at: &str) {
+        let root = match parsed.segments().first() {
+            Some(Segment::Key(root)) => root.as_str(),
+            _ => "",
+        };
+        if !ROOTS.contains(&root) {
+            self.report(
+                at.to_string(),
+                format!("a reference cannot start with '{root}'"),
+                names_hint(root, &ROOTS, "references start with"),
+            );
+            return;
+        }
         match parsed.segments() {
             [Segment::Key(root), ..] if root == "item" && !reader.binds("item") => self.report(
                 at.to_string(),

@@ -327,10 +327,16 @@ pub(super) async fn live_instance(core: &Core, key: &InstanceKey) -> Result<Inst
 async fn pause(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
     let key = tenant.key(id);
     live_instance(&api.core, &key).await?;
-    api.core
-        .store()
-        .request_control(&key, Control::Pause)
-        .await?;
+    let store = api.core.store();
+    store.request_control(&key, Control::Pause).await?;
+    // Sleeping (in a durable sleep or waiting for a signal): it pauses now. The
+    // request was written first, so a run suspending meanwhile sees it instead.
+    if store.pause_sleeping(&key).await? {
+        return Ok((
+            StatusCode::OK,
+            Json(json!({ "instanceId": key.instance, "paused": true })),
+        ));
+    }
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "instanceId": key.instance, "requested": "pause" })),
@@ -402,7 +408,7 @@ async fn signal(
     Body(body): Body,
 ) -> Reply {
     let key = tenant.key(id);
-    live_instance(&api.core, &key).await?;
+    let instance = live_instance(&api.core, &key).await?;
     let payload: Value = if body.is_empty() {
         Value::Null
     } else {
@@ -428,6 +434,12 @@ async fn signal(
                  this one would never be seen"
             ),
         ));
+    }
+    if instance.component.is_some() {
+        // A run suspended in a WaitForSignal step goes on now. Claiming reads the
+        // status after the signal was written (see `Store::suspend_until`); an
+        // instance that is not sleeping stays as it is.
+        api.core.start(key.clone(), &[Status::Sleeping]);
     }
     Ok((
         StatusCode::ACCEPTED,

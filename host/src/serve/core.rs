@@ -176,11 +176,11 @@ impl Core {
         let grants = self.options.grants.of(&key.tenant);
         options.dirs = grants.dirs;
         options.allowed_hosts = grants.allowed_hosts;
-        options.durable = Some(DurableInstance {
-            store: self.store.clone(),
-            key: key.clone(),
-            suspend_sleeps_over: Some(self.options.suspend_sleeps_over),
-        });
+        options.durable = Some(DurableInstance::new(
+            self.store.clone(),
+            key.clone(),
+            Some(self.options.suspend_sleeps_over),
+        ));
         match self
             .host
             .run_prepared(&component, &instance.input, &options)

@@ -27,7 +27,7 @@ use runtara_dsl::step::SplitConfig;
 use super::journal::{SharedProgress, control_stop};
 use super::subgraphs::{Outcome, SplitPlan};
 use super::{Run, Scope};
-use crate::{CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowError};
+use crate::{CheckpointReply, Control, Durable, LogLevel, SignalWait, SleepOutcome, WorkflowError};
 
 /// How many iterations of a Split run at once when `config.parallelism` does not say.
 pub(crate) const DEFAULT_PARALLELISM: usize = 8;
@@ -174,6 +174,14 @@ impl Durable for SharedDurable<'_, '_> {
 
     fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String> {
         lock(self.0).take_signal(signal_id)
+    }
+
+    fn await_signal(
+        &mut self,
+        signal_id: &str,
+        timeout: Option<Duration>,
+    ) -> Result<SignalWait, String> {
+        lock(self.0).await_signal(signal_id, timeout)
     }
 
     fn sleep(&mut self, duration: Duration, checkpoint_id: &str) -> Result<SleepOutcome, String> {

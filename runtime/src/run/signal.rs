@@ -11,8 +11,20 @@ use runtara_dsl::schema::check_input;
 use runtara_dsl::step::WaitForSignalStep;
 use runtara_dsl::{builtins, mapping};
 
-use super::{GraphFn, Run, Scope, StepFailure};
-use crate::{LogLevel, WorkflowError};
+use super::{GraphFn, Run, SUSPENDED, Scope, StepFailure};
+use crate::{LogLevel, SignalWait, WorkflowError};
+
+/// The step failed: no signal within its `timeoutMs`.
+fn timed_out(step_id: &str, signal_id: &str, timeout: Option<Duration>) -> WorkflowError {
+    let limit = timeout.unwrap_or_default().as_millis();
+    let mut error = WorkflowError::step(
+        step_id,
+        "SIGNAL_TIMEOUT",
+        format!("no signal '{signal_id}' arrived within the timeoutMs of {limit} ms"),
+    );
+    error.attributes = json!({ "signalId": signal_id });
+    error
+}
 
 /// How often the provider is asked when the step sets no `pollIntervalMs`.
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1000);
@@ -22,7 +34,8 @@ impl Run<'_> {
     /// place in the run: its id, prefixed inside loops and child workflows (see
     /// [`Run::step_key`]). The `onWait` subgraph runs first, with the id as
     /// `variables._signal_id`, to tell someone how to answer; then the durability
-    /// provider is asked every `pollIntervalMs` (default 1000) until the signal
+    /// provider either suspends the instance until the signal is sent (a core that can
+    /// wake it), or is asked every `pollIntervalMs` (default 1000), until the signal
     /// arrives or `timeoutMs` passes (`SIGNAL_TIMEOUT`). Outputs the signal's payload,
     /// checked against `responseSchema` (with its defaults filled in) when given.
     pub fn wait_for_signal(
@@ -66,31 +79,37 @@ impl Run<'_> {
         let interval = step
             .poll_interval_ms
             .map_or(DEFAULT_POLL_INTERVAL, |ms| Duration::from_millis(ms.max(1)));
+        let unavailable = |e: String| {
+            WorkflowError::step(
+                &step.id,
+                "SIGNAL_UNAVAILABLE",
+                format!("cannot receive signal '{signal_id}': {e}"),
+            )
+        };
         let started = Instant::now();
         let payload = loop {
-            let arrived = self.durable.take_signal(&signal_id).map_err(|e| {
-                WorkflowError::step(
-                    &step.id,
-                    "SIGNAL_UNAVAILABLE",
-                    format!("cannot receive signal '{signal_id}': {e}"),
-                )
-            })?;
-            if let Some(payload) = arrived {
+            if let Some(payload) = self.durable.take_signal(&signal_id).map_err(unavailable)? {
                 break payload;
             }
             self.heed_control(&step.id)?;
+            match self
+                .durable
+                .await_signal(&signal_id, timeout)
+                .map_err(unavailable)?
+            {
+                SignalWait::Poll => {}
+                SignalWait::TimedOut => return Err(timed_out(&step.id, &signal_id, timeout)),
+                SignalWait::Suspend => {
+                    let message = format!(
+                        "the instance is suspended until signal '{signal_id}' arrives; \
+                         its provider resumes it then"
+                    );
+                    return Err(self.stop(&step.id, SUSPENDED, message));
+                }
+            }
             let next = match timeout {
                 Some(limit) if started.elapsed() >= limit => {
-                    let mut error = WorkflowError::step(
-                        &step.id,
-                        "SIGNAL_TIMEOUT",
-                        format!(
-                            "no signal '{signal_id}' arrived within the timeoutMs of {} ms",
-                            limit.as_millis()
-                        ),
-                    );
-                    error.attributes = json!({ "signalId": signal_id });
-                    return Err(error);
+                    return Err(timed_out(&step.id, &signal_id, timeout));
                 }
                 Some(limit) => interval.min(limit - started.elapsed()),
                 None => interval,

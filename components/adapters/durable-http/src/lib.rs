@@ -41,7 +41,8 @@ use wasip2::clocks::monotonic_clock;
 use wasip2::http::types::Method;
 
 use exports::runtara::durable::context::{
-    CheckpointResult, Guest, Json, LogLevel, SavedCheckpoint, Signal, SignalKind, SleepOutcome,
+    CheckpointResult, Guest, Json, LogLevel, SavedCheckpoint, Signal, SignalKind, SignalWait,
+    SleepOutcome,
 };
 
 wit_bindgen::generate!({
@@ -107,6 +108,11 @@ impl Guest for DurableHttp {
         let route = format!("signals/{}", client::segment(&signal_id));
         let reply: Taken = client::call(Method::Delete, &route, None)?;
         Ok(reply.arrived.then(|| reply.payload.to_string()))
+    }
+
+    /// The core cannot start this component again, so the run stays and polls.
+    fn await_signal(_signal_id: String, _timeout_ms: Option<u64>) -> Result<SignalWait, String> {
+        Ok(SignalWait::Poll)
     }
 
     fn sleep(duration_ms: u64, checkpoint_id: String) -> Result<SleepOutcome, String> {

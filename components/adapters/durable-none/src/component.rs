@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use exports::runtara::durable::context::{
-    CheckpointResult, Guest, Json, LogLevel, SavedCheckpoint, Signal, SleepOutcome,
+    CheckpointResult, Guest, Json, LogLevel, SavedCheckpoint, Signal, SignalWait, SleepOutcome,
 };
 
 wit_bindgen::generate!({
@@ -33,6 +33,11 @@ impl Guest for DurableNone {
 
     fn take_signal(signal_id: String) -> Result<Option<Json>, String> {
         crate::inbox::take(&signal_id)
+    }
+
+    /// The inbox is read again after the poll interval: nothing here can wake a stopped run.
+    fn await_signal(_signal_id: String, _timeout_ms: Option<u64>) -> Result<SignalWait, String> {
+        Ok(SignalWait::Poll)
     }
 
     fn sleep(duration_ms: u64, _checkpoint_id: String) -> Result<SleepOutcome, String> {

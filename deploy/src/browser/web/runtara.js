@@ -408,6 +408,8 @@ function durableContext(run, store, filesystem) {
         return ok(undefined);
       }),
     ),
+    // The page cannot be woken by a signal it is not running to see: the run polls.
+    awaitSignal: () => ok('poll'),
     sleep: guarded((durationMs, checkpointId) => {
       const wanted = Date.now() + Number(durationMs);
       return then(store.sleepUntil(id, checkpointId, wanted), (wakeAt) =>
