@@ -199,6 +199,17 @@ fn the_core_keeps_its_state_in_postgresql_too() {
     assert_eq!(status, 404);
 }
 
+/// Uploads the component and starts an instance named after each of `ids` (the
+/// first must be Ada, the name `start_instance` gives), one after another.
+fn start_instances(core: &Core, ids: [&str; 3], nap_ms: u64) {
+    assert_eq!(ids[0], "Ada");
+    start_instance(core, ids[0], nap_ms);
+    let digest = core.instance(ids[0])["component"].clone();
+    for id in &ids[1..] {
+        start_uploaded(core, &digest, id, json!({"name": id, "napMs": nap_ms}));
+    }
+}
+
 /// Starts an instance of the uploaded `digest` on `input` as tenant `acme`.
 fn start_uploaded(core: &Core, digest: &serde_json::Value, id: &str, input: serde_json::Value) {
     let start = json!({"component": digest, "input": input, "instanceId": id});
@@ -242,18 +253,14 @@ fn over_max_running_instances_wait_their_turn_in_order_and_waits_for_signals_hol
     let setup = Setup::new();
     // Naps wait in place, holding the only slot; waits for a signal suspend.
     let core = setup.core(&["--max-running", "1", "--suspend-sleeps-over", "1h"]);
-    let ids = ["Ada", "second", "third"]; // `start_instance` names the first one Ada
-    start_instance(&core, ids[0], 300);
-    let digest = core.instance(ids[0])["component"].clone();
-    for id in &ids[1..] {
-        start_uploaded(&core, &digest, id, json!({"name": id, "napMs": 300}));
-    }
+    let ids = ["Ada", "second", "third"];
+    start_instances(&core, ids, 300);
     // Each got the slot once the one before it suspended at its signal.
     for id in ids {
         let sleeping = core.wait_for_status(id, "sleeping");
         assert_eq!(sleeping["wakeAt"], Value::Null, "only its signal wakes it");
     }
-    let naps = ids.map(|id| finished_at(&core, id, "nap"));
+    let naps = ids.map(|id| core.finished_at(id, "nap"));
     for pair in naps.windows(2) {
         assert!(pair[1] - pair[0] >= 299, "two naps overlapped: {naps:?}");
     }
@@ -266,36 +273,14 @@ fn over_max_running_instances_wait_their_turn_in_order_and_waits_for_signals_hol
     }
 }
 
-/// When the instance finished `step` (ms since the epoch), from its history.
-fn finished_at(core: &Core, id: &str, step: &str) -> i64 {
-    let (_, history) = core.call(
-        "acme-token",
-        "acme",
-        "GET",
-        &format!("/instances/{id}/history"),
-        None,
-    );
-    history["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|entry| entry["kind"] == "step" && entry["what"] == step)
-        .and_then(|entry| entry["at"].as_i64())
-        .unwrap_or_else(|| panic!("{id} did not finish {step}: {history}"))
-}
-
 #[test]
 fn max_running_instances_run_at_once_on_the_reserved_pool() {
     // The core reserves memories, tables and stacks for `--max-running` runs up
     // front (Wasmtime's pooling allocator): all of them must fit at once.
     let setup = Setup::new();
     let core = setup.core(&["--max-running", "3", "--suspend-sleeps-over", "1h"]);
-    let ids = ["Ada", "two", "three"]; // `start_instance` names the first one Ada
-    start_instance(&core, ids[0], 3_000);
-    let digest = core.instance(ids[0])["component"].clone();
-    for id in &ids[1..] {
-        start_uploaded(&core, &digest, id, json!({"name": id, "napMs": 3_000}));
-    }
+    let ids = ["Ada", "two", "three"];
+    start_instances(&core, ids, 3_000);
     // All three greeted and nap in place at the same time, each in its slot.
     let started = Instant::now();
     while !ids

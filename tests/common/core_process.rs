@@ -145,6 +145,22 @@ impl Core {
     /// The keys of the instance's finished steps, in order (none while it does not
     /// exist yet).
     pub fn steps(&self, id: &str) -> Vec<String> {
+        self.finished_steps(id)
+            .into_iter()
+            .map(|(step, _)| step)
+            .collect()
+    }
+
+    /// When the instance finished `step` (ms since the epoch).
+    pub fn finished_at(&self, id: &str, step: &str) -> i64 {
+        self.finished_steps(id)
+            .into_iter()
+            .find_map(|(done, at)| (done == step).then_some(at))
+            .unwrap_or_else(|| panic!("{id} did not finish {step}"))
+    }
+
+    /// The instance's finished steps and when each finished, in order.
+    fn finished_steps(&self, id: &str) -> Vec<(String, i64)> {
         let (status, history) = self.call(
             "acme-token",
             "acme",
@@ -160,7 +176,10 @@ impl Core {
             .unwrap_or_else(|| panic!("no history: {history}"))
             .iter()
             .filter(|entry| entry["kind"] == "step")
-            .map(|entry| entry["what"].as_str().unwrap().to_owned())
+            .map(|entry| {
+                let step = entry["what"].as_str().unwrap().to_owned();
+                (step, entry["at"].as_i64().unwrap())
+            })
             .collect()
     }
 
