@@ -308,6 +308,11 @@ impl<'a> Run<'a> {
         self.step_entry(step_id).insert("outputs".into(), outputs);
     }
 
+    /// Drops the entry of step `step_id`, which nothing reads any more.
+    pub(crate) fn release_step(&mut self, step_id: &str) {
+        self.scope.release_step(step_id);
+    }
+
     /// Puts back a step entry recorded in a checkpoint.
     fn restore_entry(&mut self, step_id: &str, entry: Value) {
         self.scope.restore_step(step_id, entry);

@@ -40,6 +40,11 @@ pub struct Graph {
     pub edges: &'static [(usize, usize)],
     /// The entry point's index.
     pub entry: usize,
+    /// (after, step id): the entry of step `step id` is dropped once the step at
+    /// index `after` is done, because nothing reads it later (the compiler's
+    /// `codegen/releases.rs` works that out). A large output is then not held for
+    /// the rest of the run; its checkpoint already has it.
+    pub releases: &'static [(usize, &'static str)],
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -67,6 +72,10 @@ impl Run<'_> {
             match self.journaled(graph.ids[step], graph.steps[step])? {
                 Decided::Finish(output) => return Ok(output),
                 Decided::Take(targets) => {
+                    for &(_, released) in graph.releases.iter().filter(|(after, _)| *after == step)
+                    {
+                        self.release_step(released);
+                    }
                     let mut dead = Vec::new();
                     decide(
                         graph,

@@ -150,6 +150,8 @@ static GRAPH: Graph = Graph {
     ids: &["fetch", "post", "done"],
     edges: &[(0, 1), (1, 2)],
     entry: 0,
+    // What the compiler works out: post is the only step that reads fetch.
+    releases: &[(1, "fetch")],
 };
 
 fn run(agents: &CountingAgents, durable: &mut MemoryDurable) -> Result<Value, WorkflowError> {
@@ -169,6 +171,26 @@ fn every_finished_step_is_checkpointed_with_its_outputs_and_edges() {
     assert_eq!(fetch["take"], json!([1]));
     assert_eq!(durable.saved[2].1["finish"], json!({"posted": 7}));
     assert_eq!(durable.ended.as_deref(), Some("completed"));
+}
+
+#[test]
+fn an_entry_no_later_step_reads_is_dropped_and_its_checkpoint_keeps_it() {
+    let (agents, mut durable) = (CountingAgents::default(), MemoryDurable::default());
+    let mut run = Run::new(
+        json!({"n": 7}),
+        &Default::default(),
+        "w",
+        &agents,
+        &mut durable,
+    );
+    assert_eq!(run.drive(&GRAPH), Ok(json!({"posted": 7})));
+    assert_eq!(run.outputs("fetch"), None, "post was fetch's last reader");
+    assert_eq!(run.outputs("post"), Some(&json!({"fetched": 7})));
+    drop(run);
+    assert_eq!(
+        durable.saved[0].1["steps"]["fetch"]["outputs"],
+        json!({"n": 7})
+    );
 }
 
 #[test]
@@ -236,6 +258,7 @@ macro_rules! one_step_then_finish {
             ids: &[$id, "done"],
             edges: &[(0, 1)],
             entry: 0,
+            releases: &[],
         }
     };
 }
@@ -444,6 +467,7 @@ static TIMED_GRAPH: Graph = Graph {
     ids: &["timed", "handled"],
     edges: &[(0, 1)],
     entry: 0,
+    releases: &[],
 };
 
 #[test]

@@ -154,6 +154,7 @@ static BODY: Graph = Graph {
     ids: &["call", "done"],
     edges: &[(0, 1)],
     entry: 0,
+    releases: &[],
 };
 fn body(run: &mut Run) -> Result<Value, WorkflowError> {
     run.drive(&BODY)

@@ -12,6 +12,7 @@
 
 mod graph;
 mod native;
+mod releases;
 mod wasi;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +24,7 @@ use runtara_dsl::{ExecutionGraph, Scenario, Step};
 
 use crate::{CompilationTarget, CompileError};
 use graph::{Flow, Successors};
+use releases::Reads;
 
 /// An agent a scenario imports: its id (also its WIT package name) and WIT package version.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -83,7 +85,8 @@ pub fn generate(
             .document
             .get("executionGraph")
             .unwrap_or(source.document);
-        generator.graph(&source.scenario.execution_graph, raw_graph, &name)?;
+        let reads = Reads::of(raw_graph);
+        generator.graph(&source.scenario.execution_graph, raw_graph, &name, &reads)?;
     }
 
     let Generator {
@@ -323,6 +326,7 @@ impl Generator<'_> {
         graph: &ExecutionGraph,
         raw_graph: &Value,
         name: &GraphName,
+        document_reads: &Reads,
     ) -> Result<(), CompileError> {
         let raw_plan = raw_graph
             .get("executionPlan")
@@ -345,7 +349,7 @@ impl Generator<'_> {
                 Some((field, subgraph)) => {
                     let child = name.subgraph(index, id, field);
                     let raw_subgraph = raw_step.get(*field).unwrap_or(&Value::Null);
-                    self.graph(subgraph, raw_subgraph, &child)?;
+                    self.graph(subgraph, raw_subgraph, &child, document_reads)?;
                     Some(child.drive())
                 }
                 None => None,
@@ -419,13 +423,18 @@ impl Generator<'_> {
             })
             .collect();
         let ids: Vec<String> = graph.steps.keys().map(|id| format!("{id:?}")).collect();
+        let releases: Vec<String> = releases::releases(graph, raw_graph, document_reads)
+            .into_iter()
+            .map(|(after, id)| format!("({after}, {id:?})"))
+            .collect();
         let _ = writeln!(
             out,
-            "static {graph_static}: Graph = Graph {{\n    steps: &[{}],\n    ids: &[{}],\n    edges: &[{}],\n    entry: {},\n}};\n",
+            "static {graph_static}: Graph = Graph {{\n    steps: &[{}],\n    ids: &[{}],\n    edges: &[{}],\n    entry: {},\n    releases: &[{}],\n}};\n",
             steps.join(", "),
             ids.join(", "),
             edges.join(", "),
-            step_index(graph, &graph.entry_point)
+            step_index(graph, &graph.entry_point),
+            releases.join(", ")
         );
         let _ = writeln!(
             out,

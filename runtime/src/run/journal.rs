@@ -20,9 +20,11 @@
 //! more than one attempt, the most any one loop made. A failure handled by the step's
 //! `onError` edge (a timeout, say) is in its entry as `error`.
 //!
-//! The journal also holds the steps this run finished, so a retried Split iteration
-//! or child workflow goes on from the step that failed, whichever provider keeps (or
-//! does not keep) the state.
+//! The journal also holds the steps this run finished inside Split and While
+//! iterations and child workflows, so a retried iteration or child goes on from the
+//! step that failed, whichever provider keeps (or does not keep) the state. A step
+//! of the workflow's own graph runs once per run, so its state is not kept: a large
+//! output stays one value in the scope.
 //!
 //! Stopping is shared by the whole run: a pause or cancel request (on a checkpoint
 //! reply, while waiting, or from the signal poll of a parallel Split) and a durable
@@ -223,10 +225,12 @@ impl Run<'_> {
         decided: &Decided,
         started: Instant,
     ) -> Result<(), WorkflowError> {
+        // The step's entries move into the state and back after the checkpoint, so a
+        // large output is not copied (their places in the scope are kept meanwhile).
         let mut entries = Map::new();
         for id in core::mem::take(&mut self.touched) {
-            if let Some(entry) = self.scope.step(&id) {
-                entries.insert(id, entry.clone());
+            if let Some(entry) = self.scope.own_step_mut(&id) {
+                entries.insert(id, core::mem::take(entry));
             }
         }
         // Built member by member: `json!` would copy the entries through serde.
@@ -243,7 +247,23 @@ impl Run<'_> {
         if attempts > 1 {
             state["attempts"] = json!(attempts);
         }
-        let reply = self.durable.checkpoint(key, &state).map_err(|e| {
+        let reply = self.durable.checkpoint(key, &state);
+        // Only a step inside a Split or While iteration or a child workflow can run
+        // again in this run (when the iteration or child is retried): the journal
+        // keeps a copy of its state for that; a step of the workflow's own graph
+        // runs once, and its state goes back to the scope whole.
+        let replayable = !self.place.is_empty();
+        if let Some(Value::Object(entries)) = state.get_mut("steps") {
+            let entries = if replayable {
+                entries.clone()
+            } else {
+                core::mem::take(entries)
+            };
+            for (id, entry) in entries {
+                self.scope.restore_step(&id, entry);
+            }
+        }
+        let reply = reply.map_err(|e| {
             let mut error = WorkflowError::step(
                 step_id,
                 "CHECKPOINT_FAILED",
@@ -252,10 +272,12 @@ impl Run<'_> {
             error.category = ErrorCategory::Transient;
             error
         })?;
-        self.progress
-            .lock()
-            .finished
-            .insert(key.to_owned(), reply.existing.unwrap_or(state));
+        if replayable {
+            self.progress
+                .lock()
+                .finished
+                .insert(key.to_owned(), reply.existing.unwrap_or(state));
+        }
         // A run that is finishing anyway finishes; elsewhere the request stops it here.
         if matches!(decided, Decided::Finish(_)) {
             return Ok(());

@@ -143,9 +143,19 @@ impl<'p> Scope<'p> {
         entry.as_object_mut().expect("just made an object")
     }
 
-    /// Puts back a step entry recorded in a checkpoint.
+    /// This layer's own entry of step `step_id` (none when only a parent has one).
+    pub(crate) fn own_step_mut(&mut self, step_id: &str) -> Option<&mut Value> {
+        self.steps.get_mut(step_id)
+    }
+
+    /// Puts back a step entry recorded in a checkpoint (in its place, if it has one).
     pub(crate) fn restore_step(&mut self, step_id: &str, entry: Value) {
         self.steps.insert(step_id.into(), entry);
+    }
+
+    /// Drops this layer's entry of step `step_id` (the others keep their order).
+    pub(crate) fn release_step(&mut self, step_id: &str) {
+        self.steps.shift_remove(step_id);
     }
 
     /// Every step entry this layer sees, in the order of a copied scope.
