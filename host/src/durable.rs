@@ -25,6 +25,18 @@ pub struct DurableInstance {
     pub suspend_sleeps_over: Option<Duration>,
     /// What wakes the instance if this run suspends.
     wake: Wake,
+    /// What registering the run asks of the store.
+    registration: Registration,
+}
+
+/// What registering a run asks of the store.
+#[derive(Debug, Clone, Copy)]
+enum Registration {
+    /// Mark the instance running and read its checkpoints.
+    Full,
+    /// The instance was claimed for this run (see [`DurableInstance::claimed`]):
+    /// it is running already, and its checkpoints are read only if it has any.
+    Claimed { has_checkpoints: bool },
 }
 
 /// What wakes a suspended instance: the earliest end of the sleeps and signal
@@ -49,7 +61,16 @@ impl DurableInstance {
             key,
             suspend_sleeps_over,
             wake: Wake::default(),
+            registration: Registration::Full,
         }
+    }
+
+    /// This run's instance was claimed for it ([`Store::claim`]): it is running
+    /// already, and has checkpoints to replay only if `has_checkpoints`. So the run
+    /// registers without a round trip to the store when it starts afresh.
+    pub fn claimed(mut self, has_checkpoints: bool) -> Self {
+        self.registration = Registration::Claimed { has_checkpoints };
+        self
     }
 }
 
@@ -81,8 +102,22 @@ fn trap(error: StoreError) -> wasmtime::Error {
 
 impl Host for HostState {
     async fn register(&mut self) -> wasmtime::Result<Result<Vec<SavedCheckpoint>, String>> {
-        let DurableInstance { store, key, .. } = self.instance()?.clone();
-        Ok(store.register(&key).await.map_err(told).map(|saved| {
+        let DurableInstance {
+            store,
+            key,
+            registration,
+            ..
+        } = self.instance()?.clone();
+        let saved = match registration {
+            Registration::Full => store.register(&key).await,
+            Registration::Claimed {
+                has_checkpoints: true,
+            } => store.checkpoints(&key).await,
+            Registration::Claimed {
+                has_checkpoints: false,
+            } => Ok(Vec::new()),
+        };
+        Ok(saved.map_err(told).map(|saved| {
             saved
                 .into_iter()
                 .map(|(id, state)| SavedCheckpoint {

@@ -78,6 +78,16 @@ pub struct Instance {
     pub updated_at: i64,
 }
 
+/// An instance [`Store::claim`] took, with what its run needs to start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    /// The composed component it runs (None for `runtara run`'s instances).
+    pub component: Option<String>,
+    pub input: Value,
+    /// Whether an earlier run saved checkpoints, which this run replays.
+    pub has_checkpoints: bool,
+}
+
 /// Where an instance stands in a tenant's list ([`Store::instances_page`]): the
 /// list is ordered by creation time, newest first, then by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,20 +145,37 @@ impl Store {
         input: &Value,
         component: Option<&str>,
     ) -> Result<(Instance, bool), StoreError> {
+        let at = now_ms();
         let inserted = self
             .writer
             .write(CreateInstance {
                 key: key.clone(),
                 component: component.map(str::to_owned),
                 input: input.to_string(),
-                at: now_ms(),
+                at,
             })
             .await?;
+        if inserted {
+            // What the row now holds, without reading it back.
+            let instance = Instance {
+                tenant: key.tenant.clone(),
+                instance: key.instance.clone(),
+                component: component.map(str::to_owned),
+                input: input.clone(),
+                status: Status::Pending,
+                output: None,
+                error: None,
+                wake_at: None,
+                created_at: at,
+                updated_at: at,
+            };
+            return Ok((instance, true));
+        }
         let instance = self
             .instance(key)
             .await?
             .ok_or(StoreError::Query(sqlx::Error::RowNotFound))?;
-        Ok((instance, inserted))
+        Ok((instance, false))
     }
 
     /// The instance, if this tenant has one with that id.
@@ -332,18 +359,33 @@ impl Store {
         Ok(updated.rows_affected() == 1)
     }
 
-    /// Takes the instance to run it: true when it was `from` one of the statuses given
-    /// (so that of two callers only one runs it), and it is now `running`.
-    pub async fn claim(&self, key: &InstanceKey, from: &[Status]) -> Result<bool, StoreError> {
+    /// Takes the instance to run it, when it was `from` one of the statuses given (so
+    /// that of two callers only one runs it): it is now `running`, and registered as
+    /// [`Store::register`] would. None when it was in another status.
+    pub async fn claim(
+        &self,
+        key: &InstanceKey,
+        from: &[Status],
+    ) -> Result<Option<Claimed>, StoreError> {
         // Up to three statuses, bound as parameters (a shorter list repeats its first).
         let status = |i: usize| from.get(i).or(from.first()).map_or("", |s| s.as_str());
-        self.writer
+        let claimed = self
+            .writer
             .write(Claim {
                 key: key.clone(),
                 from: [status(0), status(1), status(2)],
                 at: now_ms(),
             })
-            .await
+            .await?;
+        claimed
+            .map(|row| {
+                Ok(Claimed {
+                    component: row.component,
+                    input: parse_json("workflow input", &row.input)?,
+                    has_checkpoints: row.has_checkpoints,
+                })
+            })
+            .transpose()
     }
 
     /// Instances the core should run now, of every tenant: `pending` ones, sleeping

@@ -36,7 +36,7 @@ use migrate::{Backend, migrate, use_wal};
 use writer::Writer;
 
 pub use context::{CheckpointReply, RunStart, SleepLeft, json_or_text};
-pub use instances::{Instance, InstancePosition, Status};
+pub use instances::{Claimed, Instance, InstancePosition, Status};
 pub use journal::{CheckpointPage, HistoryEntry, SignalDelivery};
 pub use runtara_runtime::Control;
 

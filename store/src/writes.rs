@@ -42,13 +42,23 @@ pub(crate) struct Claim {
     pub at: i64,
 }
 
-impl Write for Claim {
-    type Output = bool;
+/// What a claim read of the instance it took: its component, its input (as text)
+/// and whether it saved any checkpoint.
+pub(crate) struct ClaimedRow {
+    pub component: Option<String>,
+    pub input: String,
+    pub has_checkpoints: bool,
+}
 
-    async fn run(&self, db: &mut AnyConnection) -> Result<bool, sqlx::Error> {
-        let updated = sqlx::query(
-            "UPDATE instances SET status = 'running', updated_at = $3
-             WHERE tenant_id = $1 AND instance_id = $2 AND status IN ($4, $5, $6)",
+impl Write for Claim {
+    type Output = Option<ClaimedRow>;
+
+    async fn run(&self, db: &mut AnyConnection) -> Result<Option<ClaimedRow>, sqlx::Error> {
+        // Output and error are cleared as registering a run clears them.
+        let row = sqlx::query(
+            "UPDATE instances SET status = 'running', output = NULL, error = NULL, updated_at = $3
+             WHERE tenant_id = $1 AND instance_id = $2 AND status IN ($4, $5, $6)
+             RETURNING component, input, checkpoint_seq",
         )
         .bind(&self.key.tenant)
         .bind(&self.key.instance)
@@ -56,9 +66,16 @@ impl Write for Claim {
         .bind(self.from[0])
         .bind(self.from[1])
         .bind(self.from[2])
-        .execute(db)
+        .fetch_optional(db)
         .await?;
-        Ok(updated.rows_affected() == 1)
+        row.map(|row| {
+            Ok(ClaimedRow {
+                component: row.try_get("component")?,
+                input: row.try_get("input")?,
+                has_checkpoints: row.try_get::<i64, _>("checkpoint_seq")? > 0,
+            })
+        })
+        .transpose()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The write path, on a real SQLite file and a real PostgreSQL server (when one is
 //! installed): checkpoints and events of many instances written at once (which
 //! the writer task commits together) keep each instance's order, a checkpoint id
-//! saved twice keeps its first state, and every acknowledged checkpoint is there
+//! saved twice keeps its first state, one claim takes an instance, and every acknowledged checkpoint is there
 //! when the store is opened again after the process that wrote it died.
 
 mod common;
@@ -12,7 +12,7 @@ use common::{info_events, sqlite_url};
 
 use std::sync::{Arc, Mutex};
 
-use runtara_store::{Control, InstanceKey, Store};
+use runtara_store::{Claimed, Control, InstanceKey, Status, Store};
 use serde_json::{Value, json};
 
 const INSTANCES: usize = 8;
@@ -138,6 +138,61 @@ async fn a_checkpoint_saved_twice_keeps_its_first_state(url: &str) {
     assert_eq!(saved.last(), Some(&("c".to_owned(), json!(winner))));
 }
 
+/// Of callers claiming an instance at once, one takes it, with its component,
+/// input and whether it has checkpoints; a claim from a status it is not in takes
+/// nothing.
+async fn one_claim_takes_an_instance_with_what_its_run_needs(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    let key = InstanceKey::new("acme", "claimed");
+    let input = json!({"order": 7});
+    store
+        .create_instance(&key, &input, Some("sha256:abc"))
+        .await
+        .unwrap();
+    let claims: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, key) = (store.clone(), key.clone());
+            tokio::spawn(async move { store.claim(&key, &[Status::Pending]).await.unwrap() })
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for claim in claims {
+        taken.extend(claim.await.unwrap());
+    }
+    assert_eq!(
+        taken,
+        [Claimed {
+            component: Some("sha256:abc".into()),
+            input: input.clone(),
+            has_checkpoints: false,
+        }]
+    );
+    let instance = store.instance(&key).await.unwrap().unwrap();
+    assert_eq!(instance.status, Status::Running);
+
+    // A run that checkpointed and went to sleep is claimed with its checkpoints.
+    store.checkpoint(&key, "a", &json!(1)).await.unwrap();
+    store
+        .set_status(&key, Status::Sleeping, None)
+        .await
+        .unwrap();
+    assert_eq!(store.claim(&key, &[Status::Pending]).await.unwrap(), None);
+    let again = store
+        .claim(&key, &[Status::Pending, Status::Sleeping])
+        .await;
+    assert!(
+        again
+            .unwrap()
+            .is_some_and(|claimed| claimed.has_checkpoints)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_claim_takes_an_instance_with_what_its_run_needs_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    one_claim_takes_an_instance_with_what_its_run_needs(&sqlite_url(&dir, "state.db")).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_instances_at_once_keep_their_order_in_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -157,6 +212,7 @@ async fn writes_in_postgresql() {
     };
     many_instances_at_once_keep_their_order(&postgres.url).await;
     a_checkpoint_saved_twice_keeps_its_first_state(&postgres.url).await;
+    one_claim_takes_an_instance_with_what_its_run_needs(&postgres.url).await;
 }
 
 /// Instances checkpoint on a runtime that is shut down mid-write, as a killed core

@@ -24,7 +24,7 @@ use serde_json::json;
 use super::grants::TenantGrants;
 use super::lru::Lru;
 use super::slots::Slots;
-use crate::store::{InstanceKey, Status, Store, StoreError};
+use crate::store::{Claimed, InstanceKey, Status, Store, StoreError};
 use crate::{
     CompiledCache, DurableInstance, Host, HostError, InstancePool, Outcome, Prepared, RunOptions,
 };
@@ -147,14 +147,14 @@ impl Core {
         let mut next = Some(run);
         while let Some(QueuedRun { key, from }) = next {
             match self.store.claim(&key, &from).await {
-                Ok(true) => {
+                Ok(Some(claimed)) => {
                     lock(&self.taken).insert(key.clone(), Phase::Running);
-                    if let Err(error) = self.run(&key).await {
+                    if let Err(error) = self.run(&key, claimed).await {
                         eprintln!("runtara serve: {key}: {error}");
                     }
                 }
                 // Cancelled, or run by someone else, while it waited.
-                Ok(false) => {}
+                Ok(None) => {}
                 Err(error) => eprintln!("runtara serve: cannot start {key}: {error}"),
             }
             lock(&self.taken).remove(&key);
@@ -163,10 +163,7 @@ impl Core {
     }
 
     /// One run of the instance, to completion, failure or suspension.
-    async fn run(&self, key: &InstanceKey) -> Result<(), StoreError> {
-        let Some(instance) = self.store.instance(key).await? else {
-            return Ok(());
-        };
+    async fn run(&self, key: &InstanceKey, instance: Claimed) -> Result<(), StoreError> {
         let component = match self.component(key, instance.component.as_deref()).await {
             Ok(component) => component,
             Err(message) => return self.fail(key, "COMPONENT_UNAVAILABLE", &message).await,
@@ -176,11 +173,14 @@ impl Core {
         let grants = self.options.grants.of(&key.tenant);
         options.dirs = grants.dirs;
         options.allowed_hosts = grants.allowed_hosts;
-        options.durable = Some(DurableInstance::new(
-            self.store.clone(),
-            key.clone(),
-            Some(self.options.suspend_sleeps_over),
-        ));
+        options.durable = Some(
+            DurableInstance::new(
+                self.store.clone(),
+                key.clone(),
+                Some(self.options.suspend_sleeps_over),
+            )
+            .claimed(instance.has_checkpoints),
+        );
         match self
             .host
             .run_prepared(&component, &instance.input, &options)
