@@ -69,12 +69,10 @@ impl Reads {
             self.any = true;
             return;
         };
-        match parsed.step_id() {
-            Some(id) => *self.counts.entry(id.to_owned()).or_default() += 1,
-            None if parsed.segments().first() == Some(&path::Segment::Key("steps".into())) => {
-                self.any = true;
-            }
-            None => {}
+        match (parsed.step_id(), parsed.segments().first()) {
+            (Some(id), _) => *self.counts.entry(id.to_owned()).or_default() += 1,
+            (None, Some(path::Segment::Key(root))) if root == "steps" => self.any = true,
+            (None, _) => {}
         }
     }
 
