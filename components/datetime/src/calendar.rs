@@ -39,7 +39,7 @@ pub fn date_to_unix(input: Value) -> Result<Value, AgentError> {
         timezone,
     } = input::parse(CAPABILITY, input)?;
     let zone = optional_zone(CAPABILITY, timezone.as_deref())?;
-    let at = read(CAPABILITY, "value", &value, None, zone)?.at;
+    let at = read(CAPABILITY, "value", &value, None, zone.as_ref())?.at;
     Ok(match unit.unwrap_or_default() {
         EpochUnit::Seconds => json!(at.timestamp()),
         EpochUnit::Milliseconds => json!(at.timestamp_millis()),
@@ -126,7 +126,7 @@ pub fn extract_date_part(input: Value) -> Result<Value, AgentError> {
         timezone,
     } = input::parse(CAPABILITY, input)?;
     let zone = optional_zone(CAPABILITY, timezone.as_deref())?;
-    let moment = read(CAPABILITY, "value", &value, None, zone)?;
+    let moment = read(CAPABILITY, "value", &value, None, zone.as_ref())?;
     let local = zone.unwrap_or(moment.zone).at(moment.at);
     Ok(match part {
         Part::Year => json!(local.year()),
@@ -179,7 +179,7 @@ pub fn round_date(input: Value) -> Result<Value, AgentError> {
         timezone,
     } = input::parse(CAPABILITY, input)?;
     let zone = optional_zone(CAPABILITY, timezone.as_deref())?;
-    let moment = read(CAPABILITY, "value", &value, None, zone)?;
+    let moment = read(CAPABILITY, "value", &value, None, zone.as_ref())?;
     let shown = zone.unwrap_or(moment.zone);
     let out_of_range = || {
         field_error(
@@ -199,7 +199,7 @@ pub fn round_date(input: Value) -> Result<Value, AgentError> {
         Rounding::Floor => floor,
         _ if floor == moment.at => floor,
         mode => {
-            let ceil = next_start(floor, shown, unit).ok_or_else(out_of_range)?;
+            let ceil = next_start(floor, &shown, unit).ok_or_else(out_of_range)?;
             match mode {
                 Rounding::Nearest if moment.at - floor < ceil - moment.at => floor,
                 _ => ceil,
@@ -234,7 +234,7 @@ fn start_of(local: NaiveDateTime, unit: Unit) -> NaiveDateTime {
 /// The start of the unit after the one that starts at `floor`.
 fn next_start(
     floor: DateTime<FixedOffset>,
-    zone: Zone,
+    zone: &Zone,
     unit: Unit,
 ) -> Option<DateTime<FixedOffset>> {
     let next = time::shift(floor, zone, 1, unit)?;

@@ -153,7 +153,13 @@ pub fn parse(input: Value) -> Result<Value, AgentError> {
         time::check_format(format).map_err(|e| field_error(CAPABILITY, "format", e))?;
     }
     let zone = optional_zone(CAPABILITY, timezone.as_deref())?;
-    let moment = read(CAPABILITY, "value", &value, format.as_deref(), zone)?;
+    let moment = read(
+        CAPABILITY,
+        "value",
+        &value,
+        format.as_deref(),
+        zone.as_ref(),
+    )?;
     let shown = zone.unwrap_or(moment.zone);
     let local = shown.at(moment.at);
     Ok(json!({
@@ -195,7 +201,7 @@ pub fn format_date(input: Value) -> Result<Value, AgentError> {
         timezone,
     } = input::parse(CAPABILITY, input)?;
     let zone = optional_zone(CAPABILITY, timezone.as_deref())?;
-    let moment = read(CAPABILITY, "value", &value, None, zone)?;
+    let moment = read(CAPABILITY, "value", &value, None, zone.as_ref())?;
     write(CAPABILITY, moment.at, zone.unwrap_or(moment.zone), &format).map(Value::String)
 }
 
@@ -236,7 +242,7 @@ fn shift(capability: &str, input: Value, back: bool) -> Result<Value, AgentError
         timezone,
     } = input::parse(capability, input)?;
     let zone = optional_zone(capability, timezone.as_deref())?;
-    let moment = read(capability, "value", &value, None, zone)?;
+    let moment = read(capability, "value", &value, None, zone.as_ref())?;
     let shown = zone.unwrap_or(moment.zone);
     let steps = if back {
         amount.checked_neg()
@@ -244,7 +250,7 @@ fn shift(capability: &str, input: Value, back: bool) -> Result<Value, AgentError
         Some(amount)
     };
     let shifted = steps
-        .and_then(|steps| time::shift(moment.at, shown, steps, unit))
+        .and_then(|steps| time::shift(moment.at, &shown, steps, unit))
         .ok_or_else(|| {
             field_error(
                 capability,
@@ -287,9 +293,9 @@ pub fn get_time_between(input: Value) -> Result<Value, AgentError> {
         timezone,
     } = input::parse(CAPABILITY, input)?;
     let zone = optional_zone(CAPABILITY, timezone.as_deref())?;
-    let from = read(CAPABILITY, "start", &start, None, zone)?;
-    let to = read(CAPABILITY, "end", &end, None, zone)?;
-    time::difference(from.at, to.at, zone.unwrap_or(from.zone), unit)
+    let from = read(CAPABILITY, "start", &start, None, zone.as_ref())?;
+    let to = read(CAPABILITY, "end", &end, None, zone.as_ref())?;
+    time::difference(from.at, to.at, &zone.unwrap_or(from.zone), unit)
         .map(|count| json!(count))
         .ok_or_else(|| {
             field_error(
@@ -336,9 +342,9 @@ pub(crate) fn read(
     field: &str,
     value: &Value,
     format: Option<&str>,
-    zone: Option<Zone>,
+    zone: Option<&Zone>,
 ) -> Result<Moment, AgentError> {
-    time::read(value, format, zone.unwrap_or(Zone::Utc))
+    time::read(value, format, zone.cloned().unwrap_or(Zone::Utc))
         .map_err(|e| field_error(capability, field, e))
 }
 

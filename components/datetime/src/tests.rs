@@ -479,6 +479,199 @@ fn converts_time_zones() {
 }
 
 #[test]
+fn dst_gaps_and_overlaps_in_new_york() {
+    let read = |value: &str| {
+        ok(
+            "parse",
+            json!({"value": value, "timezone": "America/New_York"}),
+        )
+    };
+    // 02:30 is skipped on 2024-03-10: read with the offset before (EST), so 03:30 EDT.
+    let gap = read("2024-03-10T02:30:00");
+    assert_eq!(gap["iso"], "2024-03-10T07:30:00Z");
+    assert_eq!(gap["hour"], 3);
+    assert_eq!(gap["offset"], "-04:00");
+    // 01:30 happens twice on 2024-11-03: the earlier one, still EDT.
+    let overlap = read("2024-11-03T01:30:00");
+    assert_eq!(overlap["iso"], "2024-11-03T05:30:00Z");
+    assert_eq!(overlap["offset"], "-04:00");
+    assert_eq!(read("2024-11-03T02:30:00")["offset"], "-05:00");
+    // A day from before the overlap is 25 hours; one across the gap 23.
+    assert_eq!(
+        ok(
+            "add-to-date",
+            json!({"value": "2024-11-02T01:30:00-04:00", "amount": 1, "unit": "days", "timezone": "America/New_York"})
+        ),
+        json!("2024-11-03T01:30:00-04:00")
+    );
+    assert_eq!(
+        ok(
+            "add-to-date",
+            json!({"value": "2024-03-09T02:30:00-05:00", "amount": 1, "unit": "days", "timezone": "America/New_York"})
+        ),
+        json!("2024-03-10T03:30:00-04:00")
+    );
+    // Berlin's overlap: 02:30 on 2024-10-27 is CEST, 03:30 CET.
+    let berlin = ok(
+        "parse",
+        json!({"value": "2024-10-27T03:30:00", "timezone": "Europe/Berlin"}),
+    );
+    assert_eq!(berlin["iso"], "2024-10-27T02:30:00Z");
+    assert_eq!(berlin["offset"], "+01:00");
+}
+
+#[test]
+fn zone_abbreviations() {
+    let abbreviation = |at: &str, timezone: &str| {
+        ok(
+            "format-date",
+            json!({"value": at, "format": "%Z %z", "timezone": timezone}),
+        )
+    };
+    assert_eq!(
+        abbreviation("2024-07-01T12:00:00Z", "Europe/Berlin"),
+        "CEST +0200"
+    );
+    assert_eq!(
+        abbreviation("2024-01-01T12:00:00Z", "America/New_York"),
+        "EST -0500"
+    );
+    assert_eq!(
+        abbreviation("2024-07-01T12:00:00Z", "America/New_York"),
+        "EDT -0400"
+    );
+    assert_eq!(
+        abbreviation("2024-07-01T12:00:00Z", "Asia/Kolkata"),
+        "IST +0530"
+    );
+    // Zones without a common abbreviation have a numeric one.
+    assert_eq!(
+        abbreviation("2024-07-01T12:00:00Z", "Asia/Dubai"),
+        "+04 +0400"
+    );
+    assert_eq!(abbreviation("2024-07-01T12:00:00Z", "UTC"), "UTC +0000");
+    assert_eq!(
+        abbreviation("2024-07-01T12:00:00Z", "+05:30"),
+        "+05:30 +0530"
+    );
+    // A literal `%%Z` stays.
+    assert_eq!(
+        ok(
+            "format-date",
+            json!({"value": "2024-07-01T12:00:00Z", "format": "%%Z %Z", "timezone": "Europe/Berlin"})
+        ),
+        json!("%Z CEST")
+    );
+    assert_eq!(
+        ok(
+            "get-current-date",
+            json!({"timezone": "Asia/Tokyo", "format": "%Z"})
+        ),
+        json!("JST")
+    );
+}
+
+#[test]
+fn zone_names() {
+    let parse = |timezone: &str| {
+        ok(
+            "parse",
+            json!({"value": "2024-01-15T12:00:00Z", "timezone": timezone}),
+        )
+    };
+    // Any letter case; results use the database's spelling.
+    let berlin = parse("  EUROPE/berlin ");
+    assert_eq!(berlin["timezone"], "Europe/Berlin");
+    assert_eq!(berlin["offset"], "+01:00");
+    // Links keep their own name and follow their target's rules.
+    let eastern = parse("us/eastern");
+    assert_eq!(eastern["timezone"], "US/Eastern");
+    assert_eq!(eastern["offset"], "-05:00");
+    let calcutta = parse("Asia/Calcutta");
+    assert_eq!(calcutta["timezone"], "Asia/Calcutta");
+    assert_eq!(calcutta["offset"], "+05:30");
+    assert_eq!(parse("America/Argentina/Buenos_Aires")["offset"], "-03:00");
+    // UTC under its names is written with `Z`; other zero-offset zones are not.
+    for utc in ["UTC", "utc", "Etc/UTC", "etc/utc"] {
+        assert_eq!(parse(utc)["timezone"], "UTC", "{utc}");
+        assert_eq!(
+            ok(
+                "convert-timezone",
+                json!({"value": "2024-01-15T13:00:00+01:00", "timezone": utc})
+            ),
+            json!("2024-01-15T12:00:00Z")
+        );
+    }
+    assert_eq!(parse("Etc/GMT")["timezone"], "Etc/GMT");
+    assert_eq!(
+        ok(
+            "convert-timezone",
+            json!({"value": "2024-01-15T12:00:00Z", "timezone": "Europe/London"})
+        ),
+        json!("2024-01-15T12:00:00+00:00")
+    );
+    // Zones by their rules long before and after today.
+    assert_eq!(
+        ok(
+            "convert-timezone",
+            json!({"value": "1850-01-01T12:00:00Z", "timezone": "Europe/Berlin"})
+        ),
+        json!("1850-01-01T12:53:28+00:53")
+    );
+    assert_eq!(
+        ok(
+            "convert-timezone",
+            json!({"value": "2100-07-01T12:00:00Z", "timezone": "Europe/Berlin"})
+        ),
+        json!("2100-07-01T14:00:00+02:00")
+    );
+    // The last day of the range, past the end of the zone data's own range.
+    assert_eq!(
+        ok(
+            "convert-timezone",
+            json!({"value": "9999-12-31T12:00:00Z", "timezone": "America/New_York"})
+        ),
+        json!("9999-12-31T07:00:00-05:00")
+    );
+}
+
+#[test]
+fn unknown_zones() {
+    invalid(
+        "convert-timezone",
+        json!({"value": "2024-01-01", "timezone": "America/New_Yrok"}),
+        "('America/New_Yrok'); did you mean America/New_York?",
+    );
+    invalid(
+        "parse",
+        json!({"value": "2024-01-01", "timezone": "kolkata"}),
+        "'timezone' is not a known IANA time zone or UTC offset ('kolkata'); did you mean \
+         Asia/Kolkata?",
+    );
+    invalid(
+        "parse",
+        json!({"value": "2024-01-01", "timezone": "buenos aires"}),
+        "did you mean America/Argentina/Buenos_Aires?",
+    );
+    invalid(
+        "parse",
+        json!({"value": "2024-01-01", "timezone": "Nowhere/Special"}),
+        "use a name such as UTC, Europe/Berlin or America/New_York",
+    );
+    // The database's placeholder for an unset zone is not a zone.
+    invalid(
+        "parse",
+        json!({"value": "2024-01-01", "timezone": "Factory"}),
+        "('Factory')",
+    );
+    invalid(
+        "parse",
+        json!({"value": "2024-01-01", "timezone": ""}),
+        "('')",
+    );
+}
+
+#[test]
 fn unknown_capability() {
     assert_eq!(
         call("nope", json!({})).unwrap_err().code,

