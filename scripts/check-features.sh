@@ -10,12 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What firmware links: the runtime and the agents available on embedded targets.
-embedded=(runtara-path runtara-dsl runtara-agent runtara-runtime
+embedded=(runtara-path runtara-dsl runtara-agent runtara-protocol runtara-runtime
   runtara-agent-utils runtara-agent-transform runtara-agent-text runtara-agent-csv
   runtara-agent-xml runtara-agent-compression runtara-agent-datetime runtara-agent-crypto
   runtara-agent-file)
 # Every crate that builds for wasm32-wasip2 and natively.
-everywhere=(runtara-path runtara-dsl runtara-agent runtara-runtime
+everywhere=(runtara-path runtara-dsl runtara-agent runtara-protocol runtara-runtime
   runtara-agent-utils runtara-agent-transform runtara-agent-text runtara-agent-csv
   runtara-agent-xml runtara-agent-compression runtara-agent-datetime runtara-agent-crypto
   runtara-agent-http runtara-agent-file)

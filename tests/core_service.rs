@@ -5,7 +5,8 @@
 //! tenants never see each other's instances, nor use each other's directories and
 //! HTTP hosts.
 //!
-//! One test runs the core on a real PostgreSQL server instead.
+//! One test runs the core on a real PostgreSQL server instead; another checks that
+//! a SQLite file serves one core at a time, and the token-free health checks.
 //!
 //! The scenario (`tests/durable/approval.json`) greets, sleeps durably for
 //! `napMs`, then waits for the signal `approve` (at most `approveWithinMs`, if given). The grants are tried with
@@ -197,6 +198,68 @@ fn the_core_keeps_its_state_in_postgresql_too() {
     assert_eq!(core.steps("pg"), ["hello", "nap", "approve", "done"]);
     let (status, _) = core.call("globex-token", "globex", "GET", "/instances/pg", None);
     assert_eq!(status, 404);
+}
+
+#[test]
+fn a_core_on_postgresql_takes_over_the_instances_of_a_core_that_died() {
+    let Some(postgres) = postgres_server::Postgres::start() else {
+        return;
+    };
+    let setup = Setup::new();
+    let mut tokens = std::fs::read_to_string(setup.tokens()).unwrap();
+    tokens.push_str("admin-token *\n");
+    std::fs::write(setup.tokens(), tokens).unwrap();
+    // Sleeps are held in memory, so the instance is running when its core dies.
+    let options = |node: &'static str| {
+        [
+            "--suspend-sleeps-over",
+            "1h",
+            "--lease",
+            "2s",
+            "--node-id",
+            node,
+        ]
+    };
+    let a = Core::start(&postgres.url, &setup.tokens(), &options("node-a"));
+    let b = Core::start(&postgres.url, &setup.tokens(), &options("node-b"));
+    start_instance(&a, "moved", 3000);
+    a.wait_for_step("moved", "hello");
+    let nodes = |core: &Core| {
+        let (status, listed) = core.call("admin-token", "acme", "GET", "/nodes", None);
+        assert_eq!(status, 200, "{listed}");
+        listed["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| {
+                (
+                    node["nodeId"].as_str().unwrap().to_owned(),
+                    node["running"].as_i64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // Any node answers, and a tenant's token does not see across tenants.
+    assert_eq!(
+        nodes(&b),
+        [("node-a".to_owned(), 1), ("node-b".to_owned(), 0)]
+    );
+    let (status, refused) = b.call("acme-token", "acme", "GET", "/nodes", None);
+    assert_eq!(status, 403, "{refused}");
+
+    a.kill();
+    let done = b.wait_for(
+        "moved",
+        "sleeping (waiting for approve) on node-b",
+        |instance| instance["status"] == "sleeping" && b.steps("moved").contains(&"nap".to_owned()),
+    );
+    assert_eq!(done["status"], "sleeping");
+    assert_eq!(nodes(&b), [("node-b".to_owned(), 0)]);
+    b.post("moved", "signals/approve", Some(json!({"approved": true})));
+    let done = b.wait_for_status("moved", "completed");
+    assert_eq!(done["output"], json!({"name": "Ada", "approved": true}));
+    // The step node-a finished was not run again.
+    assert_eq!(b.steps("moved"), ["hello", "nap", "approve", "done"]);
 }
 
 /// Uploads the component and starts an instance named after each of `ids` (the
@@ -658,4 +721,44 @@ fn the_instance_list_comes_in_pages() {
     }
     let (_, thousand) = list("?limit=1000");
     assert_eq!(ids(&thousand), all);
+}
+
+#[test]
+fn one_sqlite_file_serves_one_core_and_health_checks_need_no_token() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let second = output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_runtara"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+            .arg(setup.database())
+            .arg("--tokens")
+            .arg(setup.tokens()),
+    );
+    assert!(!second.status.success(), "{second:?}");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        said.contains("another runtara serve already runs on the SQLite store")
+            && said.contains(&format!("(pid {}, node ", core.pid()))
+            && said.contains(&format!("listening on {})", core.url))
+            && said.contains("PostgreSQL"),
+        "{said}"
+    );
+
+    // Load balancers ask without a token.
+    let client = reqwest::blocking::Client::new();
+    for (route, expected) in [("healthz", "alive"), ("readyz", "ready")] {
+        let response = client
+            .get(format!("{}/{route}", core.url))
+            .send()
+            .expect("the core answers");
+        assert_eq!(response.status().as_u16(), 200, "/{route}");
+        let body: Value = response.json().unwrap();
+        assert_eq!(body["status"], expected, "/{route}: {body}");
+    }
+
+    // Once the first core is gone (killed: nothing released by hand), another may run.
+    core.kill();
+    let core = setup.core(&[]);
+    start_instance(&core, "after", 10);
+    core.wait_for_step("after", "nap");
 }

@@ -34,9 +34,9 @@ use runtara_protocol::Call;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::api::{Api, ApiError, Body, Tenant};
-use super::calls;
-use super::request_limits;
+use crate::api::{Api, ApiError, Body, Tenant};
+use crate::calls;
+use crate::request_limits;
 
 /// The routes, but `DELETE /signals/{signal_id}` ([`take_signal`]), which shares its
 /// path with a management route.

@@ -6,12 +6,14 @@
 //! | `POST /instances` | start one: `{component, input, instanceId?}` |
 //! | `GET /instances?limit=N&cursor=C` | the tenant's instances, a page at a time ([`super::listing`]) |
 //! | `GET /instances/{id}` | status, input, output, error |
+//! | `GET /nodes` | the live cores on this store and how many instances each runs (a token for every tenant) |
 //! | `GET /instances/{id}/history` | finished steps and events, in order |
 //! | `POST /instances/{id}/pause`, `/resume`, `/cancel` | stop at the next checkpoint, go on, end |
 //! | `POST /instances/{id}/signals/{signal_id}` | answer a WaitForSignal step (body: the payload); 409 once the step took one |
 //!
 //! The instance routes that the `durable-http` adapter calls, for a component run
-//! elsewhere (`wasmtime run -S http`), are in [`super::adapter_api`].
+//! elsewhere (`wasmtime run -S http`), are in [`super::adapter_api`]; `/healthz`
+//! and `/readyz`, which need no token, in [`super::health`].
 //!
 //! Every request names its tenant (`X-Runtara-Tenant-Id`) and carries a token
 //! allowed for it (`Authorization: Bearer`); an instance of another tenant does
@@ -29,15 +31,16 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::adapter_api;
-use super::auth::{Refusal, Tokens};
-use super::core::Core;
-use super::listing;
-use super::request_limits::{
+use crate::adapter_api;
+use crate::auth::{Refusal, Tokens};
+use crate::executor::{Core, now_ms};
+use crate::health;
+use crate::listing;
+use crate::request_limits::{
     MAX_COMPONENT_BYTES, MAX_CONTROL_BYTES, MAX_DATA_BYTES, MAX_ID_BYTES, check_id,
     check_request_ids,
 };
-use crate::store::{Control, Instance, InstanceKey, SignalDelivery, Status, StoreError};
+use runtara_store::{Control, Instance, InstanceKey, SignalDelivery, Status, StoreError};
 
 pub(super) struct Api {
     pub(super) core: Arc<Core>,
@@ -57,6 +60,7 @@ pub fn router(core: Arc<Core>, tokens: Tokens) -> Router {
             "/api/v1/instances",
             post(start).layer(data).get(listing::list),
         )
+        .route("/api/v1/nodes", get(nodes))
         .route("/api/v1/instances/{id}", get(read))
         .route("/api/v1/instances/{id}/history", get(history))
         .route("/api/v1/instances/{id}/pause", post(pause))
@@ -67,6 +71,7 @@ pub fn router(core: Arc<Core>, tokens: Tokens) -> Router {
             post(signal).layer(data).delete(adapter_api::take_signal),
         )
         .merge(adapter_api::routes())
+        .merge(health::routes())
         .route_layer(axum::middleware::from_fn(check_request_ids))
         .layer(DefaultBodyLimit::max(MAX_CONTROL_BYTES))
         .with_state(api)
@@ -281,6 +286,33 @@ async fn start(State(api): State<Arc<Api>>, tenant: Tenant, body: Body) -> Reply
     ))
 }
 
+/// The live cores on this store (those that beat within a lease's duration), each
+/// with how many instances it runs; for a token allowed for every tenant, since
+/// the counts span tenants.
+async fn nodes(State(api): State<Arc<Api>>, headers: axum::http::HeaderMap) -> Reply {
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    api.tokens
+        .authorize_operator(authorization)
+        .map_err(|refusal| match refusal {
+            Refusal::Forbidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "the node list needs a token allowed for every tenant (RUNTARA_TOKEN, or `*` in the tokens file)",
+            ),
+            other => ApiError::refused(other),
+        })?;
+    let lease = i64::try_from(api.core.lease_duration().as_millis()).unwrap_or(i64::MAX);
+    let nodes = api
+        .core
+        .store()
+        .nodes(now_ms().saturating_sub(lease))
+        .await?;
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "self": api.core.node(), "nodes": nodes })),
+    ))
+}
+
 fn new_instance_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -388,7 +420,7 @@ async fn cancel(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Stri
     }
     // Not running (paused, sleeping, pending): nothing to stop, it ends now.
     let error = json!({
-        "code": runtara_runtime::CANCELLED,
+        "code": runtara_protocol::CANCELLED,
         "message": format!("{key} was cancelled while it was not running"),
         "category": "permanent",
     });

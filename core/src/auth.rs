@@ -102,21 +102,36 @@ impl Tokens {
         authorization: Option<&str>,
         tenant: Option<&str>,
     ) -> Result<String, Refusal> {
-        let presented = authorization
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(Refusal::Unauthenticated)?;
-        let (_, allowed) = self
-            .entries
-            .iter()
-            .find(|(token, _)| same(token.as_bytes(), presented.as_bytes()))
-            .ok_or(Refusal::Unauthenticated)?;
+        let allowed = self.allowed(authorization)?;
         let tenant = tenant.filter(|t| !t.is_empty()).ok_or(Refusal::NoTenant)?;
         match allowed {
             Tenants::Any => Ok(tenant.to_owned()),
             Tenants::Listed(listed) if listed.iter().any(|t| t == tenant) => Ok(tenant.to_owned()),
             Tenants::Listed(_) => Err(Refusal::Forbidden),
         }
+    }
+
+    /// Checks the `Authorization` header value of a request about the whole core
+    /// rather than one tenant (the node list): its token must be allowed for every
+    /// tenant (`RUNTARA_TOKEN`, or `*` in the tokens file).
+    pub fn authorize_operator(&self, authorization: Option<&str>) -> Result<(), Refusal> {
+        match self.allowed(authorization)? {
+            Tenants::Any => Ok(()),
+            Tenants::Listed(_) => Err(Refusal::Forbidden),
+        }
+    }
+
+    /// The tenants the token in an `Authorization` header value is allowed for.
+    fn allowed(&self, authorization: Option<&str>) -> Result<&Tenants, Refusal> {
+        let presented = authorization
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(Refusal::Unauthenticated)?;
+        self.entries
+            .iter()
+            .find(|(token, _)| same(token.as_bytes(), presented.as_bytes()))
+            .map(|(_, allowed)| allowed)
+            .ok_or(Refusal::Unauthenticated)
     }
 }
 
@@ -150,6 +165,16 @@ mod tests {
         assert_eq!(
             tokens.authorize(Some("Bearer acme-token"), None),
             Err(Refusal::NoTenant)
+        );
+        // The whole core's business needs a token for every tenant.
+        assert_eq!(tokens.authorize_operator(Some("Bearer admin")), Ok(()));
+        assert_eq!(
+            tokens.authorize_operator(Some("Bearer ops-token")),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            tokens.authorize_operator(Some("Bearer nope")),
+            Err(Refusal::Unauthenticated)
         );
     }
 

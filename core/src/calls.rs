@@ -16,15 +16,15 @@
 
 use axum::http::StatusCode;
 use runtara_protocol::{
-    Call, Checkpointed, ControlKind, ControlSignal, MAX_CHECKPOINT_BYTES, MAX_PAGE_BYTES, Polled,
-    ReplayPage, Saved, Slept, Taken,
+    Call, Checkpointed, ControlSignal, MAX_CHECKPOINT_BYTES, MAX_PAGE_BYTES, Polled, ReplayPage,
+    Saved, Slept, Taken,
 };
 use serde_json::{Value, json};
 
-use super::api::{ApiError, live_instance};
-use super::core::Core;
-use super::request_limits;
-use crate::store::{CheckpointPage, Control, InstanceKey};
+use crate::api::{ApiError, live_instance};
+use crate::executor::Core;
+use crate::request_limits;
+use runtara_store::{CheckpointPage, Control, InstanceKey};
 
 /// Does `call` for the instance `key`; see the module documentation.
 pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result<Value, ApiError> {
@@ -84,11 +84,8 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
         Call::PollSignal => {
             let control = store.pending_control(key).await?;
             reply(Polled {
-                signal: control.map(|control| ControlSignal {
-                    kind: match control {
-                        Control::Pause => ControlKind::Pause,
-                        Control::Cancel => ControlKind::Cancel,
-                    },
+                signal: control.map(|kind| ControlSignal {
+                    kind,
                     payload: None,
                 }),
             })

@@ -2,10 +2,11 @@
 //! wakes the ones that wait.
 //!
 //! An instance runs when it is started, resumed, or due: a durable sleep that
-//! suspended it has ended, or (when the core starts) a previous core process died
-//! while it ran. Its state lives in the store, so a run picked up again replays
-//! its finished steps from their checkpoints. The store's `claim` makes sure one
-//! run of an instance at a time, across the wake loop and API calls.
+//! suspended it has ended, or the core that ran it died (its lease passed). Its
+//! state lives in the store, so a run picked up again replays its finished steps
+//! from their checkpoints. The store's `claim` makes sure one run of an instance
+//! at a time, across the wake loop and API calls, and leases the instance to this
+//! core (its node id), which renews its leases with a heartbeat.
 //!
 //! At most `max_running` instances run at once; the others wait in the order they
 //! were started, and keep their status (`pending`, `sleeping`) until their turn.
@@ -21,13 +22,13 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::grants::TenantGrants;
-use super::lru::Lru;
-use super::slots::Slots;
-use crate::store::{Claimed, InstanceKey, Status, Store, StoreError};
-use crate::{
+use crate::grants::TenantGrants;
+use crate::lru::Lru;
+use crate::slots::Slots;
+use runtara_host::{
     CompiledCache, DurableInstance, Host, HostError, InstancePool, Outcome, Prepared, RunOptions,
 };
+use runtara_store::{Claimed, InstanceKey, Lease, Status, Store, StoreError};
 
 /// How often the wake loop looks for due instances.
 const WAKE_INTERVAL: Duration = Duration::from_millis(200);
@@ -49,6 +50,13 @@ pub struct CoreOptions {
     /// Where compiled components are kept on disk, so that a restarted core does not
     /// compile them again.
     pub compiled_cache: Option<CompiledCache>,
+    /// This core's node id, and how long the lease on an instance it runs lasts
+    /// past a claim or a heartbeat (it beats three times per lease).
+    pub lease: Lease,
+    /// Whether this core has the store to itself (SQLite, held with
+    /// [`crate::hold_sqlite`]): any instance left running is then a dead core's,
+    /// taken over at once rather than when its lease passes.
+    pub alone: bool,
 }
 
 /// The executor; share it as `Arc<Core>`.
@@ -60,6 +68,8 @@ pub struct Core {
     taken: Mutex<HashMap<InstanceKey, Phase>>,
     slots: Slots<QueuedRun>,
     compiled: Mutex<Lru<(String, String), Prepared>>,
+    /// When this core started (ms since the epoch), as its node row says.
+    started_at: i64,
 }
 
 /// Where an instance this core took on is.
@@ -86,6 +96,7 @@ impl Core {
             taken: Mutex::default(),
             slots: Slots::new(options.max_running),
             compiled: Mutex::new(Lru::new(options.max_compiled)),
+            started_at: now_ms(),
             options,
         }))
     }
@@ -146,7 +157,7 @@ impl Core {
     async fn run_in_slot(&self, run: QueuedRun) {
         let mut next = Some(run);
         while let Some(QueuedRun { key, from }) = next {
-            match self.store.claim(&key, &from).await {
+            match self.store.claim(&key, &from, &self.options.lease).await {
                 Ok(Some(claimed)) => {
                     lock(&self.taken).insert(key.clone(), Phase::Running);
                     if let Err(error) = self.run(&key, claimed).await {
@@ -231,24 +242,61 @@ impl Core {
         Ok(component)
     }
 
-    /// Starts what is due, forever: first also what a previous core left running.
+    /// This core's node id.
+    pub fn node(&self) -> &str {
+        &self.options.lease.node
+    }
+
+    /// How long a lease lasts; a node that has not beaten for that long is gone.
+    pub fn lease_duration(&self) -> Duration {
+        self.options.lease.duration
+    }
+
+    /// Starts what is due, forever: pending instances, sleeping ones whose time
+    /// has come, and running ones whose lease has passed. First it releases the
+    /// leases a previous process of this core left (every lease, when the core has
+    /// the store to itself), so their instances go on at once.
     pub async fn wake_loop(self: Arc<Self>) {
-        let mut first = true;
+        let left_by = (!self.options.alone).then_some(self.node());
+        if let Err(error) = self.store.release_leases(left_by).await {
+            eprintln!(
+                "runtara serve: cannot take over the instances a previous core left: {error}"
+            );
+        }
         loop {
-            match self.store.due(first).await {
+            match self.store.due().await {
                 Ok(due) => {
                     for key in due {
-                        let from = [Status::Pending, Status::Sleeping, Status::Running];
-                        let from = if first { &from[..] } else { &from[..2] };
-                        self.start(key, from);
+                        self.start(key, &[Status::Pending, Status::Sleeping, Status::Running]);
                     }
-                    first = false;
                 }
                 Err(error) => eprintln!("runtara serve: cannot look for due instances: {error}"),
             }
             tokio::time::sleep(WAKE_INTERVAL).await;
         }
     }
+
+    /// Beats three times per lease, forever: the node is alive at `address`, and
+    /// the leases of the instances it runs go on.
+    pub async fn heartbeat_loop(self: Arc<Self>, address: String) {
+        let lease = &self.options.lease;
+        loop {
+            if let Err(error) = self.store.heartbeat(lease, &address, self.started_at).await {
+                eprintln!(
+                    "runtara serve: node {}: the heartbeat failed: {error}",
+                    lease.node
+                );
+            }
+            tokio::time::sleep(lease.duration / 3).await;
+        }
+    }
+}
+
+/// Now, in milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Locks a mutex, also when a thread panicked while holding it (the sets stay valid).

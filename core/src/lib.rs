@@ -1,25 +1,29 @@
 //! The core service behind `runtara serve`: the state store, the executor that
 //! runs instances ([`Core`]) with what each tenant is granted ([`TenantGrants`]),
 //! the HTTP API ([`router`]) with its tokens, and the QUIC endpoint for native
-//! binaries ([`quic_endpoint`]).
+//! binaries ([`quic_endpoint`]). A core on SQLite holds its file alone
+//! ([`hold_sqlite`]); several cores share one PostgreSQL database.
 
 mod adapter_api;
 mod api;
 mod auth;
 mod calls;
-mod core;
+mod executor;
 mod grants;
+mod health;
 mod listing;
 mod lru;
 mod quic;
 mod request_limits;
+mod single_node;
 mod slots;
 
 pub use api::router;
 pub use auth::{Tokens, TokensError};
-pub use core::{Core, CoreOptions};
+pub use executor::{Core, CoreOptions};
 pub use grants::{Grants, GrantsError, TenantGrants};
 pub use quic::{QuicError, endpoint as quic_endpoint};
+pub use single_node::{SingleNodeError, SqliteHold, hold_sqlite};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -33,6 +37,8 @@ pub async fn serve(
     tokens: Tokens,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let address = format!("http://{}", listener.local_addr()?);
+    let beating = tokio::spawn(core.clone().heartbeat_loop(address));
     let waking = tokio::spawn(core.clone().wake_loop());
     let quic = quic.map(|endpoint| {
         tokio::spawn(quic::serve(
@@ -45,6 +51,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     waking.abort();
+    beating.abort();
     if let Some(quic) = quic {
         quic.abort();
     }

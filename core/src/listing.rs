@@ -22,8 +22,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::{Api, ApiError, Reply, Tenant};
-use crate::store::InstancePosition;
+use crate::api::{Api, ApiError, Reply, Tenant};
+use runtara_store::InstancePosition;
 
 /// The most instances one page lists.
 pub(super) const MAX_LIMIT: u32 = 1000;

@@ -20,11 +20,11 @@ use runtara_protocol::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::api::ApiError;
-use super::auth::Tokens;
-use super::calls;
-use super::core::Core;
-use crate::store::InstanceKey;
+use crate::api::ApiError;
+use crate::auth::Tokens;
+use crate::calls;
+use crate::executor::Core;
+use runtara_store::InstanceKey;
 
 /// Why the QUIC endpoint could not start.
 #[derive(Debug, thiserror::Error)]

@@ -8,8 +8,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use runtara_protocol::Call;
 
-use super::api::ApiError;
-use crate::store::InstanceKey;
+use crate::api::ApiError;
+use runtara_store::InstanceKey;
 
 /// A component upload: composed apps are a few MB; generous, but bounded.
 pub(super) const MAX_COMPONENT_BYTES: usize = 256 << 20;

@@ -26,7 +26,6 @@ mod durable;
 mod error;
 mod limits;
 mod outbound;
-pub mod serve;
 mod state;
 
 use std::path::{Path, PathBuf};

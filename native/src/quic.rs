@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use quinn::{Connection, Endpoint, VarInt};
 use runtara_protocol::{
-    Call, Checkpointed, ControlKind, MAX_MESSAGE_BYTES, Polled, QUIC_ALPN, QUIC_SERVER_NAME,
-    QuicReply, QuicRequest, ReplayPage, Slept, Taken,
+    Call, Checkpointed, MAX_MESSAGE_BYTES, Polled, QUIC_ALPN, QUIC_SERVER_NAME, QuicReply,
+    QuicRequest, ReplayPage, Slept, Taken,
 };
 use runtara_runtime::serde_json::{self, Value};
 use runtara_runtime::{CheckpointReply, Control, Durable, LogLevel, SleepOutcome, WorkflowError};
@@ -249,10 +249,7 @@ impl Durable for Quic {
 
     fn poll_control(&mut self) -> Option<Control> {
         match self.call::<Polled>(Call::PollSignal) {
-            Ok(reply) => reply.signal.map(|signal| match signal.kind {
-                ControlKind::Pause => Control::Pause,
-                ControlKind::Cancel => Control::Cancel,
-            }),
+            Ok(reply) => reply.signal.map(|signal| signal.kind),
             Err(error) => {
                 eprintln!(
                     "cannot read the requests for instance {}: {error}",

@@ -6,9 +6,35 @@
 //! bidirectional stream: the client writes a [`QuicRequest`] as JSON and finishes
 //! its side; the core answers with a [`QuicReply`] as JSON and finishes. Replies
 //! carry the same JSON bodies as the HTTP routes.
+//!
+//! It also owns what the workflow and the core agree on whichever way a call
+//! travels: the stop requests a run pulls ([`Control`]) and the error codes a
+//! stopped run ends with ([`PAUSED`], [`SUSPENDED`], [`CANCELLED`]). The crate is
+//! `no_std` + `alloc`, because `runtara-runtime` (firmware too) uses those.
+
+#![no_std]
+
+extern crate alloc;
+
+use alloc::{format, string::String, vec::Vec};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// The error code of a run that stopped at a pause request, to be resumed.
+pub const PAUSED: &str = "PAUSED";
+/// The error code of a run that stopped for a durable sleep, to be resumed when it is due.
+pub const SUSPENDED: &str = "SUSPENDED";
+/// The error code of a run that stopped at a cancel request: the instance ends cancelled.
+pub const CANCELLED: &str = "CANCELLED";
+
+/// A request to stop that reaches a running workflow at its next checkpoint or poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Control {
+    Pause,
+    Cancel,
+}
 
 /// The ALPN protocol name of the core's QUIC endpoint.
 pub const QUIC_ALPN: &[u8] = b"runtara/1";
@@ -139,16 +165,9 @@ pub struct Polled {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ControlSignal {
-    pub kind: ControlKind,
+    pub kind: Control,
     #[serde(default)]
     pub payload: Option<Value>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ControlKind {
-    Pause,
-    Cancel,
 }
 
 /// `take-signal`'s reply.
@@ -197,8 +216,8 @@ pub struct CallError {
     pub message: String,
 }
 
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for CallError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{} {}: {}", self.status, self.code, self.message)
     }
 }

@@ -68,9 +68,11 @@ pub use error::{ErrorCategory, WorkflowError};
 pub use lazy::Lazy;
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use run::MAX_PARALLELISM;
-pub use run::{CANCELLED, GraphFn, PAUSED, Run, SUSPENDED, StepFailure};
+pub use run::{GraphFn, Run, StepFailure};
+/// The stop requests and stop codes, as the core and every durability provider know them.
+pub use runtara_protocol::{CANCELLED, Control, PAUSED, SUSPENDED};
 pub use schedule::{Graph, Next, StepFn};
-pub use seams::{Agents, CheckpointReply, Control, Durable, LogLevel, SignalWait, SleepOutcome};
+pub use seams::{Agents, CheckpointReply, Durable, LogLevel, SignalWait, SleepOutcome};
 
 pub use runtara_agent::{AgentError, ErrorCategory as AgentErrorCategory};
 pub use runtara_dsl as dsl;

@@ -23,7 +23,6 @@ mod subgraphs;
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use branches::MAX_PARALLELISM;
 pub(crate) use journal::Decided;
-pub use journal::{CANCELLED, PAUSED, SUSPENDED};
 use scope::Scope;
 pub use subgraphs::GraphFn;
 

@@ -3,7 +3,7 @@ use serde_json::Value;
 
 use runtara_agent::AgentError;
 
-use crate::WorkflowError;
+use crate::{Control, WorkflowError};
 
 /// How the workflow reaches its agents: WIT imports in a component, direct calls natively.
 ///
@@ -83,13 +83,6 @@ pub struct CheckpointReply {
     pub pause: bool,
     /// Stop here and end the instance as cancelled.
     pub cancel: bool,
-}
-
-/// A request to stop that reaches a running workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    Pause,
-    Cancel,
 }
 
 /// What a durable sleep asks of the workflow.

@@ -137,7 +137,7 @@ impl Store {
     /// The workflow failed with `error`: `cancelled` when the error says it was
     /// cancelled, else `failed`.
     pub async fn fail(&self, key: &InstanceKey, error: &Value) -> Result<(), StoreError> {
-        let status = if error["code"] == runtara_runtime::CANCELLED {
+        let status = if error["code"] == runtara_protocol::CANCELLED {
             Status::Cancelled
         } else {
             Status::Failed

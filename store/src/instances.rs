@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::writes::{Claim, CreateInstance, SetStatus};
-use super::{Control, InstanceKey, Store, StoreError, now_ms, parse_json};
+use super::{Control, InstanceKey, Lease, Store, StoreError, now_ms, parse_json};
 
 /// Where an instance is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -360,21 +360,26 @@ impl Store {
     }
 
     /// Takes the instance to run it, when it was `from` one of the statuses given (so
-    /// that of two callers only one runs it): it is now `running`, and registered as
+    /// that of two callers only one runs it; `running` only once its lease has
+    /// passed): it is now `running`, leased to `lease`'s node, and registered as
     /// [`Store::register`] would. None when it was in another status.
     pub async fn claim(
         &self,
         key: &InstanceKey,
         from: &[Status],
+        lease: &Lease,
     ) -> Result<Option<Claimed>, StoreError> {
         // Up to three statuses, bound as parameters (a shorter list repeats its first).
         let status = |i: usize| from.get(i).or(from.first()).map_or("", |s| s.as_str());
+        let at = now_ms();
         let claimed = self
             .writer
             .write(Claim {
                 key: key.clone(),
                 from: [status(0), status(1), status(2)],
-                at: now_ms(),
+                node: lease.node.clone(),
+                lease_until: lease.until(at),
+                at,
             })
             .await?;
         claimed
@@ -388,20 +393,19 @@ impl Store {
             .transpose()
     }
 
-    /// Instances the core should run now, of every tenant: `pending` ones, sleeping
-    /// ones whose time has come, and (`include_running`, when the core starts) ones a
-    /// crashed core left running.
-    pub async fn due(&self, include_running: bool) -> Result<Vec<InstanceKey>, StoreError> {
+    /// Instances a core should run now, of every tenant: `pending` ones, sleeping
+    /// ones whose time has come, and running ones whose lease has passed (their
+    /// core died or lost touch with the store).
+    pub async fn due(&self) -> Result<Vec<InstanceKey>, StoreError> {
         let rows = sqlx::query(
             "SELECT tenant_id, instance_id FROM instances
              WHERE component IS NOT NULL
                AND (status = 'pending'
                     OR (status = 'sleeping' AND wake_at <= $1)
-                    OR (status = 'running' AND $2 = 1))
+                    OR (status = 'running' AND (lease_until IS NULL OR lease_until < $1)))
              ORDER BY updated_at",
         )
         .bind(now_ms())
-        .bind(i64::from(include_running))
         .fetch_all(self.pool())
         .await?;
         rows.iter()

@@ -24,6 +24,7 @@ mod context;
 mod instances;
 mod journal;
 mod migrate;
+mod nodes;
 mod writer;
 mod writes;
 
@@ -38,7 +39,8 @@ use writer::Writer;
 pub use context::{CheckpointReply, RunStart, SleepLeft, json_or_text};
 pub use instances::{Claimed, Instance, InstancePosition, Status};
 pub use journal::{CheckpointPage, HistoryEntry, SignalDelivery};
-pub use runtara_runtime::Control;
+pub use nodes::{Lease, Node};
+pub use runtara_protocol::Control;
 
 /// Which instance: rows are keyed by tenant and instance id together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -168,6 +170,12 @@ impl Store {
         &self.pool
     }
 
+    /// Whether the database answers: one trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
+        Ok(())
+    }
+
     /// How many transactions the writer task has committed since the store was
     /// opened: with many instances writing at once, far fewer than their writes.
     pub fn write_commits(&self) -> u64 {
@@ -229,6 +237,20 @@ fn database_url(url: &str) -> Result<(String, Synchronous), sqlx::Error> {
     Ok((format!("sqlite://{path}?{}", params.join("&")), synchronous))
 }
 
+/// The file of a SQLite store's URL (as [`Store::open`] takes it); `None` for
+/// PostgreSQL and for an in-memory SQLite database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return None;
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
 /// Now, in milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
@@ -258,6 +280,20 @@ mod tests {
             "sqlite://s.db?cache=shared&mode=rwc"
         );
         assert_eq!(url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn a_sqlite_url_names_its_file() {
+        use super::sqlite_file;
+        let file = |url| sqlite_file(url).map(|path| path.display().to_string());
+        assert_eq!(file("state.db").as_deref(), Some("state.db"));
+        assert_eq!(
+            file("sqlite:///tmp/s.db?mode=rwc").as_deref(),
+            Some("/tmp/s.db")
+        );
+        assert_eq!(file("sqlite:s.db").as_deref(), Some("s.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://u@h/db"), None);
     }
 
     #[test]

@@ -34,11 +34,14 @@ impl Write for CreateInstance {
     }
 }
 
-/// Takes an instance to run it: true when its status was one of `from`.
+/// Takes an instance to run it, when its status was one of `from` (`running` only
+/// once its lease has passed): `node` owns it until `lease_until`.
 pub(crate) struct Claim {
     pub key: InstanceKey,
     /// Three statuses (a shorter list repeats its first).
     pub from: [&'static str; 3],
+    pub node: String,
+    pub lease_until: i64,
     pub at: i64,
 }
 
@@ -54,10 +57,13 @@ impl Write for Claim {
     type Output = Option<ClaimedRow>;
 
     async fn run(&self, db: &mut AnyConnection) -> Result<Option<ClaimedRow>, sqlx::Error> {
-        // Output and error are cleared as registering a run clears them.
+        // Output and error are cleared as registering a run clears them. A running
+        // instance without a lease was left by a core from before leases.
         let row = sqlx::query(
-            "UPDATE instances SET status = 'running', output = NULL, error = NULL, updated_at = $3
+            "UPDATE instances SET status = 'running', output = NULL, error = NULL, updated_at = $3,
+                    owner = $7, lease_until = $8
              WHERE tenant_id = $1 AND instance_id = $2 AND status IN ($4, $5, $6)
+               AND (status <> 'running' OR lease_until IS NULL OR lease_until < $3)
              RETURNING component, input, checkpoint_seq",
         )
         .bind(&self.key.tenant)
@@ -66,6 +72,8 @@ impl Write for Claim {
         .bind(self.from[0])
         .bind(self.from[1])
         .bind(self.from[2])
+        .bind(&self.node)
+        .bind(self.lease_until)
         .fetch_optional(db)
         .await?;
         row.map(|row| {

@@ -12,7 +12,7 @@ use common::{info_events, sqlite_url};
 
 use std::sync::{Arc, Mutex};
 
-use runtara_store::{Claimed, Control, InstanceKey, Status, Store};
+use runtara_store::{Claimed, Control, InstanceKey, Lease, Status, Store};
 use serde_json::{Value, json};
 
 const INSTANCES: usize = 8;
@@ -138,6 +138,13 @@ async fn a_checkpoint_saved_twice_keeps_its_first_state(url: &str) {
     assert_eq!(saved.last(), Some(&("c".to_owned(), json!(winner))));
 }
 
+fn lease() -> Lease {
+    Lease {
+        node: "node-a".into(),
+        duration: std::time::Duration::from_secs(10),
+    }
+}
+
 /// Of callers claiming an instance at once, one takes it, with its component,
 /// input and whether it has checkpoints; a claim from a status it is not in takes
 /// nothing.
@@ -152,7 +159,12 @@ async fn one_claim_takes_an_instance_with_what_its_run_needs(url: &str) {
     let claims: Vec<_> = (0..8)
         .map(|_| {
             let (store, key) = (store.clone(), key.clone());
-            tokio::spawn(async move { store.claim(&key, &[Status::Pending]).await.unwrap() })
+            tokio::spawn(async move {
+                store
+                    .claim(&key, &[Status::Pending], &lease())
+                    .await
+                    .unwrap()
+            })
         })
         .collect();
     let mut taken = Vec::new();
@@ -176,9 +188,15 @@ async fn one_claim_takes_an_instance_with_what_its_run_needs(url: &str) {
         .set_status(&key, Status::Sleeping, None)
         .await
         .unwrap();
-    assert_eq!(store.claim(&key, &[Status::Pending]).await.unwrap(), None);
+    assert_eq!(
+        store
+            .claim(&key, &[Status::Pending], &lease())
+            .await
+            .unwrap(),
+        None
+    );
     let again = store
-        .claim(&key, &[Status::Pending, Status::Sleeping])
+        .claim(&key, &[Status::Pending, Status::Sleeping], &lease())
         .await;
     assert!(
         again

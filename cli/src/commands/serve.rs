@@ -3,9 +3,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use runtara_core::{Core, CoreOptions, TenantGrants, Tokens, hold_sqlite};
 use runtara_host::RunOptions;
-use runtara_host::serve::{Core, CoreOptions, TenantGrants, Tokens};
-use runtara_host::store::Store;
+use runtara_host::store::{Lease, Store, sqlite_file};
 
 use super::run::{CompiledCacheArgs, parse_bytes};
 
@@ -31,7 +31,12 @@ const RUNS_PER_CPU: usize = 32;
 /// (relative to the file), a host must be a name or an address, with a port from
 /// 1 to 65535 if any.
 ///
-/// Routes, under /api/v1: PUT /components (the .wasm as body), POST /instances
+/// One core per SQLite file: a second `runtara serve` on the same file is
+/// refused (SQLite cannot be shared across machines). Several cores share one
+/// PostgreSQL database.
+///
+/// `GET /healthz` (alive) and `GET /readyz` (the store answers) need no token,
+/// for load balancers. Routes, under /api/v1: PUT /components (the .wasm as body), POST /instances
 /// ({"component": "sha256:...", "input": {...}}), GET /instances[/{id}[/history]]
 /// (the list in pages: `?limit=N` up to 1000, 100 by default, and `&cursor=` the
 /// `next` of the page before),
@@ -79,6 +84,16 @@ pub struct Args {
     /// suspends unless its timeout is shorter.
     #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     suspend_sleeps_over: Duration,
+    /// This core's name among the cores that share a database: /api/v1/nodes lists
+    /// it, and it owns the instances it runs [default: <hostname>:<port>]. Letters,
+    /// digits and `.`, `_`, `:`, `-`, up to 128; two live cores must not share one.
+    #[arg(long, value_parser = parse_node_id, value_name = "ID")]
+    node_id: Option<String>,
+    /// How long this core's hold (lease) on an instance it runs lasts; its heartbeat
+    /// renews it three times per lease. When a core dies, the others take its
+    /// instances over this long after its last beat. At least 1s.
+    #[arg(long, default_value = "10s", value_parser = parse_lease, value_name = "DURATION")]
+    lease: Duration,
     #[command(flatten)]
     limits: InstanceLimits,
     /// What each tenant's instances may use: a TOML file of `[tenants.<tenant>]`
@@ -130,6 +145,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let address = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let node = args
+            .node_id
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}", hostname(), address.port()));
+        // Held until the process ends: no second core on this SQLite file.
+        let sqlite_hold = match sqlite_file(&args.database) {
+            Some(file) => Some(hold_sqlite(
+                &file,
+                &format!("node {node}, listening on http://{address}"),
+            )?),
+            None => None,
+        };
         let store = Store::open(&args.database).await?;
         let limits = args.limits;
         let max_running = limits.max_running.map_or_else(
@@ -149,22 +182,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 max_running,
                 max_compiled: limits.max_compiled as usize,
                 compiled_cache: args.compiled.open()?,
+                lease: Lease {
+                    node: node.clone(),
+                    duration: args.lease,
+                },
+                alone: sqlite_hold.is_some(),
             },
         )?;
-        let listener = tokio::net::TcpListener::bind(&args.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        let address = listener
-            .local_addr()
-            .context("cannot read the bound address")?;
         eprintln!(
-            "runtara serve: listening on http://{address} (state: {})",
+            "runtara serve: listening on http://{address} (node {node}, state: {})",
             args.database
         );
         let quic = match args.quic {
             Some(addr) => {
-                let endpoint =
-                    runtara_host::serve::quic_endpoint(addr, &args.quic_cert, &args.quic_key)?;
+                let endpoint = runtara_core::quic_endpoint(addr, &args.quic_cert, &args.quic_key)?;
                 let bound = endpoint
                     .local_addr()
                     .context("cannot read the bound QUIC address")?;
@@ -179,9 +210,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        runtara_host::serve::serve(listener, quic, core, tokens, shutdown)
+        runtara_core::serve(listener, quic, core, tokens, shutdown)
             .await
             .context("the HTTP server failed")?;
+        drop(sqlite_hold);
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -199,4 +231,35 @@ fn refuse_grants_for_all(args: &Args) -> Result<()> {
          per tenant, in the tenants file (`--tenants FILE`), e.g.\n  [tenants.acme]\n  \
          {field} = [{value:?}]"
     )
+}
+
+/// The name the kernel knows this machine by, for the default node id.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| parse_node_id(name).is_ok())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+fn parse_node_id(text: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._:-".contains(c);
+    if text.is_empty() || text.len() > 128 || !text.chars().all(allowed) {
+        return Err(format!(
+            "{text:?} is not a node id: use 1 to 128 letters, digits, `.`, `_`, `:` or `-`"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+fn parse_lease(text: &str) -> Result<Duration, String> {
+    let lease = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if lease < Duration::from_secs(1) {
+        return Err(format!(
+            "{text} is too short for a lease: a heartbeat every third of it must reach the \
+             database in time (at least 1s)"
+        ));
+    }
+    Ok(lease)
 }

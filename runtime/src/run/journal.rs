@@ -48,7 +48,9 @@ use crate::clock::Instant;
 
 use super::Run;
 use crate::schedule::Next;
-use crate::{Control, ErrorCategory, LogLevel, SleepOutcome, WorkflowError};
+use crate::{
+    CANCELLED, Control, ErrorCategory, LogLevel, PAUSED, SUSPENDED, SleepOutcome, WorkflowError,
+};
 
 /// What the run and its subgraph and child runs share.
 #[derive(Default)]
@@ -104,11 +106,6 @@ impl From<Next> for Decided {
         }
     }
 }
-
-/// The codes a stopping run ends with.
-pub const PAUSED: &str = "PAUSED";
-pub const SUSPENDED: &str = "SUSPENDED";
-pub const CANCELLED: &str = "CANCELLED";
 
 impl Run<'_> {
     /// Registers the run with the durability provider and loads the checkpoints of

@@ -11,7 +11,8 @@ use runtara_dsl::schema::check_input;
 use runtara_dsl::step::WaitForSignalStep;
 use runtara_dsl::{builtins, mapping};
 
-use super::{GraphFn, Run, SUSPENDED, Scope, StepFailure};
+use super::{GraphFn, Run, Scope, StepFailure};
+use crate::SUSPENDED;
 use crate::{LogLevel, SignalWait, WorkflowError};
 
 /// The step failed: no signal within its `timeoutMs`.

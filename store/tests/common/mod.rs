@@ -1,4 +1,5 @@
 //! What the store's tests share.
+#![allow(dead_code)] // each test binary uses its own part of this module
 
 use runtara_store::{InstanceKey, Store};
 

@@ -35,7 +35,7 @@
 mod client;
 mod config;
 
-use runtara_protocol::{Checkpointed, ControlKind, Polled, ReplayPage, Slept, Taken};
+use runtara_protocol::{Checkpointed, Control, Polled, ReplayPage, Slept, Taken};
 use serde_json::{Value, json};
 use wasip2::clocks::monotonic_clock;
 use wasip2::http::types::Method;
@@ -92,8 +92,8 @@ impl Guest for DurableHttp {
         match client::call::<Polled>(Method::Get, "signals", None) {
             Ok(reply) => reply.signal.map(|signal| Signal {
                 kind: match signal.kind {
-                    ControlKind::Pause => SignalKind::Pause,
-                    ControlKind::Cancel => SignalKind::Cancel,
+                    Control::Pause => SignalKind::Pause,
+                    Control::Cancel => SignalKind::Cancel,
                 },
                 payload: signal.payload.map(|payload| payload.to_string()),
             }),
