@@ -83,7 +83,9 @@ fn a_run_whose_checkpoints_outgrow_one_reply_resumes_reading_them_in_pages() {
     let setup = Setup::new();
     let core = setup.core(&[]);
     let seeded = seed_large_replay(&setup);
-    let run = Run::new("crash", json!({"waitMs": 3000}));
+    // Longer than the other crash test's: each look at the history, which the kill
+    // waits for, reads the megabytes of seeded checkpoints.
+    let run = Run::new("crash", json!({"waitMs": 6000}));
     let app = app("file-steps");
 
     let first = run.start(wasmtime(&run, &app, &core, "acme-token"));

@@ -89,6 +89,19 @@ impl Served {
     fn log(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
+
+    /// Whether the log comes to hold `fragment` within a while: the guest writes it
+    /// before it answers, but a thread here reads it from the pipe after that.
+    fn logs(&self, fragment: &str) -> bool {
+        let started = std::time::Instant::now();
+        while !self.log().contains(fragment) {
+            if started.elapsed() > Duration::from_secs(30) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
+    }
 }
 
 impl Drop for Served {
@@ -276,9 +289,7 @@ fn a_scenario_error_is_a_server_error_naming_the_failed_step() {
     assert_eq!(failed.body["instanceId"], "refused-1");
     assert_eq!(failed.instance.as_deref(), Some("refused-1"));
     assert!(
-        served
-            .log()
-            .contains("instance refused-1 failed at step refuse: ORDER_REFUSED"),
+        served.logs("instance refused-1 failed at step refuse: ORDER_REFUSED"),
         "{}",
         served.log()
     );
