@@ -122,7 +122,9 @@ fn a_binary_whose_checkpoints_outgrow_one_reply_resumes_reading_them_in_pages() 
     let setup = Setup::new();
     let core = quic_core(&setup);
     let seeded = seed_large_replay(&setup);
-    let run = Run::new("crash", json!({"waitMs": 3000}));
+    // Longer than the other crash test's: each look at the history, which the kill
+    // waits for, reads the megabytes of seeded checkpoints.
+    let run = Run::new("crash", json!({"waitMs": 6000}));
     let binary = binary("file-steps");
 
     let first = spawn(&run, &binary, &setup, &core);
