@@ -6,14 +6,23 @@
 //! checked to pin nothing runtara's lock does not pin, so a dependency runtara's
 //! lock lacks is an error rather than a fresh resolution; builds run `cargo
 //! --locked` against it.
+//!
+//! Every generated crate is the package [`PACKAGE`] (its binary carries the
+//! scenario's name), so its lock depends on its dependencies alone. A lock is
+//! derived once per manifest and kept under `<cache>/locks/`: resolving takes cargo
+//! about a second, which every new scenario would otherwise pay.
 
 use std::collections::BTreeSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
 use crate::{CompileError, cargo_build, embedded};
+
+/// The package name of every generated crate.
+pub const PACKAGE: &str = "runtara-scenario";
 
 #[derive(Deserialize)]
 struct Lock {
@@ -29,21 +38,51 @@ struct Package {
     source: Option<String>,
 }
 
-/// Writes `<crate_dir>/Cargo.lock` for the crate `crate_name` whose manifest will be
-/// `manifest`. It is derived in a folder of its own beside `crate_dir` and renamed
-/// into place, so a compile of the same crate running at once never sees a lock
-/// file half derived.
-pub fn derive(crate_dir: &Path, crate_name: &str, manifest: &str) -> Result<(), CompileError> {
-    let io = |what: &'static str, path: &Path| {
-        let path = path.to_owned();
-        move |source| CompileError::Io { what, path, source }
-    };
+fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CompileError {
+    let path = path.to_owned();
+    move |source| CompileError::Io { what, path, source }
+}
+
+/// Puts the lock file for `manifest` (the package [`PACKAGE`]) into `crate_dir`,
+/// deriving it first unless `<cache_dir>/locks/` holds it already. The file is
+/// replaced by a rename, so a compile of the same crate running at once never sees
+/// a lock file half written.
+pub fn install(cache_dir: &Path, crate_dir: &Path, manifest: &str) -> Result<(), CompileError> {
+    let locks = cache_dir.join("locks");
+    let mut hasher = DefaultHasher::new();
+    (manifest, embedded::lock_file()).hash(&mut hasher);
+    let cached = locks.join(format!("{:016x}.lock", hasher.finish()));
+    if !cached.is_file() {
+        derive(&locks, &cached, crate_dir, manifest)?;
+    }
+    let lock = std::fs::read(&cached).map_err(io("cannot read", &cached))?;
+    let installed = crate_dir.join("Cargo.lock");
+    if std::fs::read(&installed).is_ok_and(|old| old == lock) {
+        return Ok(());
+    }
     std::fs::create_dir_all(crate_dir).map_err(io("cannot create", crate_dir))?;
-    let parent = crate_dir.parent().unwrap_or(crate_dir);
+    let staged =
+        tempfile::NamedTempFile::new_in(crate_dir).map_err(io("cannot write in", crate_dir))?;
+    std::fs::write(staged.path(), &lock).map_err(io("cannot write", staged.path()))?;
+    staged
+        .persist(&installed)
+        .map_err(|e| io("cannot write", &installed)(e.error))?;
+    Ok(())
+}
+
+/// Derives the lock file of `manifest` into `cached`, in a folder of its own under
+/// `locks` renamed into place; errors name `crate_dir`, the crate it was derived for.
+fn derive(
+    locks: &Path,
+    cached: &Path,
+    crate_dir: &Path,
+    manifest: &str,
+) -> Result<(), CompileError> {
+    std::fs::create_dir_all(locks).map_err(io("cannot create", locks))?;
     let staging = tempfile::Builder::new()
-        .prefix(".lock-")
-        .tempdir_in(parent)
-        .map_err(io("cannot create a folder in", parent))?;
+        .prefix(".derive-")
+        .tempdir_in(locks)
+        .map_err(io("cannot create a folder in", locks))?;
     let staged = staging.path();
     // cargo needs a target to resolve a package; the crate's own sources do not matter here.
     std::fs::create_dir_all(staged.join("src")).map_err(io("cannot create", staged))?;
@@ -81,15 +120,14 @@ pub fn derive(crate_dir: &Path, crate_name: &str, manifest: &str) -> Result<(), 
 
     let derived = staged.join("Cargo.lock");
     let text = std::fs::read_to_string(&derived).map_err(io("cannot read", &derived))?;
-    let unpinned = unpinned(&text, crate_name)?;
+    let unpinned = unpinned(&text, PACKAGE)?;
     if !unpinned.is_empty() {
         return Err(CompileError::Unpinned {
             crate_dir: crate_dir.to_owned(),
             packages: unpinned,
         });
     }
-    let lock = crate_dir.join("Cargo.lock");
-    std::fs::rename(&derived, &lock).map_err(io("cannot write", &lock))
+    std::fs::rename(&derived, cached).map_err(io("cannot write", cached))
 }
 
 /// The packages of the lock file `derived` that runtara's lock does not pin, as
@@ -155,12 +193,12 @@ mod tests {
         .unwrap();
         std::fs::write(extra.join("src/lib.rs"), "").unwrap();
         let manifest = format!(
-            "[package]\nname = \"scenario_x\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+            "[package]\nname = \"{PACKAGE}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
              [dependencies]\nextra = {{ path = {} }}\n\n[workspace]\n",
             toml::Value::String(extra.display().to_string())
         );
         let crate_dir = work.path().join("scenarios/scenario_x");
-        let error = derive(&crate_dir, "scenario_x", &manifest).unwrap_err();
+        let error = install(work.path(), &crate_dir, &manifest).unwrap_err();
         let message = error.to_string();
         assert!(
             matches!(&error, CompileError::Unpinned { packages, .. } if packages == &["extra 0.3.0 (a path)"]),
@@ -168,5 +206,9 @@ mod tests {
         );
         assert!(message.contains("extra 0.3.0"), "{message}");
         assert!(!crate_dir.join("Cargo.lock").exists());
+        let cached = std::fs::read_dir(work.path().join("locks"))
+            .unwrap()
+            .count();
+        assert_eq!(cached, 0, "a refused lock is not kept");
     }
 }
