@@ -262,6 +262,56 @@ fn a_core_on_postgresql_takes_over_the_instances_of_a_core_that_died() {
     assert_eq!(b.steps("moved"), ["hello", "nap", "approve", "done"]);
 }
 
+#[test]
+fn a_core_stopped_past_its_lease_finds_its_writes_refused_when_it_wakes() {
+    let Some(postgres) = postgres_server::Postgres::start() else {
+        return;
+    };
+    let setup = Setup::new();
+    // The nap is held in memory: node-a is mid-step when it is stopped.
+    let options = |node: &'static str| {
+        [
+            "--suspend-sleeps-over",
+            "1h",
+            "--lease",
+            "2s",
+            "--node-id",
+            node,
+        ]
+    };
+    let a = Core::start(&postgres.url, &setup.tokens(), &options("node-a"));
+    let b = Core::start(&postgres.url, &setup.tokens(), &options("node-b"));
+    start_instance(&a, "frozen", 4000);
+    a.wait_for_step("frozen", "hello");
+
+    // node-a freezes (a long GC pause, a suspended VM): its lease passes, node-b
+    // takes the instance over, finishes the nap and waits for the signal.
+    a.signal("STOP");
+    b.wait_for(
+        "frozen",
+        "sleeping (waiting for approve) on node-b",
+        |instance| {
+            instance["status"] == "sleeping" && b.steps("frozen").contains(&"nap".to_owned())
+        },
+    );
+
+    // node-a wakes at the end of its nap: its checkpoint is refused, and its run stops
+    // without touching the instance.
+    a.signal("CONT");
+    a.wait_for_log(
+        "runtara serve: instance 'frozen' of tenant 'acme' was taken over by another core",
+    );
+    let instance = a.instance("frozen");
+    assert_eq!(instance["status"], "sleeping", "{instance}");
+    assert_eq!(a.steps("frozen"), ["hello", "nap"]);
+
+    // Either node finishes it, each step once.
+    a.post("frozen", "signals/approve", Some(json!({"approved": true})));
+    let done = b.wait_for_status("frozen", "completed");
+    assert_eq!(done["output"], json!({"name": "Ada", "approved": true}));
+    assert_eq!(b.steps("frozen"), ["hello", "nap", "approve", "done"]);
+}
+
 /// Uploads the component and starts an instance named after each of `ids` (the
 /// first must be Ada, the name `start_instance` gives), one after another.
 fn start_instances(core: &Core, ids: [&str; 3], nap_ms: u64) {

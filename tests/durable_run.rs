@@ -173,7 +173,7 @@ fn killed_and_resumed(runner: Runner) {
         assert_eq!(killed.status, Status::Running);
         // The end of the sleep, as recorded when it began (a later ask keeps it).
         store
-            .sleep_until(&instance.key, "wait", i64::MAX)
+            .sleep_until(&instance.key, None, "wait", i64::MAX)
             .await
             .unwrap()
     });
@@ -429,7 +429,7 @@ fn retries_are_in_the_history_and_the_checkpoint_counts_the_attempts() {
     let (history, slept_until) = instance.store(async |store| {
         let history = store.history(&instance.key).await.unwrap();
         let slept_until = store
-            .sleep_until(&instance.key, "pause", i64::MAX)
+            .sleep_until(&instance.key, None, "pause", i64::MAX)
             .await
             .unwrap();
         (history, slept_until)

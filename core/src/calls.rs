@@ -74,7 +74,7 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
                     ),
                 ));
             }
-            let saved = store.checkpoint(key, &checkpoint_id, &state).await?;
+            let saved = store.checkpoint(key, None, &checkpoint_id, &state).await?;
             reply(Checkpointed {
                 existing_state: saved.existing,
                 should_pause: saved.control == Some(Control::Pause),
@@ -91,7 +91,7 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
             })
         }
         Call::TakeSignal { signal_id } => {
-            let payload = store.take_signal(key, &signal_id).await?;
+            let payload = store.take_signal(key, None, &signal_id).await?;
             reply(Taken {
                 arrived: payload.is_some(),
                 payload: payload.unwrap_or(Value::Null),
@@ -102,7 +102,7 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
             duration_ms,
         } => {
             let sleep = store
-                .durable_sleep(key, &checkpoint_id, duration_ms)
+                .durable_sleep(key, None, &checkpoint_id, duration_ms)
                 .await?;
             reply(Slept {
                 wake_at: sleep.wake_at,
@@ -120,11 +120,11 @@ pub(super) async fn handle(core: &Core, key: &InstanceKey, call: Call) -> Result
             Value::Null
         }
         Call::Completed { output } => {
-            store.complete(key, &output).await?;
+            store.complete(key, None, &output).await?;
             Value::Null
         }
         Call::Failed { error } => {
-            store.fail(key, &error).await?;
+            store.fail(key, None, &error).await?;
             Value::Null
         }
         Call::Suspended => json!({ "status": store.suspend(key).await? }),

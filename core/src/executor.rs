@@ -28,7 +28,7 @@ use crate::slots::Slots;
 use runtara_host::{
     CompiledCache, DurableInstance, Host, HostError, InstancePool, Outcome, Prepared, RunOptions,
 };
-use runtara_store::{Claimed, InstanceKey, Lease, Status, Store, StoreError};
+use runtara_store::{Claimed, Fence, InstanceKey, Lease, Status, Store, StoreError};
 
 /// How often the wake loop looks for due instances.
 const WAKE_INTERVAL: Duration = Duration::from_millis(200);
@@ -160,8 +160,14 @@ impl Core {
             match self.store.claim(&key, &from, &self.options.lease).await {
                 Ok(Some(claimed)) => {
                     lock(&self.taken).insert(key.clone(), Phase::Running);
-                    if let Err(error) = self.run(&key, claimed).await {
-                        eprintln!("runtara serve: {key}: {error}");
+                    match self.run(&key, claimed).await {
+                        Ok(()) => {}
+                        // Its writes were refused: another core took it over.
+                        Err(StoreError::Fenced { .. }) => eprintln!(
+                            "runtara serve: {key} was taken over by another core after this \
+                             core's lease on it passed; this core's run of it stopped"
+                        ),
+                        Err(error) => eprintln!("runtara serve: {key}: {error}"),
                     }
                 }
                 // Cancelled, or run by someone else, while it waited.
@@ -177,7 +183,11 @@ impl Core {
     async fn run(&self, key: &InstanceKey, instance: Claimed) -> Result<(), StoreError> {
         let component = match self.component(key, instance.component.as_deref()).await {
             Ok(component) => component,
-            Err(message) => return self.fail(key, "COMPONENT_UNAVAILABLE", &message).await,
+            Err(message) => {
+                return self
+                    .fail(key, instance.fence, "COMPONENT_UNAVAILABLE", &message)
+                    .await;
+            }
         };
         let mut options = self.options.run.clone();
         // The tenant's own grants, never another's.
@@ -190,7 +200,7 @@ impl Core {
                 key.clone(),
                 Some(self.options.suspend_sleeps_over),
             )
-            .claimed(instance.has_checkpoints),
+            .claimed(instance.has_checkpoints, instance.fence),
         );
         match self
             .host
@@ -205,15 +215,24 @@ impl Core {
                     HostError::MemoryLimit { .. } => "MEMORY_LIMIT",
                     _ => "HOST_ERROR",
                 };
-                self.fail(key, code, &error.to_string()).await
+                self.fail(key, instance.fence, code, &error.to_string())
+                    .await
             }
         }
     }
 
-    async fn fail(&self, key: &InstanceKey, code: &str, message: &str) -> Result<(), StoreError> {
+    /// The run `fence` failed in the host: refused once another core took the
+    /// instance over (the failure was likely the refusal that stopped the run).
+    async fn fail(
+        &self,
+        key: &InstanceKey,
+        fence: Fence,
+        code: &str,
+        message: &str,
+    ) -> Result<(), StoreError> {
         let error = json!({ "code": code, "message": message, "category": "permanent" });
         self.store
-            .set_status(key, Status::Failed, Some(&error))
+            .set_status_fenced(key, Some(fence), Status::Failed, Some(&error))
             .await
     }
 

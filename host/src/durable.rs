@@ -11,7 +11,7 @@ use crate::bindings::runtara::durable::context::{
     CheckpointResult, Host, LogLevel, SavedCheckpoint, Signal, SignalKind, SignalWait, SleepOutcome,
 };
 use crate::state::HostState;
-use crate::store::{InstanceKey, Store, StoreError, json_or_text};
+use crate::store::{Fence, InstanceKey, Store, StoreError, json_or_text};
 use runtara_runtime::Control;
 
 /// The instance a run belongs to, and where its state is kept.
@@ -27,6 +27,9 @@ pub struct DurableInstance {
     wake: Wake,
     /// What registering the run asks of the store.
     registration: Registration,
+    /// The run's fencing number, when a core claimed it: its writes carry it, and a
+    /// refused one stops the run.
+    fence: Option<Fence>,
 }
 
 /// What registering a run asks of the store.
@@ -62,14 +65,17 @@ impl DurableInstance {
             suspend_sleeps_over,
             wake: Wake::default(),
             registration: Registration::Full,
+            fence: None,
         }
     }
 
     /// This run's instance was claimed for it ([`Store::claim`]): it is running
     /// already, and has checkpoints to replay only if `has_checkpoints`. So the run
-    /// registers without a round trip to the store when it starts afresh.
-    pub fn claimed(mut self, has_checkpoints: bool) -> Self {
+    /// registers without a round trip to the store when it starts afresh. Its
+    /// writes carry `fence`.
+    pub fn claimed(mut self, has_checkpoints: bool, fence: Fence) -> Self {
         self.registration = Registration::Claimed { has_checkpoints };
+        self.fence = Some(fence);
         self
     }
 }
@@ -90,9 +96,14 @@ fn no_instance() -> wasmtime::Error {
     )
 }
 
-/// A store failure the workflow can be told about (the call returns an error).
-fn told(error: StoreError) -> String {
-    error.to_string()
+/// A store failure the workflow can be told about (the call returns an error),
+/// as the call's result; a refused write of a run that lost its instance to
+/// another core stops the run instead.
+fn told<T>(error: StoreError) -> wasmtime::Result<Result<T, String>> {
+    match error {
+        StoreError::Fenced { .. } => Err(trap(error)),
+        error => Ok(Err(error.to_string())),
+    }
 }
 
 /// A store failure that must stop the run (nothing to report it to).
@@ -117,15 +128,16 @@ impl Host for HostState {
                 has_checkpoints: false,
             } => Ok(Vec::new()),
         };
-        Ok(saved.map_err(told).map(|saved| {
-            saved
+        match saved {
+            Ok(saved) => Ok(Ok(saved
                 .into_iter()
                 .map(|(id, state)| SavedCheckpoint {
                     id,
                     state: state.to_string(),
                 })
-                .collect()
-        }))
+                .collect())),
+            Err(error) => told(error),
+        }
     }
 
     async fn checkpoint(
@@ -133,17 +145,21 @@ impl Host for HostState {
         id: String,
         state: String,
     ) -> wasmtime::Result<Result<CheckpointResult, String>> {
-        let DurableInstance { store, key, .. } = self.instance()?.clone();
+        let DurableInstance {
+            store, key, fence, ..
+        } = self.instance()?.clone();
         let state = match serde_json::from_str::<Value>(&state) {
             Ok(state) => state,
             Err(e) => return Ok(Err(format!("the checkpoint state is not JSON: {e}"))),
         };
-        let reply = store.checkpoint(&key, &id, &state).await;
-        Ok(reply.map_err(told).map(|reply| CheckpointResult {
-            existing_state: reply.existing.map(|s| s.to_string()),
-            should_pause: reply.control == Some(Control::Pause),
-            should_cancel: reply.control == Some(Control::Cancel),
-        }))
+        match store.checkpoint(&key, fence, &id, &state).await {
+            Ok(reply) => Ok(Ok(CheckpointResult {
+                existing_state: reply.existing.map(|s| s.to_string()),
+                should_pause: reply.control == Some(Control::Pause),
+                should_cancel: reply.control == Some(Control::Cancel),
+            })),
+            Err(error) => told(error),
+        }
     }
 
     async fn poll_signal(&mut self) -> wasmtime::Result<Option<Signal>> {
@@ -162,11 +178,13 @@ impl Host for HostState {
         &mut self,
         signal_id: String,
     ) -> wasmtime::Result<Result<Option<String>, String>> {
-        let DurableInstance { store, key, .. } = self.instance()?.clone();
-        let taken = store.take_signal(&key, &signal_id).await;
-        Ok(taken
-            .map(|payload| payload.map(|p| p.to_string()))
-            .map_err(told))
+        let DurableInstance {
+            store, key, fence, ..
+        } = self.instance()?.clone();
+        match store.take_signal(&key, fence, &signal_id).await {
+            Ok(payload) => Ok(Ok(payload.map(|p| p.to_string()))),
+            Err(error) => told(error),
+        }
     }
 
     /// Suspends the instance until the signal is sent or its timeout has passed, when
@@ -182,15 +200,19 @@ impl Host for HostState {
             store,
             key,
             suspend_sleeps_over,
+            fence,
             ..
         } = self.instance()?.clone();
         let Some(limit) = suspend_sleeps_over else {
             return Ok(Ok(SignalWait::Poll));
         };
         if let Some(timeout_ms) = timeout_ms {
-            let deadline = match store.durable_sleep(&key, &signal_id, timeout_ms).await {
+            let deadline = match store
+                .durable_sleep(&key, fence, &signal_id, timeout_ms)
+                .await
+            {
                 Ok(deadline) => deadline,
-                Err(e) => return Ok(Err(told(e))),
+                Err(error) => return told(error),
             };
             if deadline.left.is_zero() {
                 return Ok(Ok(SignalWait::TimedOut));
@@ -216,11 +238,15 @@ impl Host for HostState {
             store,
             key,
             suspend_sleeps_over,
+            fence,
             ..
         } = self.instance()?.clone();
-        let sleep = match store.durable_sleep(&key, &checkpoint_id, duration_ms).await {
+        let sleep = match store
+            .durable_sleep(&key, fence, &checkpoint_id, duration_ms)
+            .await
+        {
             Ok(sleep) => sleep,
-            Err(e) => return Ok(Err(told(e))),
+            Err(error) => return told(error),
         };
         if suspend_sleeps_over.is_some_and(|limit| sleep.left > limit) {
             self.wake()?.at_the_latest(sleep.wake_at);
@@ -250,24 +276,35 @@ impl Host for HostState {
     }
 
     async fn completed(&mut self, output: String) -> wasmtime::Result<()> {
-        let DurableInstance { store, key, .. } = self.instance()?.clone();
+        let DurableInstance {
+            store, key, fence, ..
+        } = self.instance()?.clone();
         store
-            .complete(&key, &json_or_text(output))
+            .complete(&key, fence, &json_or_text(output))
             .await
             .map_err(trap)
     }
 
     async fn failed(&mut self, error: String) -> wasmtime::Result<()> {
-        let DurableInstance { store, key, .. } = self.instance()?.clone();
-        store.fail(&key, &json_or_text(error)).await.map_err(trap)
+        let DurableInstance {
+            store, key, fence, ..
+        } = self.instance()?.clone();
+        store
+            .fail(&key, fence, &json_or_text(error))
+            .await
+            .map_err(trap)
     }
 
     async fn suspended(&mut self) -> wasmtime::Result<()> {
         let DurableInstance {
-            store, key, wake, ..
+            store,
+            key,
+            wake,
+            fence,
+            ..
         } = self.instance()?.clone();
         store
-            .suspend_until(&key, wake.at, &wake.signals)
+            .suspend_until(&key, fence, wake.at, &wake.signals)
             .await
             .map(|_| ())
             .map_err(trap)

@@ -71,7 +71,7 @@ impl Durable for StateFile {
     }
 
     fn checkpoint(&mut self, id: &str, state: &Value) -> Result<CheckpointReply, String> {
-        let reply = self.block_on(self.store.checkpoint(&self.key, id, state))?;
+        let reply = self.block_on(self.store.checkpoint(&self.key, None, id, state))?;
         Ok(CheckpointReply {
             existing: reply.existing,
             pause: reply.control == Some(Control::Pause),
@@ -88,14 +88,18 @@ impl Durable for StateFile {
     }
 
     fn take_signal(&mut self, signal_id: &str) -> Result<Option<Value>, String> {
-        self.block_on(self.store.take_signal(&self.key, signal_id))
+        self.block_on(self.store.take_signal(&self.key, None, signal_id))
     }
 
     /// The run waits in place for what is left of the sleep: its end was recorded when
     /// it was first asked, so a binary started again waits only the rest.
     fn sleep(&mut self, duration: Duration, checkpoint_id: &str) -> Result<SleepOutcome, String> {
         let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-        let sleep = self.block_on(self.store.durable_sleep(&self.key, checkpoint_id, millis))?;
+        let sleep =
+            self.block_on(
+                self.store
+                    .durable_sleep(&self.key, None, checkpoint_id, millis),
+            )?;
         Ok(SleepOutcome::Wait(sleep.left))
     }
 
@@ -108,12 +112,12 @@ impl Durable for StateFile {
     }
 
     fn completed(&mut self, output: &Value) {
-        self.or_warn("the output", self.store.complete(&self.key, output));
+        self.or_warn("the output", self.store.complete(&self.key, None, output));
     }
 
     fn failed(&mut self, error: &WorkflowError) {
         let error = error.to_json();
-        self.or_warn("the error", self.store.fail(&self.key, &error));
+        self.or_warn("the error", self.store.fail(&self.key, None, &error));
     }
 
     fn suspended(&mut self) {

@@ -142,7 +142,7 @@ async fn group_commit(url: &str, instances: usize, steps: usize) -> Figures {
             tokio::spawn(async move {
                 for step in 0..steps {
                     store
-                        .checkpoint(&key, &format!("step-{step}"), &state(step))
+                        .checkpoint(&key, None, &format!("step-{step}"), &state(step))
                         .await
                         .expect("a checkpoint");
                 }
@@ -162,7 +162,7 @@ async fn group_commit(url: &str, instances: usize, steps: usize) -> Figures {
     let started = Instant::now();
     for step in 0..ALONE {
         store
-            .checkpoint(&alone, &format!("step-{step}"), &state(step))
+            .checkpoint(&alone, None, &format!("step-{step}"), &state(step))
             .await
             .expect("a checkpoint");
     }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{CheckpointPage, Control, Instance, InstanceKey, Status, Store, StoreError, now_ms};
+use super::{
+    CheckpointPage, Control, Fence, Instance, InstanceKey, Status, Store, StoreError, now_ms,
+};
 
 /// The answer to a checkpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,13 +104,18 @@ impl Store {
 
     /// Saves a finished step's state (unless one is saved under `id` already) and
     /// answers with the earlier state and any pause or cancel request.
+    ///
+    /// Here and below, `fence` is the run's when a core claimed it
+    /// ([`Store::claim`]): its writes are refused with [`StoreError::Fenced`] once
+    /// the instance was claimed again. Runs no core claimed pass `None`.
     pub async fn checkpoint(
         &self,
         key: &InstanceKey,
+        fence: Option<Fence>,
         id: &str,
         state: &Value,
     ) -> Result<CheckpointReply, StoreError> {
-        let (existing, control) = self.save(key, id, state).await?;
+        let (existing, control) = self.save(key, fence, id, state).await?;
         Ok(CheckpointReply { existing, control })
     }
 
@@ -117,11 +124,12 @@ impl Store {
     pub async fn durable_sleep(
         &self,
         key: &InstanceKey,
+        fence: Option<Fence>,
         checkpoint_id: &str,
         duration_ms: u64,
     ) -> Result<SleepLeft, StoreError> {
         let wake_at = now_ms().saturating_add(i64::try_from(duration_ms).unwrap_or(i64::MAX));
-        let wake_at = self.sleep_until(key, checkpoint_id, wake_at).await?;
+        let wake_at = self.sleep_until(key, fence, checkpoint_id, wake_at).await?;
         let left_ms = u64::try_from(wake_at.saturating_sub(now_ms())).unwrap_or(0);
         Ok(SleepLeft {
             wake_at,
@@ -130,19 +138,31 @@ impl Store {
     }
 
     /// The workflow ended with `output`.
-    pub async fn complete(&self, key: &InstanceKey, output: &Value) -> Result<(), StoreError> {
-        self.set_status(key, Status::Completed, Some(output)).await
+    pub async fn complete(
+        &self,
+        key: &InstanceKey,
+        fence: Option<Fence>,
+        output: &Value,
+    ) -> Result<(), StoreError> {
+        self.set_status_fenced(key, fence, Status::Completed, Some(output))
+            .await
     }
 
     /// The workflow failed with `error`: `cancelled` when the error says it was
     /// cancelled, else `failed`.
-    pub async fn fail(&self, key: &InstanceKey, error: &Value) -> Result<(), StoreError> {
+    pub async fn fail(
+        &self,
+        key: &InstanceKey,
+        fence: Option<Fence>,
+        error: &Value,
+    ) -> Result<(), StoreError> {
         let status = if error["code"] == runtara_protocol::CANCELLED {
             Status::Cancelled
         } else {
             Status::Failed
         };
-        self.set_status(key, status, Some(error)).await
+        self.set_status_fenced(key, fence, status, Some(error))
+            .await
     }
 }
 

@@ -4,8 +4,8 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::writes::{Claim, CreateInstance, SetStatus};
-use super::{Control, InstanceKey, Lease, Store, StoreError, now_ms, parse_json};
+use super::writes::{Claim, CreateInstance, SetStatus, fence_params};
+use super::{Control, Fence, InstanceKey, Lease, Store, StoreError, now_ms, parse_json};
 
 /// Where an instance is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -86,6 +86,8 @@ pub struct Claimed {
     pub input: Value,
     /// Whether an earlier run saved checkpoints, which this run replays.
     pub has_checkpoints: bool,
+    /// This run's fencing number, which its writes carry.
+    pub fence: Fence,
 }
 
 /// Where an instance stands in a tenant's list ([`Store::instances_page`]): the
@@ -229,12 +231,25 @@ impl Store {
         status: Status,
         result: Option<&Value>,
     ) -> Result<(), StoreError> {
+        self.set_status_fenced(key, None, status, result).await
+    }
+
+    /// [`Store::set_status`] as the run `fence` (when a core claimed it):
+    /// [`StoreError::Fenced`] once the instance was claimed again.
+    pub async fn set_status_fenced(
+        &self,
+        key: &InstanceKey,
+        fence: Option<Fence>,
+        status: Status,
+        result: Option<&Value>,
+    ) -> Result<(), StoreError> {
         let (output, error) = match status {
             Status::Completed => (result.map(Value::to_string), None),
             Status::Failed | Status::Cancelled => (None, result.map(Value::to_string)),
             _ => (None, None),
         };
-        self.writer
+        let written = self
+            .writer
             .write(SetStatus {
                 key: key.clone(),
                 status: status.as_str(),
@@ -242,9 +257,14 @@ impl Store {
                 error,
                 // An instance that stopped is no longer asked to stop.
                 clears_control: status != Status::Running,
+                fence,
                 at: now_ms(),
             })
-            .await
+            .await?;
+        if fence.is_some() && !written {
+            return Err(StoreError::fenced(key));
+        }
+        Ok(())
     }
 
     /// Marks a stopped instance paused (it was asked to pause) or sleeping until the
@@ -259,7 +279,7 @@ impl Store {
         .bind(&key.instance)
         .fetch_one(self.pool())
         .await?;
-        self.suspend_until(key, latest, &[]).await
+        self.suspend_until(key, None, latest, &[]).await
     }
 
     /// Marks a stopped instance paused (it was asked to pause) or sleeping until
@@ -271,29 +291,40 @@ impl Store {
     /// stopping, wakes it at once too: the sender wrote the signal before it claimed
     /// the instance, and this reads the signals after it wrote the status, so one of
     /// the two sees the other.
+    ///
+    /// `fence` is the run's, when a core claimed it: [`StoreError::Fenced`] once the
+    /// instance was claimed again.
     pub async fn suspend_until(
         &self,
         key: &InstanceKey,
+        fence: Option<Fence>,
         wake_at: Option<i64>,
         signals: &[String],
     ) -> Result<Status, StoreError> {
         let now = now_ms();
-        let status: String = sqlx::query_scalar(
+        let (fenced, number) = fence_params(fence);
+        let status: Option<String> = sqlx::query_scalar(
             "UPDATE instances
              SET status = CASE WHEN control = 'pause' THEN 'paused' ELSE 'sleeping' END,
                  wake_at = CASE WHEN control = 'cancel' THEN $3 ELSE $4 END,
                  control = CASE WHEN control = 'cancel' THEN control ELSE NULL END,
                  updated_at = $3
-             WHERE tenant_id = $1 AND instance_id = $2
+             WHERE tenant_id = $1 AND instance_id = $2 AND ($5 = 0 OR fence = $6)
              RETURNING status",
         )
         .bind(&key.tenant)
         .bind(&key.instance)
         .bind(now)
         .bind(wake_at)
-        .fetch_one(self.pool())
+        .bind(fenced)
+        .bind(number)
+        .fetch_optional(self.pool())
         .await?;
-        let status = Status::parse(&status);
+        let status = match status {
+            Some(status) => Status::parse(&status),
+            None if fence.is_some() => return Err(StoreError::fenced(key)),
+            None => return Err(StoreError::Query(sqlx::Error::RowNotFound)),
+        };
         if status == Status::Sleeping {
             for signal_id in signals {
                 if self.signal_waiting(key, signal_id).await? {
@@ -388,6 +419,7 @@ impl Store {
                     component: row.component,
                     input: parse_json("workflow input", &row.input)?,
                     has_checkpoints: row.has_checkpoints,
+                    fence: row.fence,
                 })
             })
             .transpose()
@@ -416,6 +448,18 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// Whether the run `fence` still holds the instance (it was not claimed again).
+    pub(crate) async fn holds(&self, key: &InstanceKey, fence: Fence) -> Result<bool, StoreError> {
+        let current: Option<i64> = sqlx::query_scalar(
+            "SELECT fence FROM instances WHERE tenant_id = $1 AND instance_id = $2",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(current == Some(fence.0))
     }
 
     /// The pause or cancel request waiting for the instance, if any.

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use super::instances::parse_control;
-use super::writes::{LogEvent, SaveCheckpoint};
-use super::{Control, InstanceKey, Store, StoreError, now_ms, parse_json};
+use super::writes::{LogEvent, SaveCheckpoint, fence_params};
+use super::{Control, Fence, InstanceKey, Store, StoreError, now_ms, parse_json};
 
 /// What became of a signal sent to an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +141,7 @@ impl Store {
         id: &str,
         state: &Value,
     ) -> Result<Option<Value>, StoreError> {
-        self.save(key, id, state)
+        self.save(key, None, id, state)
             .await
             .map(|(existing, _)| existing)
     }
@@ -149,10 +149,12 @@ impl Store {
     /// Saves a checkpoint unless one is saved under that id already, and reads the
     /// pause or cancel request waiting for the instance, in one transaction (so a
     /// request made before the checkpoint committed is seen); returns the state
-    /// saved earlier under that id, if any, and the request.
+    /// saved earlier under that id, if any, and the request. A write of the run
+    /// `fence` is refused once the instance was claimed again.
     pub(crate) async fn save(
         &self,
         key: &InstanceKey,
+        fence: Option<Fence>,
         id: &str,
         state: &Value,
     ) -> Result<(Option<Value>, Option<Control>), StoreError> {
@@ -160,11 +162,13 @@ impl Store {
             .writer
             .write(SaveCheckpoint {
                 key: key.clone(),
+                fence,
                 id: id.to_owned(),
                 state: state.to_string(),
                 at: now_ms(),
             })
-            .await?;
+            .await?
+            .ok_or_else(|| StoreError::fenced(key))?;
         let existing = saved
             .existing
             .map(|existing| parse_json("checkpoint", &existing))
@@ -173,23 +177,36 @@ impl Store {
     }
 
     /// When the durable sleep at `checkpoint_id` ends: `wake_at` if this is its first
-    /// ask, else the time recorded then.
+    /// ask, else the time recorded then. A sleep of the run `fence` is refused once
+    /// the instance was claimed again.
     pub async fn sleep_until(
         &self,
         key: &InstanceKey,
+        fence: Option<Fence>,
         checkpoint_id: &str,
         wake_at: i64,
     ) -> Result<i64, StoreError> {
+        let (fenced, number) = fence_params(fence);
         sqlx::query(
-            "INSERT INTO sleeps (tenant_id, instance_id, checkpoint_id, wake_at) VALUES ($1, $2, $3, $4)
+            "INSERT INTO sleeps (tenant_id, instance_id, checkpoint_id, wake_at)
+             SELECT $1, $2, $3, $4
+             WHERE $5 = 0 OR EXISTS (SELECT 1 FROM instances
+                                     WHERE tenant_id = $1 AND instance_id = $2 AND fence = $6)
              ON CONFLICT (tenant_id, instance_id, checkpoint_id) DO NOTHING",
         )
         .bind(&key.tenant)
         .bind(&key.instance)
         .bind(checkpoint_id)
         .bind(wake_at)
+        .bind(fenced)
+        .bind(number)
         .execute(self.pool())
         .await?;
+        if let Some(fence) = fence
+            && !self.holds(key, fence).await?
+        {
+            return Err(StoreError::fenced(key));
+        }
         let recorded: i64 = sqlx::query_scalar(
             "SELECT wake_at FROM sleeps WHERE tenant_id = $1 AND instance_id = $2 AND checkpoint_id = $3",
         )
@@ -237,23 +254,36 @@ impl Store {
     /// Taking is repeatable: the signal stays, so a run that stops after taking it
     /// but before its step's checkpoint is saved (a crash, a reply lost on the
     /// way) gets the same payload when it asks again. Once the checkpoint is
-    /// saved, a resumed run replays the step and does not ask.
+    /// saved, a resumed run replays the step and does not ask. A take of the run
+    /// `fence` is refused once the instance was claimed again.
     pub async fn take_signal(
         &self,
         key: &InstanceKey,
+        fence: Option<Fence>,
         signal_id: &str,
     ) -> Result<Option<Value>, StoreError> {
+        let (fenced, number) = fence_params(fence);
         let payload: Option<String> = sqlx::query_scalar(
             "UPDATE signals SET taken_at = COALESCE(taken_at, $4)
              WHERE tenant_id = $1 AND instance_id = $2 AND signal_id = $3
+               AND ($5 = 0 OR EXISTS (SELECT 1 FROM instances
+                                      WHERE tenant_id = $1 AND instance_id = $2 AND fence = $6))
              RETURNING payload",
         )
         .bind(&key.tenant)
         .bind(&key.instance)
         .bind(signal_id)
         .bind(now_ms())
+        .bind(fenced)
+        .bind(number)
         .fetch_optional(self.pool())
         .await?;
+        if payload.is_none()
+            && let Some(fence) = fence
+            && !self.holds(key, fence).await?
+        {
+            return Err(StoreError::fenced(key));
+        }
         payload
             .map(|text| parse_json("signal payload", &text))
             .transpose()

@@ -39,7 +39,7 @@ use writer::Writer;
 pub use context::{CheckpointReply, RunStart, SleepLeft, json_or_text};
 pub use instances::{Claimed, Instance, InstancePosition, Status};
 pub use journal::{CheckpointPage, HistoryEntry, SignalDelivery};
-pub use nodes::{Lease, Node};
+pub use nodes::{Fence, Lease, Node};
 pub use runtara_protocol::Control;
 
 /// Which instance: rows are keyed by tenant and instance id together.
@@ -91,6 +91,18 @@ pub enum StoreError {
         "the state store's writer task has stopped (the tokio runtime the store was opened on has shut down)"
     )]
     WriterGone,
+    #[error(
+        "{instance} was claimed again after this run's lease passed (another core took it over): the write is refused, and this run stops"
+    )]
+    Fenced { instance: String },
+}
+
+impl StoreError {
+    fn fenced(key: &InstanceKey) -> Self {
+        Self::Fenced {
+            instance: key.to_string(),
+        }
+    }
 }
 
 /// Connections of a SQLite store's pool: the writer task uses one at a time, the

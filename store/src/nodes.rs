@@ -4,7 +4,9 @@
 //! A core that claims an instance owns it until its lease ends; its heartbeat
 //! moves the end of every lease it holds on, and records that the node is alive.
 //! A core that dies stops beating: its leases pass, and another core's wake loop
-//! takes those instances over ([`Store::due`], [`Store::claim`]).
+//! takes those instances over ([`Store::due`], [`Store::claim`]). Each claim
+//! gives the run a [`Fence`], which its writes carry: a core that wakes after
+//! its instances were taken over finds its writes refused, and stops.
 
 use std::time::Duration;
 
@@ -28,6 +30,14 @@ impl Lease {
         at.saturating_add(duration)
     }
 }
+
+/// The fencing number of a run a core claimed: each claim of an instance gives the
+/// next one. Every write of that run carries it ([`Store::checkpoint`] and the
+/// others that take a fence), and the store refuses it with [`StoreError::Fenced`]
+/// once the instance was claimed again, so a core stopped past its lease cannot
+/// write over the progress of the core that took over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fence(pub i64);
 
 /// A core as the store knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

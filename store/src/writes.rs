@@ -3,8 +3,8 @@
 
 use sqlx::{AnyConnection, Row};
 
-use crate::InstanceKey;
 use crate::writer::Write;
+use crate::{Fence, InstanceKey};
 
 /// Registers an instance unless it exists; true when it was new.
 pub(crate) struct CreateInstance {
@@ -45,12 +45,13 @@ pub(crate) struct Claim {
     pub at: i64,
 }
 
-/// What a claim read of the instance it took: its component, its input (as text)
-/// and whether it saved any checkpoint.
+/// What a claim read of the instance it took: its component, its input (as text),
+/// whether it saved any checkpoint, and the run's fencing number.
 pub(crate) struct ClaimedRow {
     pub component: Option<String>,
     pub input: String,
     pub has_checkpoints: bool,
+    pub fence: Fence,
 }
 
 impl Write for Claim {
@@ -61,10 +62,10 @@ impl Write for Claim {
         // instance without a lease was left by a core from before leases.
         let row = sqlx::query(
             "UPDATE instances SET status = 'running', output = NULL, error = NULL, updated_at = $3,
-                    owner = $7, lease_until = $8
+                    owner = $7, lease_until = $8, fence = fence + 1
              WHERE tenant_id = $1 AND instance_id = $2 AND status IN ($4, $5, $6)
                AND (status <> 'running' OR lease_until IS NULL OR lease_until < $3)
-             RETURNING component, input, checkpoint_seq",
+             RETURNING component, input, checkpoint_seq, fence",
         )
         .bind(&self.key.tenant)
         .bind(&self.key.instance)
@@ -81,6 +82,7 @@ impl Write for Claim {
                 component: row.try_get("component")?,
                 input: row.try_get("input")?,
                 has_checkpoints: row.try_get::<i64, _>("checkpoint_seq")? > 0,
+                fence: Fence(row.try_get("fence")?),
             })
         })
         .transpose()
@@ -95,17 +97,21 @@ pub(crate) struct SetStatus {
     pub error: Option<String>,
     /// An instance that stopped is no longer asked to stop.
     pub clears_control: bool,
+    /// The run that writes, if a core claimed it: refused once the instance was claimed again.
+    pub fence: Option<Fence>,
     pub at: i64,
 }
 
 impl Write for SetStatus {
-    type Output = ();
+    /// Whether the instance's row was written (not when it is missing or fenced).
+    type Output = bool;
 
-    async fn run(&self, db: &mut AnyConnection) -> Result<(), sqlx::Error> {
-        sqlx::query(
+    async fn run(&self, db: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+        let (fenced, fence) = fence_params(self.fence);
+        let updated = sqlx::query(
             "UPDATE instances SET status = $3, output = $4, error = $5, updated_at = $6,
                     control = CASE WHEN $7 = 1 THEN NULL ELSE control END
-             WHERE tenant_id = $1 AND instance_id = $2",
+             WHERE tenant_id = $1 AND instance_id = $2 AND ($8 = 0 OR fence = $9)",
         )
         .bind(&self.key.tenant)
         .bind(&self.key.instance)
@@ -114,16 +120,26 @@ impl Write for SetStatus {
         .bind(&self.error)
         .bind(self.at)
         .bind(i64::from(self.clears_control))
+        .bind(fenced)
+        .bind(fence)
         .execute(db)
         .await?;
-        Ok(())
+        Ok(updated.rows_affected() == 1)
     }
+}
+
+/// A fence as two parameters of a statement's `($n = 0 OR fence = $m)`: whether
+/// the write is fenced (0 or 1), and its number.
+pub(crate) fn fence_params(fence: Option<Fence>) -> (i64, i64) {
+    fence.map_or((0, 0), |Fence(number)| (1, number))
 }
 
 /// Saves a checkpoint unless one is saved under its id already, and reads the
 /// instance's pause or cancel request, in the same transaction.
 pub(crate) struct SaveCheckpoint {
     pub key: InstanceKey,
+    /// The run that saves, if a core claimed it: refused once the instance was claimed again.
+    pub fence: Option<Fence>,
     pub id: String,
     pub state: String,
     pub at: i64,
@@ -137,24 +153,30 @@ pub(crate) struct Saved {
 }
 
 impl Write for SaveCheckpoint {
-    type Output = Saved;
+    /// None when the run was fenced off: nothing was written.
+    type Output = Option<Saved>;
 
-    async fn run(&self, db: &mut AnyConnection) -> Result<Saved, sqlx::Error> {
+    async fn run(&self, db: &mut AnyConnection) -> Result<Option<Saved>, sqlx::Error> {
         let key = &self.key;
+        let (fenced, fence) = fence_params(self.fence);
         // The counter first: the update locks the instance's row, so that two
         // processes saving for one instance cannot number two checkpoints alike.
         // A checkpoint saved already leaves a gap, which orders nothing differently.
         let numbered = sqlx::query(
             "UPDATE instances SET checkpoint_seq = checkpoint_seq + 1
-             WHERE tenant_id = $1 AND instance_id = $2
+             WHERE tenant_id = $1 AND instance_id = $2 AND ($3 = 0 OR fence = $4)
              RETURNING checkpoint_seq, control",
         )
         .bind(&key.tenant)
         .bind(&key.instance)
+        .bind(fenced)
+        .bind(fence)
         .fetch_optional(&mut *db)
         .await?;
         let (seq, control) = match numbered {
             Some(row) => (row.try_get("checkpoint_seq")?, row.try_get("control")?),
+            // A fenced run's instance has a row: without one, it was claimed again.
+            None if self.fence.is_some() => return Ok(None),
             None => (next_seq(db, NEXT_CHECKPOINT_SEQ, key).await?, None),
         };
         let inserted = sqlx::query(
@@ -187,7 +209,7 @@ impl Write for SaveCheckpoint {
                 .await?,
             )
         };
-        Ok(Saved { existing, control })
+        Ok(Some(Saved { existing, control }))
     }
 }
 

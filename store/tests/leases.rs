@@ -124,3 +124,117 @@ async fn a_lease_holds_an_instance_until_it_passes_in_postgresql() {
     };
     a_lease_holds_an_instance_until_it_passes(&postgres.url).await;
 }
+
+/// The writes of a run that lost its instance: every one is refused, and none of
+/// them shows in the instance's state.
+async fn a_run_whose_instance_was_claimed_again_cannot_write(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    let key = InstanceKey::new("acme", "fenced");
+    store
+        .create_instance(&key, &json!({}), Some("sha256:abc"))
+        .await
+        .unwrap();
+    store
+        .send_signal(&key, "approve", &json!("yes"))
+        .await
+        .unwrap();
+    let (a, b) = (lease("node-a"), lease("node-b"));
+    let first = store.claim(&key, DUE, &a).await.unwrap().unwrap().fence;
+    let early = Some(first);
+    store
+        .checkpoint(&key, early, "one", &json!(1))
+        .await
+        .unwrap();
+
+    // node-a stops (a long pause): its lease passes, and node-b takes over.
+    tokio::time::sleep(LEASE + LEASE / 4).await;
+    let second = store.claim(&key, DUE, &b).await.unwrap().unwrap().fence;
+    assert!(second > first, "{second:?} after {first:?}");
+
+    // node-a wakes: every write it makes is refused.
+    let fenced = |result: Result<(), runtara_store::StoreError>, what: &str| match result {
+        Err(runtara_store::StoreError::Fenced { instance }) => {
+            assert!(instance.contains("fenced"), "{what}: {instance}")
+        }
+        other => panic!("{what} of the old run was not refused: {other:?}"),
+    };
+    fenced(
+        store
+            .checkpoint(&key, early, "two", &json!("a"))
+            .await
+            .map(drop),
+        "a checkpoint",
+    );
+    fenced(
+        store
+            .checkpoint(&key, early, "one", &json!("a"))
+            .await
+            .map(drop),
+        "a checkpoint saved before",
+    );
+    fenced(
+        store.take_signal(&key, early, "approve").await.map(drop),
+        "a signal take",
+    );
+    fenced(
+        store
+            .durable_sleep(&key, early, "nap", 60_000)
+            .await
+            .map(drop),
+        "a durable sleep",
+    );
+    fenced(
+        store.suspend_until(&key, early, None, &[]).await.map(drop),
+        "a suspension",
+    );
+    fenced(
+        store.complete(&key, early, &json!("a")).await,
+        "its completion",
+    );
+    fenced(
+        store.fail(&key, early, &json!({"code": "X"})).await,
+        "its failure",
+    );
+    let instance = store.instance(&key).await.unwrap().unwrap();
+    assert_eq!(instance.status, Status::Running);
+    assert_eq!(
+        store.checkpoints(&key).await.unwrap(),
+        [("one".to_owned(), json!(1))]
+    );
+    assert!(
+        store.signal_waiting(&key, "approve").await.unwrap(),
+        "the signal is untaken"
+    );
+
+    // The run that holds the instance now writes as ever.
+    let now = Some(second);
+    assert_eq!(
+        store.take_signal(&key, now, "approve").await.unwrap(),
+        Some(json!("yes"))
+    );
+    let sleep = store.durable_sleep(&key, now, "nap", 1).await.unwrap();
+    assert!(sleep.left <= Duration::from_millis(1));
+    store.checkpoint(&key, now, "two", &json!(2)).await.unwrap();
+    store.complete(&key, now, &json!("done")).await.unwrap();
+    let instance = store.instance(&key).await.unwrap().unwrap();
+    assert_eq!(instance.status, Status::Completed);
+    assert_eq!(instance.output, Some(json!("done")));
+    assert_eq!(
+        store.checkpoints(&key).await.unwrap(),
+        [("one".to_owned(), json!(1)), ("two".to_owned(), json!(2))]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_instance_was_claimed_again_cannot_write_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    a_run_whose_instance_was_claimed_again_cannot_write(&sqlite_url(&dir, "state.db")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_instance_was_claimed_again_cannot_write_in_postgresql() {
+    let Some(postgres) = postgres_server::Postgres::start() else {
+        return;
+    };
+    a_run_whose_instance_was_claimed_again_cannot_write(&postgres.url).await;
+}

@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::any::install_default_drivers;
 use sqlx::{AnyPool, Executor};
 
-const MIGRATIONS: i64 = 6;
+const MIGRATIONS: i64 = 7;
 
 async fn connect(url: &str) -> AnyPool {
     install_default_drivers();
@@ -117,7 +117,7 @@ async fn the_counters_start_after_the_rows_there(url: &str) {
     }
     for index in 0..3 {
         store
-            .checkpoint(&busy, &format!("step-{index}"), &json!(index))
+            .checkpoint(&busy, None, &format!("step-{index}"), &json!(index))
             .await
             .unwrap();
     }
@@ -141,7 +141,10 @@ async fn the_counters_start_after_the_rows_there(url: &str) {
     let store = Store::open(url).await.unwrap();
     assert_eq!(counters(url, "busy").await, (3, 2));
     assert_eq!(counters(url, "idle").await, (0, 0));
-    store.checkpoint(&busy, "step-3", &json!(3)).await.unwrap();
+    store
+        .checkpoint(&busy, None, "step-3", &json!(3))
+        .await
+        .unwrap();
     store
         .log_event(&busy, "info", "three", &json!({}))
         .await

@@ -17,24 +17,27 @@ async fn a_taken_signal_stays_taken(url: &str) {
     let key = InstanceKey::new("acme", "order-7");
     let store = Store::open(url).await.unwrap();
     store.start_run(&key, None, None).await.unwrap();
-    assert_eq!(store.take_signal(&key, "approve").await.unwrap(), None);
+    assert_eq!(
+        store.take_signal(&key, None, "approve").await.unwrap(),
+        None
+    );
 
     for by in ["ana", "bo"] {
         let sent = send(&store, &key, json!({ "by": by })).await;
         assert_eq!(sent, SignalDelivery::Delivered);
     }
     let bo = Some(json!({"by": "bo"}));
-    assert_eq!(store.take_signal(&key, "approve").await.unwrap(), bo);
+    assert_eq!(store.take_signal(&key, None, "approve").await.unwrap(), bo);
 
     // The process that took it dies before the step's checkpoint; the resumed run
     // opens the store again and asks again.
     drop(store);
     let store = Store::open(url).await.unwrap();
-    assert_eq!(store.take_signal(&key, "approve").await.unwrap(), bo);
+    assert_eq!(store.take_signal(&key, None, "approve").await.unwrap(), bo);
 
     let late = send(&store, &key, json!({"by": "cy"})).await;
     assert_eq!(late, SignalDelivery::AlreadyTaken);
-    assert_eq!(store.take_signal(&key, "approve").await.unwrap(), bo);
+    assert_eq!(store.take_signal(&key, None, "approve").await.unwrap(), bo);
 
     // Another instance of the tenant, and the same instance id of another tenant,
     // have signals of their own.
@@ -42,11 +45,14 @@ async fn a_taken_signal_stays_taken(url: &str) {
         InstanceKey::new("acme", "order-8"),
         InstanceKey::new("globex", "order-7"),
     ] {
-        assert_eq!(store.take_signal(&other, "approve").await.unwrap(), None);
+        assert_eq!(
+            store.take_signal(&other, None, "approve").await.unwrap(),
+            None
+        );
         let sent = send(&store, &other, json!(true)).await;
         assert_eq!(sent, SignalDelivery::Delivered);
         assert_eq!(
-            store.take_signal(&other, "approve").await.unwrap(),
+            store.take_signal(&other, None, "approve").await.unwrap(),
             Some(json!(true))
         );
     }

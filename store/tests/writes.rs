@@ -12,7 +12,7 @@ use common::{info_events, sqlite_url};
 
 use std::sync::{Arc, Mutex};
 
-use runtara_store::{Claimed, Control, InstanceKey, Lease, Status, Store};
+use runtara_store::{Claimed, Control, Fence, InstanceKey, Lease, Status, Store};
 use serde_json::{Value, json};
 
 const INSTANCES: usize = 8;
@@ -42,7 +42,7 @@ async fn many_instances_at_once_keep_their_order(url: &str) {
                 let mut controls = Vec::new();
                 for index in 0..STEPS {
                     let reply = store
-                        .checkpoint(&key, &step(index), &json!({ "index": index }))
+                        .checkpoint(&key, None, &step(index), &json!({ "index": index }))
                         .await
                         .unwrap();
                     assert_eq!(reply.existing, None, "{key}: {} was new", step(index));
@@ -90,16 +90,16 @@ async fn a_checkpoint_saved_twice_keeps_its_first_state(url: &str) {
     store.start_run(&key, None, None).await.unwrap();
     let orphan = InstanceKey::new("acme", "no-row");
     for key in [&key, &orphan] {
-        let first = store.checkpoint(key, "a", &json!(1)).await.unwrap();
+        let first = store.checkpoint(key, None, "a", &json!(1)).await.unwrap();
         assert_eq!(first.existing, None);
-        let again = store.checkpoint(key, "a", &json!(2)).await.unwrap();
+        let again = store.checkpoint(key, None, "a", &json!(2)).await.unwrap();
         assert_eq!(again.existing, Some(json!(1)), "{key}");
         assert_eq!(
             store.save_checkpoint(key, "a", &json!(3)).await.unwrap(),
             Some(json!(1)),
             "{key}"
         );
-        store.checkpoint(key, "b", &json!(4)).await.unwrap();
+        store.checkpoint(key, None, "b", &json!(4)).await.unwrap();
         assert_eq!(
             store.checkpoints(key).await.unwrap(),
             vec![("a".to_owned(), json!(1)), ("b".to_owned(), json!(4))],
@@ -111,7 +111,12 @@ async fn a_checkpoint_saved_twice_keeps_its_first_state(url: &str) {
     let saves: Vec<_> = (0..16)
         .map(|n| {
             let (store, key) = (store.clone(), key.clone());
-            tokio::spawn(async move { (n, store.checkpoint(&key, "c", &json!(n)).await.unwrap()) })
+            tokio::spawn(async move {
+                (
+                    n,
+                    store.checkpoint(&key, None, "c", &json!(n)).await.unwrap(),
+                )
+            })
         })
         .collect();
     let mut replies = Vec::new();
@@ -177,13 +182,14 @@ async fn one_claim_takes_an_instance_with_what_its_run_needs(url: &str) {
             component: Some("sha256:abc".into()),
             input: input.clone(),
             has_checkpoints: false,
+            fence: Fence(1),
         }]
     );
     let instance = store.instance(&key).await.unwrap().unwrap();
     assert_eq!(instance.status, Status::Running);
 
     // A run that checkpointed and went to sleep is claimed with its checkpoints.
-    store.checkpoint(&key, "a", &json!(1)).await.unwrap();
+    store.checkpoint(&key, None, "a", &json!(1)).await.unwrap();
     store
         .set_status(&key, Status::Sleeping, None)
         .await
@@ -198,10 +204,11 @@ async fn one_claim_takes_an_instance_with_what_its_run_needs(url: &str) {
     let again = store
         .claim(&key, &[Status::Pending, Status::Sleeping], &lease())
         .await;
+    // Each claim gives the run the next fencing number.
     assert!(
         again
             .unwrap()
-            .is_some_and(|claimed| claimed.has_checkpoints)
+            .is_some_and(|claimed| claimed.has_checkpoints && claimed.fence == Fence(2))
     );
 }
 
@@ -253,7 +260,7 @@ fn every_acknowledged_checkpoint_survives_a_stop_mid_write() {
             store.start_run(&key, None, None).await.unwrap();
             for index in 0.. {
                 store
-                    .checkpoint(&key, &step(index), &json!({ "index": index }))
+                    .checkpoint(&key, None, &step(index), &json!({ "index": index }))
                     .await
                     .unwrap();
                 acknowledged

@@ -75,6 +75,29 @@ impl Core {
         self.child.id()
     }
 
+    /// Sends the core `signal` (`STOP`, `CONT`) with kill(1).
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} {} failed", self.pid());
+    }
+
+    /// Waits until the core has written a line containing `fragment` to stderr.
+    pub fn wait_for_log(&self, fragment: &str) {
+        let started = Instant::now();
+        while !self.stderr.lock().unwrap().contains(fragment) {
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "the core never said {fragment:?}; it said:\n{}",
+                self.stderr.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();

@@ -78,8 +78,12 @@ impl Run {
         core.kill();
         let key = InstanceKey::new("acme", "crash");
         // A later ask of the same sleep keeps the end time it began with.
-        let wake_at =
-            setup.store(async |store| store.sleep_until(&key, "wait", i64::MAX).await.unwrap());
+        let wake_at = setup.store(async |store| {
+            store
+                .sleep_until(&key, None, "wait", i64::MAX)
+                .await
+                .unwrap()
+        });
         assert_ne!(
             wake_at,
             i64::MAX,
