@@ -312,6 +312,53 @@ fn a_core_stopped_past_its_lease_finds_its_writes_refused_when_it_wakes() {
     assert_eq!(b.steps("frozen"), ["hello", "nap", "approve", "done"]);
 }
 
+#[test]
+fn signals_pauses_and_cancels_sent_through_one_core_reach_instances_another_core_runs() {
+    let Some(postgres) = postgres_server::Postgres::start() else {
+        return;
+    };
+    let setup = Setup::new();
+    // Naps are held in memory: node-a runs the instances while node-b is asked.
+    let options = |node: &'static str| ["--suspend-sleeps-over", "1h", "--node-id", node];
+    let a = Core::start(&postgres.url, &setup.tokens(), &options("node-a"));
+    let b = Core::start(&postgres.url, &setup.tokens(), &options("node-b"));
+    start_instances(&a, ["Ada", "paused", "cancelled"], 2000);
+    for id in ["Ada", "paused", "cancelled"] {
+        a.wait_for_step(id, "hello");
+    }
+    // Asked of node-b while node-a naps in each: node-a heeds them at the next
+    // checkpoint, after the nap.
+    let (status, reply) = b.post("paused", "pause", None);
+    assert_eq!(status, 202, "{reply}");
+    let (status, reply) = b.post("cancelled", "cancel", None);
+    assert_eq!(status, 202, "{reply}");
+    assert_eq!(a.instance("cancelled")["status"], "running", "node-a runs it on");
+    assert_eq!(b.wait_for_status("paused", "paused")["status"], "paused");
+    let cancelled = b.wait_for_status("cancelled", "cancelled");
+    assert_eq!(cancelled["error"]["code"], "CANCELLED");
+    assert_eq!(b.steps("cancelled"), ["hello", "nap"]);
+
+    // A signal sent through node-b wakes the instance that waits for it, suspended
+    // by node-a.
+    a.wait_for_status("Ada", "sleeping");
+    let (status, reply) = b.post("Ada", "signals/approve", Some(json!({"approved": true})));
+    assert_eq!(status, 202, "{reply}");
+    let done = a.wait_for_status("Ada", "completed");
+    assert_eq!(done["output"], json!({"name": "Ada", "approved": true}));
+
+    // Resumed through node-a, signalled through node-b.
+    assert_eq!(a.post("paused", "resume", None).0, 202);
+    b.wait_for_status("paused", "sleeping");
+    b.post(
+        "paused",
+        "signals/approve",
+        Some(json!({"approved": false})),
+    );
+    let done = a.wait_for_status("paused", "completed");
+    assert_eq!(done["output"], json!({"name": "paused", "approved": false}));
+    assert_eq!(a.steps("paused"), ["hello", "nap", "approve", "done"]);
+}
+
 /// Uploads the component and starts an instance named after each of `ids` (the
 /// first must be Ada, the name `start_instance` gives), one after another.
 fn start_instances(core: &Core, ids: [&str; 3], nap_ms: u64) {

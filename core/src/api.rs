@@ -408,28 +408,26 @@ async fn resume(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<Stri
 
 async fn cancel(State(api): State<Arc<Api>>, tenant: Tenant, Path(id): Path<String>) -> Reply {
     let key = tenant.key(id);
-    let instance = live_instance(&api.core, &key).await?;
+    live_instance(&api.core, &key).await?;
     let store = api.core.store();
-    let runs_elsewhere = instance.component.is_none() && instance.status == Status::Running;
-    if api.core.is_running(&key) || runs_elsewhere {
-        store.request_control(&key, Control::Cancel).await?;
-        return Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({ "instanceId": key.instance, "requested": "cancel" })),
-        ));
-    }
-    // Not running (paused, sleeping, pending): nothing to stop, it ends now.
+    // A run, on this core, another or outside any, ends at its next checkpoint, or
+    // when it suspends. The request is written first, so an instance that no run
+    // holds, or that one suspended meanwhile, is found idle below and ends now.
+    store.request_control(&key, Control::Cancel).await?;
     let error = json!({
         "code": runtara_protocol::CANCELLED,
         "message": format!("{key} was cancelled while it was not running"),
         "category": "permanent",
     });
-    store
-        .set_status(&key, Status::Cancelled, Some(&error))
-        .await?;
+    if store.cancel_idle(&key, &error).await? {
+        return Ok((
+            StatusCode::OK,
+            Json(json!({ "instanceId": key.instance, "cancelled": true })),
+        ));
+    }
     Ok((
-        StatusCode::OK,
-        Json(json!({ "instanceId": key.instance, "cancelled": true })),
+        StatusCode::ACCEPTED,
+        Json(json!({ "instanceId": key.instance, "requested": "cancel" })),
     ))
 }
 

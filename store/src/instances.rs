@@ -365,6 +365,25 @@ impl Store {
         Ok(paused.rows_affected() == 1)
     }
 
+    /// Ends an instance that no run holds (pending, sleeping or paused) as cancelled
+    /// with `error`. False when it is running (a run, on whichever core or outside
+    /// one, heeds a cancel request instead) or has ended.
+    pub async fn cancel_idle(&self, key: &InstanceKey, error: &Value) -> Result<bool, StoreError> {
+        let cancelled = sqlx::query(
+            "UPDATE instances SET status = 'cancelled', output = NULL, error = $3, control = NULL,
+                    updated_at = $4
+             WHERE tenant_id = $1 AND instance_id = $2
+               AND status IN ('pending', 'sleeping', 'paused')",
+        )
+        .bind(&key.tenant)
+        .bind(&key.instance)
+        .bind(error.to_string())
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(cancelled.rows_affected() == 1)
+    }
+
     /// Asks the instance to pause or cancel at its next checkpoint. False when the
     /// instance does not exist or has ended.
     pub async fn request_control(
