@@ -69,14 +69,15 @@ fi
 # From PyPI, for tests/registry.rs: oras (the ORAS project's Python client) for the
 # interop test, bcrypt for the password file of a protected docker-registry, and
 # PyJWT with cryptography for tests/token_service.py, the token service of a
-# docker-registry that wants bearer tokens; into target/tools/python, which the
-# tests put on PYTHONPATH.
+# docker-registry that wants bearer tokens; and kubernetes-validate, which checks
+# deploy/kubernetes/ against the Kubernetes API schemas it carries (offline), for
+# tests/core_service.rs; into target/tools/python, which the tests put on PYTHONPATH.
 PYTHON_TOOLS="$(dirname "$0")/../target/tools/python"
-if [[ ! -d "$PYTHON_TOOLS/oras" || ! -d "$PYTHON_TOOLS/bcrypt" || ! -d "$PYTHON_TOOLS/jwt" || ! -d "$PYTHON_TOOLS/cryptography" ]]; then
-  echo "==> pip install oras bcrypt PyJWT cryptography (into target/tools/python)"
-  python3 -m pip install --quiet --disable-pip-version-check --target "$PYTHON_TOOLS" \
-    "oras==0.2.43" "bcrypt==4.3.0" "PyJWT==2.12.1" "cryptography==46.0.7" ||
-    echo "warning: installing the Python test tools failed, for tests/registry.rs: under CI those tests fail, elsewhere they are skipped" >&2
+if [[ ! -d "$PYTHON_TOOLS/oras" || ! -d "$PYTHON_TOOLS/bcrypt" || ! -d "$PYTHON_TOOLS/jwt" || ! -d "$PYTHON_TOOLS/cryptography" || ! -d "$PYTHON_TOOLS/kubernetes_validate" ]]; then
+  echo "==> pip install oras bcrypt PyJWT cryptography kubernetes-validate (into target/tools/python)"
+  python3 -m pip install --quiet --disable-pip-version-check --upgrade --target "$PYTHON_TOOLS" \
+    "oras==0.2.43" "bcrypt==4.3.0" "PyJWT==2.12.1" "cryptography==46.0.7" "kubernetes-validate==1.37.0" ||
+    echo "warning: installing the Python test tools failed, for tests/registry.rs and tests/core_service.rs: under CI those tests fail, elsewhere they are skipped" >&2
 fi
 
 if [[ ! -x /usr/bin/docker-registry ]]; then

@@ -332,7 +332,11 @@ fn signals_pauses_and_cancels_sent_through_one_core_reach_instances_another_core
     assert_eq!(status, 202, "{reply}");
     let (status, reply) = b.post("cancelled", "cancel", None);
     assert_eq!(status, 202, "{reply}");
-    assert_eq!(a.instance("cancelled")["status"], "running", "node-a runs it on");
+    assert_eq!(
+        a.instance("cancelled")["status"],
+        "running",
+        "node-a runs it on"
+    );
     assert_eq!(b.wait_for_status("paused", "paused")["status"], "paused");
     let cancelled = b.wait_for_status("cancelled", "cancelled");
     assert_eq!(cancelled["error"]["code"], "CANCELLED");
@@ -357,6 +361,54 @@ fn signals_pauses_and_cancels_sent_through_one_core_reach_instances_another_core
     let done = a.wait_for_status("paused", "completed");
     assert_eq!(done["output"], json!({"name": "paused", "approved": false}));
     assert_eq!(a.steps("paused"), ["hello", "nap", "approve", "done"]);
+}
+
+/// deploy/kubernetes/runtara.yaml is valid against the Kubernetes API schemas, and
+/// the cores it runs are given only flags `runtara serve` has.
+#[test]
+fn the_kubernetes_manifest_is_valid_and_gives_the_cores_flags_they_have() {
+    let manifest = root().join("deploy/kubernetes/runtara.yaml");
+    let python = root().join("target/tools/python");
+    if !python.join("kubernetes_validate").is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "kubernetes-validate is not installed: scripts/install-tools.sh installs it into {}",
+            python.display()
+        );
+        eprintln!("skipping: kubernetes-validate is not installed (scripts/install-tools.sh)");
+        return;
+    }
+    let validated = std::process::Command::new("python3")
+        .args(["-m", "kubernetes_validate", "--strict", "--quiet"])
+        .arg(&manifest)
+        .env("PYTHONPATH", &python)
+        .output()
+        .unwrap();
+    assert!(
+        validated.status.success(),
+        "{} is not valid Kubernetes:\n{}{}",
+        manifest.display(),
+        String::from_utf8_lossy(&validated.stdout),
+        String::from_utf8_lossy(&validated.stderr)
+    );
+
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let flags: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- --"))
+        .map(|flag| flag.split('=').next().unwrap())
+        .collect();
+    assert!(
+        flags.contains(&"database") && flags.contains(&"node-id"),
+        "{flags:?}"
+    );
+    let help = success(runtara().args(["serve", "--help"]));
+    for flag in flags {
+        assert!(
+            help.contains(&format!("--{flag} <")),
+            "runtara serve has no --{flag}"
+        );
+    }
 }
 
 /// Uploads the component and starts an instance named after each of `ids` (the
