@@ -363,6 +363,134 @@ fn signals_pauses_and_cancels_sent_through_one_core_reach_instances_another_core
     assert_eq!(a.steps("paused"), ["hello", "nap", "approve", "done"]);
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// How many requests the loopback server has had for `path` (it counts them per
+/// path; asking counts one more).
+fn requests_to(path: &str) -> i64 {
+    let url = format!("{}/flaky/{path}/0", http_server::url());
+    let body: Value = reqwest::blocking::get(url).unwrap().json().unwrap();
+    body["attempt"].as_i64().unwrap() - 1
+}
+
+/// Three cores on one PostgreSQL; 300 instances started round-robin through them,
+/// each calling the loopback server, napping in memory and calling it again; one
+/// core is SIGKILLed mid-run. Every instance completes, the survivors take the
+/// dead core's instances over within a lease and a heartbeat, and no call is made
+/// twice except a step the dead core was inside (its checkpoint saved after the kill).
+#[test]
+fn when_one_of_three_cores_dies_the_others_finish_its_instances_and_run_no_finished_step_again() {
+    const INSTANCES: usize = 300;
+    const LEASE_MS: i64 = 2000;
+    let Some(postgres) = postgres_server::Postgres::start() else {
+        return;
+    };
+    let setup = Setup::new();
+    let mut tokens = std::fs::read_to_string(setup.tokens()).unwrap();
+    tokens.push_str("admin-token *\n");
+    std::fs::write(setup.tokens(), tokens).unwrap();
+    let server = http_server::url();
+    let tenants = setup.dir.path().join("tenants.toml");
+    let host = server.trim_start_matches("http://");
+    std::fs::write(
+        &tenants,
+        format!("[tenants.acme]\nallow_hosts = [\"{host}\"]\n"),
+    )
+    .unwrap();
+    let tenants = tenants.to_str().unwrap();
+    let options = |node: &'static str| {
+        [
+            "--suspend-sleeps-over",
+            "1h",
+            "--lease",
+            "2s",
+            "--max-running",
+            "300",
+            "--node-id",
+            node,
+            "--tenants",
+            tenants,
+        ]
+    };
+    let cores = [
+        Core::start(&postgres.url, &setup.tokens(), &options("node-a")),
+        Core::start(&postgres.url, &setup.tokens(), &options("node-b")),
+        Core::start(&postgres.url, &setup.tokens(), &options("node-c")),
+    ];
+    let app = durable_scenario("counted-calls", Build::Composed("host"));
+    let (status, uploaded) = cores[0].call(
+        "acme-token",
+        "acme",
+        "PUT",
+        "/components",
+        Some(std::fs::read(app).unwrap()),
+    );
+    assert_eq!(status, 201, "{uploaded}");
+    let ids: Vec<String> = (0..INSTANCES).map(|n| format!("i{n:03}")).collect();
+    for (n, id) in ids.iter().enumerate() {
+        let input = json!({"base": server, "napMs": 3000});
+        start_uploaded(&cores[n % 3], &uploaded["digest"], id, input);
+    }
+    let running = |core: &Core| -> Vec<(String, i64)> {
+        let (status, listed) = core.call("admin-token", "acme", "GET", "/nodes", None);
+        assert_eq!(status, 200, "{listed}");
+        listed["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| {
+                let id = node["nodeId"].as_str().unwrap().to_owned();
+                (id, node["running"].as_i64().unwrap())
+            })
+            .collect()
+    };
+    let before = running(&cores[0]);
+    assert!(
+        before.iter().any(|(node, n)| node == "node-c" && *n > 0),
+        "node-c runs nothing to take over: {before:?}"
+    );
+
+    let [a, b, c] = cores;
+    c.kill();
+    let killed_at = now_ms();
+    // Taken over: no running instance is node-c's any more.
+    let taken_over_at = loop {
+        let nodes = running(&a);
+        if nodes.iter().all(|(node, n)| node != "node-c" || *n == 0) {
+            break now_ms();
+        }
+        assert!(now_ms() - killed_at < 60_000, "never taken over: {nodes:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = taken_over_at - killed_at;
+    eprintln!("node-c's instances were taken over {took} ms after it was killed");
+    // The lease, one heartbeat (a third of it), and slack for a loaded machine.
+    assert!(took <= LEASE_MS + LEASE_MS / 3 + 2000, "took {took} ms");
+
+    for (n, id) in ids.iter().enumerate() {
+        let core = if n % 2 == 0 { &a } else { &b };
+        let done = ended(core, "acme", id);
+        assert_eq!(done["status"], "completed", "{done}");
+        for step in ["first", "second"] {
+            let calls = requests_to(&format!("{id}-{step}"));
+            // The output is the attempt its checkpoint saved: the last call.
+            assert_eq!(done["output"][step], calls, "{id}: {done}");
+            // Only a step node-c was inside when it died may have run twice.
+            let redone_after_the_kill = n % 3 == 2 && core.finished_at(id, step) >= killed_at;
+            let most = if redone_after_the_kill { 2 } else { 1 };
+            assert!(
+                (1..=most).contains(&calls),
+                "{id}'s step {step} made {calls} calls"
+            );
+        }
+    }
+}
+
 /// deploy/kubernetes/runtara.yaml is valid against the Kubernetes API schemas, and
 /// the cores it runs are given only flags `runtara serve` has.
 #[test]
