@@ -14,6 +14,11 @@
 //! The reference, measured in the same run against the same core: the same C
 //! clients reading an instance (a request that touches the store but runs nothing).
 //! Starts/s over reads/s says how far the executor is from the HTTP API's own limit.
+//!
+//! Then the same load on 2 and 3 cores sharing one PostgreSQL (a fresh server for
+//! each count), each client starting its instances through one core in turn:
+//! instances/s against the single core's. Every core, the database and the clients
+//! share this machine's CPUs, so more cores only help while those have room.
 //! Not a test: nothing here passes or fails on time.
 //!
 //! `RUNTARA_BENCH_INSTANCES` (default 2000), `RUNTARA_BENCH_CLIENTS` (default 16).
@@ -56,13 +61,34 @@ fn main() {
     println!(
         "runtara serve under load: order-summary (--durable host), {instances} instances from {clients} clients"
     );
-    bench_store("SQLite", &setup.core(&[]), &app, &input, instances, clients);
-    match postgres_server::Postgres::start() {
-        Some(postgres) => {
-            let core = Core::start(&postgres.url, &setup.tokens(), &[]);
-            bench_store("PostgreSQL", &core, &app, &input, instances, clients);
+    let load = Load {
+        app: &app,
+        input: &input,
+        instances,
+        clients,
+    };
+    load.run("SQLite", &[setup.core(&[])]);
+    let mut single = None;
+    for count in 1..=3 {
+        let Some(postgres) = postgres_server::Postgres::start() else {
+            println!("PostgreSQL: not installed, skipped");
+            return;
+        };
+        let cores: Vec<Core> = (0..count)
+            .map(|n| {
+                let node = format!("node-{n}");
+                Core::start(&postgres.url, &setup.tokens(), &["--node-id", &node])
+            })
+            .collect();
+        let name = match count {
+            1 => "PostgreSQL".to_owned(),
+            n => format!("PostgreSQL, {n} cores"),
+        };
+        let rate = load.run(&name, &cores);
+        let single = *single.get_or_insert(rate);
+        if count > 1 {
+            println!("  {count} cores ÷ 1 core: {:.2}", rate / single);
         }
-        None => println!("PostgreSQL: not installed, skipped"),
     }
 }
 
@@ -73,94 +99,111 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn bench_store(
-    name: &str,
-    core: &Core,
-    app: &Path,
-    input: &Value,
+/// One load: the app, its input, how many instances from how many clients.
+struct Load<'a> {
+    app: &'a Path,
+    input: &'a Value,
     instances: usize,
     clients: usize,
-) {
-    let (status, uploaded) = core.call(
-        "acme-token",
-        "acme",
-        "PUT",
-        "/components",
-        Some(std::fs::read(app).unwrap()),
-    );
-    assert_eq!(status, 201, "upload: {uploaded}");
-    let digest = uploaded["digest"].as_str().expect("a digest").to_owned();
-    let client = Client::new(core);
+}
 
-    // A warm-up run compiles the component before anything is timed.
-    client.start(&digest, input, &format!("{name}-warm"));
-    client.wait_completed(&format!("{name}-warm"), POLL_ALONE);
-    let steps = core.steps(&format!("{name}-warm")).len();
+impl Load<'_> {
+    /// Measures and prints the load on `cores` (sharing one store); returns its
+    /// instances/s.
+    fn run(&self, name: &str, cores: &[Core]) -> f64 {
+        let Self {
+            input,
+            instances,
+            clients,
+            ..
+        } = *self;
+        let core = &cores[0];
+        let (status, uploaded) = core.call(
+            "acme-token",
+            "acme",
+            "PUT",
+            "/components",
+            Some(std::fs::read(self.app).unwrap()),
+        );
+        assert_eq!(status, 201, "upload: {uploaded}");
+        let digest = uploaded["digest"].as_str().expect("a digest").to_owned();
+        let client = Client::new(core);
 
-    let mut unloaded: Vec<Duration> = (0..UNLOADED_RUNS)
-        .map(|n| {
-            let id = format!("{name}-alone-{n}");
-            let started = Instant::now();
+        // A warm-up run on each core compiles the component before anything is timed.
+        for (n, core) in cores.iter().enumerate() {
+            let id = format!("{name}-warm-{n}");
+            let client = Client::new(core);
             client.start(&digest, input, &id);
             client.wait_completed(&id, POLL_ALONE);
-            started.elapsed()
-        })
-        .collect();
-    unloaded.sort();
-
-    let per_client = instances.div_ceil(clients);
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for c in 0..clients {
-            let (client, digest) = (Client::new(core), &digest);
-            scope.spawn(move || {
-                let ids: Vec<String> = (0..per_client)
-                    .map(|n| format!("{name}-load-{c}-{n}"))
-                    .collect();
-                for id in &ids {
-                    client.start(digest, input, id);
-                }
-                for id in &ids {
-                    client.wait_completed(id, POLL_UNDER_LOAD);
-                }
-            });
         }
-    });
-    let loaded = started.elapsed();
-    let total = per_client * clients;
-    let mut server_side: Vec<i64> = (0..clients)
-        .flat_map(|c| (0..per_client).map(move |n| format!("{name}-load-{c}-{n}")))
-        .map(|id| {
-            let instance = client.read(&id);
-            instance["updatedAt"].as_i64().unwrap() - instance["createdAt"].as_i64().unwrap()
-        })
-        .collect();
-    server_side.sort();
-    let peak_rss = peak_rss_kib(core.pid());
+        let steps = core.steps(&format!("{name}-warm-0")).len();
 
-    let reads_per_second = reference_reads(core, &format!("{name}-warm"), clients, total);
-    let rate = total as f64 / loaded.as_secs_f64();
-    println!("\n{name}");
-    println!(
-        "  no load, start request to completed: p50 {:.2} ms, p99 {:.2} ms ({UNLOADED_RUNS} runs)",
-        millis(percentile(&unloaded, 50)),
-        millis(percentile(&unloaded, 99)),
-    );
-    println!(
-        "  under load: {rate:.0} instances/s, {:.0} steps/s ({total} instances of {steps} steps in {:.2} s)",
-        rate * steps as f64,
-        loaded.as_secs_f64()
-    );
-    println!(
-        "  under load, created to finished (the core's times, ms): p50 {}, p99 {}",
-        percentile(&server_side, 50),
-        percentile(&server_side, 99)
-    );
-    println!("  peak RSS of the core: {} MiB", peak_rss / 1024);
-    println!(
-        "  reference: {reads_per_second:.0} instance reads/s from the same clients; starts/s ÷ reads/s = {:.2}",
-        rate / reads_per_second
-    );
+        let mut unloaded: Vec<Duration> = (0..UNLOADED_RUNS)
+            .map(|n| {
+                let id = format!("{name}-alone-{n}");
+                let started = Instant::now();
+                client.start(&digest, input, &id);
+                client.wait_completed(&id, POLL_ALONE);
+                started.elapsed()
+            })
+            .collect();
+        unloaded.sort();
+
+        let per_client = instances.div_ceil(clients);
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for c in 0..clients {
+                let (client, digest) = (Client::new(&cores[c % cores.len()]), &digest);
+                scope.spawn(move || {
+                    let ids: Vec<String> = (0..per_client)
+                        .map(|n| format!("{name}-load-{c}-{n}"))
+                        .collect();
+                    for id in &ids {
+                        client.start(digest, input, id);
+                    }
+                    for id in &ids {
+                        client.wait_completed(id, POLL_UNDER_LOAD);
+                    }
+                });
+            }
+        });
+        let loaded = started.elapsed();
+        let total = per_client * clients;
+        let mut server_side: Vec<i64> = (0..clients)
+            .flat_map(|c| (0..per_client).map(move |n| format!("{name}-load-{c}-{n}")))
+            .map(|id| {
+                let instance = client.read(&id);
+                instance["updatedAt"].as_i64().unwrap() - instance["createdAt"].as_i64().unwrap()
+            })
+            .collect();
+        server_side.sort();
+        let peak_rss = cores.iter().map(|core| peak_rss_kib(core.pid())).max();
+
+        let reads_per_second = reference_reads(core, &format!("{name}-warm-0"), clients, total);
+        let rate = total as f64 / loaded.as_secs_f64();
+        println!("\n{name}");
+        println!(
+            "  no load, start request to completed: p50 {:.2} ms, p99 {:.2} ms ({UNLOADED_RUNS} runs)",
+            millis(percentile(&unloaded, 50)),
+            millis(percentile(&unloaded, 99)),
+        );
+        println!(
+            "  under load: {rate:.0} instances/s, {:.0} steps/s ({total} instances of {steps} steps in {:.2} s)",
+            rate * steps as f64,
+            loaded.as_secs_f64()
+        );
+        println!(
+            "  under load, created to finished (the core's times, ms): p50 {}, p99 {}",
+            percentile(&server_side, 50),
+            percentile(&server_side, 99)
+        );
+        println!("  peak RSS of a core: {} MiB", peak_rss.unwrap_or(0) / 1024);
+        println!(
+            "  reference: {reads_per_second:.0} instance reads/s from the same clients on one core; starts/s ÷ reads/s = {:.2}",
+            rate / reads_per_second
+        );
+        rate
+    }
 }
 
 /// Reads of one instance from `clients` threads, `total` in all; reads per second.
