@@ -33,14 +33,14 @@ use serde_json::{Value, json};
 
 use crate::adapter_api;
 use crate::auth::{Refusal, Tokens};
-use crate::executor::{Core, now_ms};
+use crate::executor::Core;
 use crate::health;
 use crate::listing;
 use crate::request_limits::{
     MAX_COMPONENT_BYTES, MAX_CONTROL_BYTES, MAX_DATA_BYTES, MAX_ID_BYTES, check_id,
     check_request_ids,
 };
-use runtara_store::{Control, Instance, InstanceKey, SignalDelivery, Status, StoreError};
+use runtara_store::{Control, Instance, InstanceKey, SignalDelivery, Status, StoreError, now_ms};
 
 pub(super) struct Api {
     pub(super) core: Arc<Core>,

@@ -28,7 +28,7 @@ use crate::slots::Slots;
 use runtara_host::{
     CompiledCache, DurableInstance, Host, HostError, InstancePool, Outcome, Prepared, RunOptions,
 };
-use runtara_store::{Claimed, Fence, InstanceKey, Lease, Status, Store, StoreError};
+use runtara_store::{Claimed, Fence, InstanceKey, Lease, Status, Store, StoreError, now_ms};
 
 /// How often the wake loop looks for due instances.
 const WAKE_INTERVAL: Duration = Duration::from_millis(200);
@@ -309,13 +309,6 @@ impl Core {
             tokio::time::sleep(lease.duration / 3).await;
         }
     }
-}
-
-/// Now, in milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Locks a mutex, also when a thread panicked while holding it (the sets stay valid).

@@ -263,8 +263,8 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| path.into())
 }
 
-/// Now, in milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
+/// Now, in milliseconds since the Unix epoch: the clock of every time the store keeps.
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
