@@ -4,9 +4,10 @@
 //! An instance runs when it is started, resumed, or due: a durable sleep that
 //! suspended it has ended, or the core that ran it died (its lease passed). Its
 //! state lives in the store, so a run picked up again replays its finished steps
-//! from their checkpoints. The store's `claim` makes sure one run of an instance
-//! at a time, across the wake loop and API calls, and leases the instance to this
-//! core (its node id), which renews its leases with a heartbeat.
+//! from their checkpoints. The store's claims make sure one run of an instance at
+//! a time, across the wake loop and API calls of every core, and lease the
+//! instance to this core (its node id), which renews its leases with a heartbeat.
+//! The wake loop claims due instances in batches of at most its free slots.
 //!
 //! At most `max_running` instances run at once; the others wait in the order they
 //! were started, and keep their status (`pending`, `sleeping`) until their turn.
@@ -79,10 +80,12 @@ enum Phase {
     Running,
 }
 
-/// An instance waiting for a slot, and the statuses it may be claimed from then.
-struct QueuedRun {
-    key: InstanceKey,
-    from: Vec<Status>,
+/// A run waiting for a slot.
+enum QueuedRun {
+    /// An instance to claim once it has a slot, if it is then one of these statuses.
+    ToClaim { key: InstanceKey, from: Vec<Status> },
+    /// An instance the wake loop claimed already.
+    Claimed { key: InstanceKey, claimed: Claimed },
 }
 
 impl Core {
@@ -127,11 +130,6 @@ impl Core {
         lock(&self.compiled).contains(&(tenant.to_owned(), digest.to_owned()))
     }
 
-    /// Whether this core is running the instance now (not waiting for a slot).
-    pub fn is_running(&self, key: &InstanceKey) -> bool {
-        lock(&self.taken).get(key) == Some(&Phase::Running)
-    }
-
     /// Runs the instance in the background, once a slot is free, if it is then
     /// `from` one of these statuses. False when this core took it on already.
     pub fn start(self: &Arc<Self>, key: InstanceKey, from: &[Status]) -> bool {
@@ -142,23 +140,46 @@ impl Core {
             }
             taken.insert(key.clone(), Phase::Waiting);
         }
-        let queued = QueuedRun {
+        self.enter(QueuedRun::ToClaim {
             key,
             from: from.to_vec(),
-        };
+        });
+        true
+    }
+
+    /// Runs an instance the wake loop claimed, once a slot is free (the wake loop
+    /// claims no more than the free slots). A start of it this core queued
+    /// meanwhile will find it claimed.
+    fn start_claimed(self: &Arc<Self>, key: InstanceKey, claimed: Claimed) {
+        lock(&self.taken).insert(key.clone(), Phase::Running);
+        self.enter(QueuedRun::Claimed { key, claimed });
+    }
+
+    fn enter(self: &Arc<Self>, queued: QueuedRun) {
         if let Some(run) = self.slots.enter(queued) {
             let core = self.clone();
             tokio::spawn(async move { core.run_in_slot(run).await });
         }
-        true
     }
 
     /// Runs `run`, then, in the same slot, each run that waits for one.
     async fn run_in_slot(&self, run: QueuedRun) {
         let mut next = Some(run);
-        while let Some(QueuedRun { key, from }) = next {
-            match self.store.claim(&key, &from, &self.options.lease).await {
-                Ok(Some(claimed)) => {
+        while let Some(queued) = next {
+            let (key, claimed) = match queued {
+                QueuedRun::Claimed { key, claimed } => (key, Some(claimed)),
+                QueuedRun::ToClaim { key, from } => {
+                    match self.store.claim(&key, &from, &self.options.lease).await {
+                        Ok(claimed) => (key, claimed),
+                        Err(error) => {
+                            eprintln!("runtara serve: cannot start {key}: {error}");
+                            (key, None)
+                        }
+                    }
+                }
+            };
+            match claimed {
+                Some(claimed) => {
                     lock(&self.taken).insert(key.clone(), Phase::Running);
                     match self.run(&key, claimed).await {
                         Ok(()) => {}
@@ -169,12 +190,17 @@ impl Core {
                         ),
                         Err(error) => eprintln!("runtara serve: {key}: {error}"),
                     }
+                    lock(&self.taken).remove(&key);
                 }
-                // Cancelled, or run by someone else, while it waited.
-                Ok(None) => {}
-                Err(error) => eprintln!("runtara serve: cannot start {key}: {error}"),
+                // Cancelled, or claimed by someone else (the wake loop of this core
+                // too, which then runs it), while it waited.
+                None => {
+                    let mut taken = lock(&self.taken);
+                    if taken.get(&key) == Some(&Phase::Waiting) {
+                        taken.remove(&key);
+                    }
+                }
             }
-            lock(&self.taken).remove(&key);
             next = self.slots.leave();
         }
     }
@@ -271,8 +297,9 @@ impl Core {
         self.options.lease.duration
     }
 
-    /// Starts what is due, forever: pending instances, sleeping ones whose time
-    /// has come, and running ones whose lease has passed. First it releases the
+    /// Claims and runs what is due, forever, as many as it has free slots for:
+    /// pending instances, sleeping ones whose time has come, and running ones whose
+    /// lease has passed. First it releases the
     /// leases a previous process of this core left (every lease, when the core has
     /// the store to itself), so their instances go on at once.
     pub async fn wake_loop(self: Arc<Self>) {
@@ -283,13 +310,16 @@ impl Core {
             );
         }
         loop {
-            match self.store.due().await {
-                Ok(due) => {
-                    for key in due {
-                        self.start(key, &[Status::Pending, Status::Sleeping, Status::Running]);
+            let free = self.slots.free();
+            if free > 0 {
+                match self.store.claim_due(&self.options.lease, free).await {
+                    Ok(claimed) => {
+                        for (key, instance) in claimed {
+                            self.start_claimed(key, instance);
+                        }
                     }
+                    Err(error) => eprintln!("runtara serve: cannot claim due instances: {error}"),
                 }
-                Err(error) => eprintln!("runtara serve: cannot look for due instances: {error}"),
             }
             tokio::time::sleep(WAKE_INTERVAL).await;
         }

@@ -37,6 +37,11 @@ impl<T> Slots<T> {
         }
     }
 
+    /// How many slots are free now (none while runs wait for one).
+    pub(super) fn free(&self) -> usize {
+        self.lock().free
+    }
+
     /// A run that had a slot ended: its slot goes to the first waiting run, handed
     /// back to be run now, or is freed.
     pub(super) fn leave(&self) -> Option<T> {
@@ -67,6 +72,7 @@ mod tests {
         assert_eq!(slots.enter("b"), Some("b"));
         assert_eq!(slots.enter("c"), None);
         assert_eq!(slots.enter("d"), None);
+        assert_eq!(slots.free(), 0);
         assert_eq!(slots.leave(), Some("c"));
         assert_eq!(slots.leave(), Some("d"));
         assert_eq!(slots.leave(), None);
@@ -74,6 +80,7 @@ mod tests {
         assert_eq!(slots.leave(), None);
         assert_eq!(slots.leave(), None);
         // Both slots are free again.
+        assert_eq!(slots.free(), 2);
         assert_eq!(slots.enter("f"), Some("f"));
         assert_eq!(slots.enter("g"), Some("g"));
         assert_eq!(slots.enter("h"), None);

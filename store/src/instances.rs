@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::writes::{Claim, CreateInstance, SetStatus, fence_params};
+use super::writes::{Claim, ClaimDue, ClaimedRow, CreateInstance, SetStatus, fence_params};
 use super::{Control, Fence, InstanceKey, Lease, Store, StoreError, now_ms, parse_json};
 
 /// Where an instance is in its life.
@@ -432,40 +432,32 @@ impl Store {
                 at,
             })
             .await?;
-        claimed
-            .map(|row| {
-                Ok(Claimed {
-                    component: row.component,
-                    input: parse_json("workflow input", &row.input)?,
-                    has_checkpoints: row.has_checkpoints,
-                    fence: row.fence,
-                })
-            })
-            .transpose()
+        claimed.map(run_needs).transpose()
     }
 
-    /// Instances a core should run now, of every tenant: `pending` ones, sleeping
-    /// ones whose time has come, and running ones whose lease has passed (their
-    /// core died or lost touch with the store).
-    pub async fn due(&self) -> Result<Vec<InstanceKey>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT tenant_id, instance_id FROM instances
-             WHERE component IS NOT NULL
-               AND (status = 'pending'
-                    OR (status = 'sleeping' AND wake_at <= $1)
-                    OR (status = 'running' AND (lease_until IS NULL OR lease_until < $1)))
-             ORDER BY updated_at",
-        )
-        .bind(now_ms())
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(InstanceKey::new(
-                    row.try_get::<String, _>("tenant_id")?,
-                    row.try_get::<String, _>("instance_id")?,
-                ))
+    /// Takes up to `limit` instances a core should run now, of every tenant, oldest
+    /// first: `pending` ones, sleeping ones whose time has come, and running ones
+    /// whose lease has passed (their core died or lost touch with the store). Each
+    /// is leased to `lease`'s node as [`Store::claim`] leases one. Cores claiming
+    /// at once on PostgreSQL take disjoint batches (`FOR UPDATE SKIP LOCKED`).
+    pub async fn claim_due(
+        &self,
+        lease: &Lease,
+        limit: usize,
+    ) -> Result<Vec<(InstanceKey, Claimed)>, StoreError> {
+        let at = now_ms();
+        let claimed = self
+            .writer
+            .write(ClaimDue {
+                limit: i64::try_from(limit).unwrap_or(i64::MAX),
+                node: lease.node.clone(),
+                lease_until: lease.until(at),
+                at,
             })
+            .await?;
+        claimed
+            .into_iter()
+            .map(|(key, row)| Ok((key, run_needs(row)?)))
             .collect()
     }
 
@@ -492,6 +484,16 @@ impl Store {
         .await?;
         Ok(parse_control(control.flatten().as_deref()))
     }
+}
+
+/// What a run needs of the instance a claim took.
+fn run_needs(row: ClaimedRow) -> Result<Claimed, StoreError> {
+    Ok(Claimed {
+        component: row.component,
+        input: parse_json("workflow input", &row.input)?,
+        has_checkpoints: row.has_checkpoints,
+        fence: row.fence,
+    })
 }
 
 /// The request in an instance's `control` column.

@@ -1,6 +1,7 @@
 //! The writes that go through the writer task (`writer`): what each one does in
 //! the batch's transaction.
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::writer::Write;
@@ -77,15 +78,71 @@ impl Write for Claim {
         .bind(self.lease_until)
         .fetch_optional(db)
         .await?;
-        row.map(|row| {
-            Ok(ClaimedRow {
-                component: row.try_get("component")?,
-                input: row.try_get("input")?,
-                has_checkpoints: row.try_get::<i64, _>("checkpoint_seq")? > 0,
-                fence: Fence(row.try_get("fence")?),
+        row.as_ref().map(claimed_row).transpose()
+    }
+}
+
+/// What a claim's `RETURNING component, input, checkpoint_seq, fence` read.
+fn claimed_row(row: &AnyRow) -> Result<ClaimedRow, sqlx::Error> {
+    Ok(ClaimedRow {
+        component: row.try_get("component")?,
+        input: row.try_get("input")?,
+        has_checkpoints: row.try_get::<i64, _>("checkpoint_seq")? > 0,
+        fence: Fence(row.try_get("fence")?),
+    })
+}
+
+/// Takes up to `limit` instances that are due, of every tenant: pending ones,
+/// sleeping ones whose time has come, and running ones whose lease has passed,
+/// oldest first, each as [`Claim`] takes one. On PostgreSQL the rows are locked
+/// with `SKIP LOCKED`, so cores claiming at once take disjoint batches instead of
+/// queueing on each other's rows; on SQLite one core has the store to itself.
+pub(crate) struct ClaimDue {
+    pub limit: i64,
+    pub node: String,
+    pub lease_until: i64,
+    pub at: i64,
+}
+
+impl Write for ClaimDue {
+    type Output = Vec<(InstanceKey, ClaimedRow)>;
+
+    async fn run(&self, db: &mut AnyConnection) -> Result<Self::Output, sqlx::Error> {
+        let lock = if db.backend_name() == "PostgreSQL" {
+            "FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE instances SET status = 'running', output = NULL, error = NULL, updated_at = $1,
+                    owner = $2, lease_until = $3, fence = fence + 1
+             WHERE (tenant_id, instance_id) IN (
+                 SELECT tenant_id, instance_id FROM instances
+                 WHERE component IS NOT NULL
+                   AND (status = 'pending'
+                        OR (status = 'sleeping' AND wake_at <= $1)
+                        OR (status = 'running' AND (lease_until IS NULL OR lease_until < $1)))
+                 ORDER BY updated_at
+                 LIMIT $4
+                 {lock})
+             RETURNING tenant_id, instance_id, component, input, checkpoint_seq, fence"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(self.at)
+            .bind(&self.node)
+            .bind(self.lease_until)
+            .bind(self.limit)
+            .fetch_all(db)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let key = InstanceKey::new(
+                    row.try_get::<String, _>("tenant_id")?,
+                    row.try_get::<String, _>("instance_id")?,
+                );
+                Ok((key, claimed_row(row)?))
             })
-        })
-        .transpose()
+            .collect()
     }
 }
 

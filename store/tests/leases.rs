@@ -34,6 +34,11 @@ fn now_ms() -> i64 {
 /// Every claim a wake loop makes: what is due, from any status it may be due in.
 const DUE: &[Status] = &[Status::Pending, Status::Sleeping, Status::Running];
 
+/// The ids of the due instances `lease`'s node claims.
+async fn claimed_due(store: &Store, lease: &Lease) -> Vec<String> {
+    claimed_due_up_to(store, lease, 100).await
+}
+
 /// The live nodes as (node id, running instances).
 async fn live(store: &Store) -> Vec<(String, i64)> {
     let since = now_ms() - LEASE.as_millis() as i64;
@@ -68,15 +73,14 @@ async fn a_lease_holds_an_instance_until_it_passes(url: &str) {
         tokio::time::sleep(LEASE / 2).await;
         store.heartbeat(&a, "http://a", started).await.unwrap();
         store.heartbeat(&b, "http://b", started).await.unwrap();
-        assert!(!store.due().await.unwrap().contains(&key));
+        assert_eq!(claimed_due(&store, &b).await, Vec::<String>::new());
         assert_eq!(store.claim(&key, DUE, &b).await.unwrap(), None);
     }
 
     // node-a stops beating: once its lease passes, node-b takes the instance over.
     tokio::time::sleep(LEASE + LEASE / 4).await;
     store.heartbeat(&b, "http://b", started).await.unwrap();
-    assert!(store.due().await.unwrap().contains(&key));
-    assert!(store.claim(&key, DUE, &b).await.unwrap().is_some());
+    assert_eq!(claimed_due(&store, &b).await, ["leased"]);
     assert_eq!(live(&store).await, [("node-b".to_owned(), 1)]);
     // A claim from statuses without `running` never takes a running instance.
     store.release_leases(Some("node-b")).await.unwrap();
@@ -90,13 +94,11 @@ async fn a_lease_holds_an_instance_until_it_passes(url: &str) {
 
     // node-b restarts under the same id: what it left is due at once, and not
     // what another node holds.
-    assert!(store.due().await.unwrap().contains(&key));
-    assert!(store.claim(&key, DUE, &b).await.unwrap().is_some());
+    assert_eq!(claimed_due(&store, &b).await, ["leased"]);
     assert_eq!(store.release_leases(Some("node-a")).await.unwrap(), 0);
-    assert!(!store.due().await.unwrap().contains(&key));
+    assert_eq!(claimed_due(&store, &a).await, Vec::<String>::new());
     // A store one core has to itself releases every lease.
     assert_eq!(store.release_leases(None).await.unwrap(), 1);
-    assert!(store.due().await.unwrap().contains(&key));
 
     // An instance that stopped running is no node's work any more.
     assert!(store.claim(&key, DUE, &a).await.unwrap().is_some());
@@ -237,4 +239,72 @@ async fn a_run_whose_instance_was_claimed_again_cannot_write_in_postgresql() {
         return;
     };
     a_run_whose_instance_was_claimed_again_cannot_write(&postgres.url).await;
+}
+
+/// Two cores claiming at once take disjoint batches, each at most its limit; an
+/// instance no core runs (no component) is never claimed.
+async fn cores_claim_due_instances_in_disjoint_batches(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    for n in 0..20 {
+        let key = InstanceKey::new("acme", format!("due-{n:02}"));
+        store
+            .create_instance(&key, &json!({}), Some("sha256:abc"))
+            .await
+            .unwrap();
+    }
+    let outside = InstanceKey::new("acme", "outside");
+    store
+        .create_instance(&outside, &json!({}), None)
+        .await
+        .unwrap();
+    let (a, b) = (lease("node-a"), lease("node-b"));
+    let (mut by_a, mut by_b) = tokio::join!(
+        claimed_due_up_to(&store, &a, 8),
+        claimed_due_up_to(&store, &b, 8)
+    );
+    assert_eq!((by_a.len(), by_b.len()), (8, 8), "{by_a:?} {by_b:?}");
+    let rest = claimed_due_up_to(&store, &a, 100).await;
+    assert_eq!(rest.len(), 4, "{rest:?}");
+    by_a.append(&mut by_b);
+    by_a.extend(rest);
+    by_a.sort();
+    let all: Vec<String> = (0..20).map(|n| format!("due-{n:02}")).collect();
+    assert_eq!(by_a, all, "each instance claimed once");
+    assert_eq!(
+        claimed_due_up_to(&store, &b, 100).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        live_running(&store, &a).await + live_running(&store, &b).await,
+        20
+    );
+}
+
+async fn claimed_due_up_to(store: &Store, lease: &Lease, limit: usize) -> Vec<String> {
+    let claimed = store.claim_due(lease, limit).await.unwrap();
+    claimed.into_iter().map(|(key, _)| key.instance).collect()
+}
+
+/// How many instances `lease`'s node runs, once it beat.
+async fn live_running(store: &Store, lease: &Lease) -> i64 {
+    store.heartbeat(lease, "http://x", now_ms()).await.unwrap();
+    live(store)
+        .await
+        .into_iter()
+        .find(|(node, _)| *node == lease.node)
+        .map_or(0, |(_, running)| running)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cores_claim_due_instances_in_disjoint_batches_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    cores_claim_due_instances_in_disjoint_batches(&sqlite_url(&dir, "state.db")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cores_claim_due_instances_in_disjoint_batches_in_postgresql() {
+    let Some(postgres) = postgres_server::Postgres::start() else {
+        return;
+    };
+    cores_claim_due_instances_in_disjoint_batches(&postgres.url).await;
 }
