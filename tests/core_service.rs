@@ -206,42 +206,14 @@ fn a_core_on_postgresql_takes_over_the_instances_of_a_core_that_died() {
         return;
     };
     let setup = Setup::new();
-    let mut tokens = std::fs::read_to_string(setup.tokens()).unwrap();
-    tokens.push_str("admin-token *\n");
-    std::fs::write(setup.tokens(), tokens).unwrap();
+    allow_admin(&setup);
     // Sleeps are held in memory, so the instance is running when its core dies.
-    let options = |node: &'static str| {
-        [
-            "--suspend-sleeps-over",
-            "1h",
-            "--lease",
-            "2s",
-            "--node-id",
-            node,
-        ]
-    };
-    let a = Core::start(&postgres.url, &setup.tokens(), &options("node-a"));
-    let b = Core::start(&postgres.url, &setup.tokens(), &options("node-b"));
+    let [a, b] = cores_on(&postgres, &setup, ["node-a", "node-b"], &[]);
     start_instance(&a, "moved", 3000);
     a.wait_for_step("moved", "hello");
-    let nodes = |core: &Core| {
-        let (status, listed) = core.call("admin-token", "acme", "GET", "/nodes", None);
-        assert_eq!(status, 200, "{listed}");
-        listed["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|node| {
-                (
-                    node["nodeId"].as_str().unwrap().to_owned(),
-                    node["running"].as_i64().unwrap(),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
     // Any node answers, and a tenant's token does not see across tenants.
     assert_eq!(
-        nodes(&b),
+        live_nodes(&b),
         [("node-a".to_owned(), 1), ("node-b".to_owned(), 0)]
     );
     let (status, refused) = b.call("acme-token", "acme", "GET", "/nodes", None);
@@ -254,7 +226,7 @@ fn a_core_on_postgresql_takes_over_the_instances_of_a_core_that_died() {
         |instance| instance["status"] == "sleeping" && b.steps("moved").contains(&"nap".to_owned()),
     );
     assert_eq!(done["status"], "sleeping");
-    assert_eq!(nodes(&b), [("node-b".to_owned(), 0)]);
+    assert_eq!(live_nodes(&b), [("node-b".to_owned(), 0)]);
     b.post("moved", "signals/approve", Some(json!({"approved": true})));
     let done = b.wait_for_status("moved", "completed");
     assert_eq!(done["output"], json!({"name": "Ada", "approved": true}));
@@ -269,18 +241,7 @@ fn a_core_stopped_past_its_lease_finds_its_writes_refused_when_it_wakes() {
     };
     let setup = Setup::new();
     // The nap is held in memory: node-a is mid-step when it is stopped.
-    let options = |node: &'static str| {
-        [
-            "--suspend-sleeps-over",
-            "1h",
-            "--lease",
-            "2s",
-            "--node-id",
-            node,
-        ]
-    };
-    let a = Core::start(&postgres.url, &setup.tokens(), &options("node-a"));
-    let b = Core::start(&postgres.url, &setup.tokens(), &options("node-b"));
+    let [a, b] = cores_on(&postgres, &setup, ["node-a", "node-b"], &[]);
     start_instance(&a, "frozen", 4000);
     a.wait_for_step("frozen", "hello");
 
@@ -319,9 +280,7 @@ fn signals_pauses_and_cancels_sent_through_one_core_reach_instances_another_core
     };
     let setup = Setup::new();
     // Naps are held in memory: node-a runs the instances while node-b is asked.
-    let options = |node: &'static str| ["--suspend-sleeps-over", "1h", "--node-id", node];
-    let a = Core::start(&postgres.url, &setup.tokens(), &options("node-a"));
-    let b = Core::start(&postgres.url, &setup.tokens(), &options("node-b"));
+    let [a, b] = cores_on(&postgres, &setup, ["node-a", "node-b"], &[]);
     start_instances(&a, ["Ada", "paused", "cancelled"], 2000);
     for id in ["Ada", "paused", "cancelled"] {
         a.wait_for_step(id, "hello");
@@ -363,6 +322,50 @@ fn signals_pauses_and_cancels_sent_through_one_core_reach_instances_another_core
     assert_eq!(a.steps("paused"), ["hello", "nap", "approve", "done"]);
 }
 
+/// Cores named `nodes` on one PostgreSQL, each holding naps in memory (so that an
+/// instance is mid-run in one) and leasing for 2 s; `extra` flags for each.
+fn cores_on<const N: usize>(
+    postgres: &postgres_server::Postgres,
+    setup: &Setup,
+    nodes: [&str; N],
+    extra: &[&str],
+) -> [Core; N] {
+    nodes.map(|node| {
+        let mut flags = vec![
+            "--suspend-sleeps-over",
+            "1h",
+            "--lease",
+            "2s",
+            "--node-id",
+            node,
+        ];
+        flags.extend(extra);
+        Core::start(&postgres.url, &setup.tokens(), &flags)
+    })
+}
+
+/// Lets `admin-token` act for every tenant (and list the cores).
+fn allow_admin(setup: &Setup) {
+    let mut tokens = std::fs::read_to_string(setup.tokens()).unwrap();
+    tokens.push_str("admin-token *\n");
+    std::fs::write(setup.tokens(), tokens).unwrap();
+}
+
+/// The live cores as `core` lists them: (node id, instances it runs).
+fn live_nodes(core: &Core) -> Vec<(String, i64)> {
+    let (status, listed) = core.call("admin-token", "acme", "GET", "/nodes", None);
+    assert_eq!(status, 200, "{listed}");
+    listed["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| {
+            let id = node["nodeId"].as_str().unwrap().to_owned();
+            (id, node["running"].as_i64().unwrap())
+        })
+        .collect()
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -391,9 +394,7 @@ fn when_one_of_three_cores_dies_the_others_finish_its_instances_and_run_no_finis
         return;
     };
     let setup = Setup::new();
-    let mut tokens = std::fs::read_to_string(setup.tokens()).unwrap();
-    tokens.push_str("admin-token *\n");
-    std::fs::write(setup.tokens(), tokens).unwrap();
+    allow_admin(&setup);
     let server = http_server::url();
     let tenants = setup.dir.path().join("tenants.toml");
     let host = server.trim_start_matches("http://");
@@ -402,26 +403,13 @@ fn when_one_of_three_cores_dies_the_others_finish_its_instances_and_run_no_finis
         format!("[tenants.acme]\nallow_hosts = [\"{host}\"]\n"),
     )
     .unwrap();
-    let tenants = tenants.to_str().unwrap();
-    let options = |node: &'static str| {
-        [
-            "--suspend-sleeps-over",
-            "1h",
-            "--lease",
-            "2s",
-            "--max-running",
-            "300",
-            "--node-id",
-            node,
-            "--tenants",
-            tenants,
-        ]
-    };
-    let cores = [
-        Core::start(&postgres.url, &setup.tokens(), &options("node-a")),
-        Core::start(&postgres.url, &setup.tokens(), &options("node-b")),
-        Core::start(&postgres.url, &setup.tokens(), &options("node-c")),
+    let extra = [
+        "--max-running",
+        "300",
+        "--tenants",
+        tenants.to_str().unwrap(),
     ];
+    let cores = cores_on(&postgres, &setup, ["node-a", "node-b", "node-c"], &extra);
     let app = durable_scenario("counted-calls", Build::Composed("host"));
     let (status, uploaded) = cores[0].call(
         "acme-token",
@@ -436,20 +424,7 @@ fn when_one_of_three_cores_dies_the_others_finish_its_instances_and_run_no_finis
         let input = json!({"base": server, "napMs": 3000});
         start_uploaded(&cores[n % 3], &uploaded["digest"], id, input);
     }
-    let running = |core: &Core| -> Vec<(String, i64)> {
-        let (status, listed) = core.call("admin-token", "acme", "GET", "/nodes", None);
-        assert_eq!(status, 200, "{listed}");
-        listed["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|node| {
-                let id = node["nodeId"].as_str().unwrap().to_owned();
-                (id, node["running"].as_i64().unwrap())
-            })
-            .collect()
-    };
-    let before = running(&cores[0]);
+    let before = live_nodes(&cores[0]);
     assert!(
         before.iter().any(|(node, n)| node == "node-c" && *n > 0),
         "node-c runs nothing to take over: {before:?}"
@@ -460,7 +435,7 @@ fn when_one_of_three_cores_dies_the_others_finish_its_instances_and_run_no_finis
     let killed_at = now_ms();
     // Taken over: no running instance is node-c's any more.
     let taken_over_at = loop {
-        let nodes = running(&a);
+        let nodes = live_nodes(&a);
         if nodes.iter().all(|(node, n)| node != "node-c" || *n == 0) {
             break now_ms();
         }
