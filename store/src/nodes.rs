@@ -4,9 +4,9 @@
 //! A core that claims an instance owns it until its lease ends; its heartbeat
 //! moves the end of every lease it holds on, and records that the node is alive.
 //! A core that dies stops beating: its leases pass, and another core's wake loop
-//! takes those instances over ([`Store::claim_due`]). Each claim
-//! gives the run a [`Fence`], which its writes carry: a core that wakes after
-//! its instances were taken over finds its writes refused, and stops.
+//! takes those instances over ([`Store::claim_due`]). Each claim gives the run a
+//! [`Fence`], which its writes carry: a core that wakes after its instances were
+//! taken over finds its writes refused, and stops.
 
 use std::time::Duration;
 
