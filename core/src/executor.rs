@@ -247,8 +247,9 @@ impl Core {
         }
     }
 
-    /// The run `fence` failed in the host: refused once another core took the
-    /// instance over (the failure was likely the refusal that stopped the run).
+    /// Records that the run `fence` failed in the host. Refused once another core
+    /// took the instance over: the failure was then most likely the refused write
+    /// that stopped the run.
     async fn fail(
         &self,
         key: &InstanceKey,
@@ -299,9 +300,9 @@ impl Core {
 
     /// Claims and runs what is due, forever, as many as it has free slots for:
     /// pending instances, sleeping ones whose time has come, and running ones whose
-    /// lease has passed. First it releases the
-    /// leases a previous process of this core left (every lease, when the core has
-    /// the store to itself), so their instances go on at once.
+    /// lease has passed. First it releases the leases a previous process of this
+    /// core left (every lease, when the core has the store to itself), so their
+    /// instances go on at once.
     pub async fn wake_loop(self: Arc<Self>) {
         let left_by = (!self.options.alone).then_some(self.node());
         if let Err(error) = self.store.release_leases(left_by).await {
