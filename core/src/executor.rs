@@ -170,7 +170,11 @@ impl Core {
                 QueuedRun::Claimed { key, claimed } => (key, Some(claimed)),
                 QueuedRun::ToClaim { key, from } => {
                     match self.store.claim(&key, &from, &self.options.lease).await {
-                        Ok(claimed) => (key, claimed),
+                        Ok(Some(claimed)) => {
+                            lock(&self.taken).insert(key.clone(), Phase::Running);
+                            (key, Some(claimed))
+                        }
+                        Ok(None) => (key, None),
                         Err(error) => {
                             eprintln!("runtara serve: cannot start {key}: {error}");
                             (key, None)
@@ -180,7 +184,6 @@ impl Core {
             };
             match claimed {
                 Some(claimed) => {
-                    lock(&self.taken).insert(key.clone(), Phase::Running);
                     match self.run(&key, claimed).await {
                         Ok(()) => {}
                         // Its writes were refused: another core took it over.

@@ -202,20 +202,30 @@ impl Store {
         .bind(number)
         .execute(self.pool())
         .await?;
-        if let Some(fence) = fence
-            && !self.holds(key, fence).await?
-        {
-            return Err(StoreError::fenced(key));
-        }
-        let recorded: i64 = sqlx::query_scalar(
-            "SELECT wake_at FROM sleeps WHERE tenant_id = $1 AND instance_id = $2 AND checkpoint_id = $3",
+        // The recorded end, and whether the run still holds the instance, in one read.
+        let recorded = sqlx::query(
+            "SELECT sleeps.wake_at, instances.fence FROM sleeps
+             LEFT JOIN instances ON instances.tenant_id = sleeps.tenant_id
+                                AND instances.instance_id = sleeps.instance_id
+             WHERE sleeps.tenant_id = $1 AND sleeps.instance_id = $2 AND sleeps.checkpoint_id = $3",
         )
         .bind(&key.tenant)
         .bind(&key.instance)
         .bind(checkpoint_id)
-        .fetch_one(self.pool())
+        .fetch_optional(self.pool())
         .await?;
-        Ok(recorded)
+        let Some(row) = recorded else {
+            // Nothing recorded: a fenced insert that was refused.
+            return Err(match fence {
+                Some(_) => StoreError::fenced(key),
+                None => StoreError::Query(sqlx::Error::RowNotFound),
+            });
+        };
+        let current: Option<i64> = row.try_get("fence")?;
+        if fence.is_some_and(|Fence(number)| current != Some(number)) {
+            return Err(StoreError::fenced(key));
+        }
+        Ok(row.try_get("wake_at")?)
     }
 
     /// Delivers `payload` to the WaitForSignal step `signal_id` of the instance,
