@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every agent component and adapter for wasm32-wasip2 and puts them at
 # target/components/<name>.wasm, where runtara compile/compose and the tests look.
+# Arguments are passed on to `cargo build` (scripts/test.sh lints the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,7 @@ for entry in "${components[@]}"; do packages+=(-p "${entry%%:*}"); done
 # component (575 KB of text.wasm's 3 MB) and only names functions in trap backtraces.
 # The runtara:capabilities custom section stays.
 cargo build --target wasm32-wasip2 --profile component \
-  --config 'profile.component.strip="symbols"' "${packages[@]}"
+  --config 'profile.component.strip="symbols"' "${packages[@]}" "$@"
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 mkdir -p "$target_dir/components"

@@ -550,3 +550,77 @@ fn a_copied_binary_compiles_from_the_sources_it_carries() {
         tree.display()
     );
 }
+
+/// A native binary carries its children as workflows of their own: `--workflow`
+/// runs one, an id it does not carry is refused naming those it does, and an
+/// instance in a state file goes on only as the workflow it started as.
+#[test]
+fn a_native_binary_runs_each_workflow_it_carries_by_id() {
+    let case = root().join("tests/scenarios/embed-child-output");
+    let child = |id: &str| {
+        format!(
+            "{id}={}",
+            case.join(format!("children/{id}.json")).display()
+        )
+    };
+    let work = tempfile::tempdir().unwrap();
+    let binary = work.path().join("carrier");
+    success(
+        runtara()
+            .arg("compile")
+            .arg(case.join("scenario.json"))
+            .args(["--target", "native", "-o"])
+            .arg(&binary)
+            .args(["--child", &child("child"), "--child", &child("grandchild")]),
+    );
+    let input = case.join("input.json");
+    let run = |args: &[&str]| {
+        let mut command = Command::new(&binary);
+        command.args(args).arg("--input").arg(&input);
+        command
+    };
+
+    let own = json(&success(&mut run(&[])), "the binary's own workflow");
+    assert_eq!(own["who"], "parent", "{own}");
+    let by_id = success(&mut run(&["--workflow", "embed-child-output"]));
+    assert_eq!(json(&by_id, "its own workflow by id"), own);
+    let child_output = json(&success(&mut run(&["--workflow", "child"])), "the child");
+    assert_eq!(
+        child_output,
+        serde_json::json!({"doubled": "8", "who": "child", "wf": "child"})
+    );
+
+    let unknown = output(&mut run(&["--workflow", "nope"]));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "--workflow nope: this binary carries the workflows embed-child-output, child, grandchild"
+        ),
+        "{stderr}"
+    );
+
+    let state = work.path().join("state.db");
+    let instance = |command: &mut Command| {
+        command
+            .env("RUNTARA_STATE_FILE", &state)
+            .env("RUNTARA_INSTANCE_ID", "carried-1");
+    };
+    let mut started = run(&["--workflow", "child"]);
+    instance(&mut started);
+    success(&mut started);
+    let mut as_other = Command::new(&binary);
+    instance(&mut as_other);
+    let refused = output(&mut as_other);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("was started as the workflow child; run it with --workflow child"),
+        "{stderr}"
+    );
+    let mut as_started = Command::new(&binary);
+    as_started.args(["--workflow", "child"]);
+    instance(&mut as_started);
+    let ended = json(&success(&mut as_started), "the ended instance's result");
+    assert_eq!(ended, child_output);
+}

@@ -24,7 +24,11 @@
 //! Every case that runs is also compiled with `--target native` and run as a native
 //! binary (its inbox in `RUNTARA_SIGNALS_DIR`), which must exit alike, print the
 //! same output (as parsed JSON) or fail with the same error (numbers in its message
-//! aside, which may be durations), and meet `stderr.txt`.
+//! aside, which may be durations), and meet `stderr.txt`. One native binary carries
+//! many cases, each compiled in as a workflow of its own (`--child <case>=...`) and
+//! run with `--workflow <case>`: linking a binary per case took half the corpus's
+//! time. Cases share a binary when their ids (their names and their children's)
+//! differ.
 //!
 //! Every failing case is collected with its reason, and the test fails once at
 //! the end listing all of them.
@@ -35,6 +39,7 @@
 
 mod common;
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -73,20 +78,17 @@ fn describe(out: &Output) -> String {
     )
 }
 
-/// Compiles a case to `to`, a component or (with `native`) a native binary; each
-/// `children/<id>.json` is passed as `--child <id>=<file>`.
-fn compile(case: &Case, to: &Path, native: bool) -> Output {
-    let mut command = runtara();
-    command
-        .arg("compile")
-        .arg(case.dir.join("scenario.json"))
-        .arg("-o")
-        .arg(to);
-    if native {
-        command.arg("--target").arg("native");
-    }
-    command.args(child_args(case));
-    output(&mut command)
+/// Compiles a case to the component `to`; each `children/<id>.json` is passed as
+/// `--child <id>=<file>`.
+fn compile(case: &Case, to: &Path) -> Output {
+    output(
+        runtara()
+            .arg("compile")
+            .arg(case.dir.join("scenario.json"))
+            .arg("-o")
+            .arg(to)
+            .args(child_args(case)),
+    )
 }
 
 /// The case's `input.json`, or a file holding `{}` in `work`.
@@ -120,7 +122,7 @@ fn signal_inbox(case: &Case, inbox: &Path) -> Result<Option<PathBuf>, String> {
 
 /// Compiles, composes and runs a case; the run's output, or why it could not run.
 fn build_and_run(case: &Case, work: &Path) -> Result<Output, String> {
-    let compiled = compile(case, &work.join("scenario.wasm"), false);
+    let compiled = compile(case, &work.join("scenario.wasm"));
     if !compiled.status.success() {
         return Err(format!("`runtara compile` failed\n{}", describe(&compiled)));
     }
@@ -149,19 +151,105 @@ fn build_and_run(case: &Case, work: &Path) -> Result<Output, String> {
     Ok(output(&mut run))
 }
 
-/// Compiles a case to a native binary and runs it as the component ran; `Err` says
-/// how it behaved otherwise than the `component` run did.
-fn check_native_parity(case: &Case, work: &Path, component: &Output) -> Result<(), String> {
-    let binary = work.join("scenario-native");
-    let compiled = compile(case, &binary, true);
-    if !compiled.status.success() {
-        return Err(format!(
-            "`runtara compile --target native` failed\n{}",
-            describe(&compiled)
-        ));
+/// For each case that runs, the native binary that carries it as a workflow, or why
+/// it could not be built.
+type NativeBinaries = HashMap<String, Result<PathBuf, String>>;
+
+/// Compiles `cases` into as few native binaries in `dir` as their ids allow (see
+/// the module docs).
+fn native_binaries(cases: &[&Case], dir: &Path) -> NativeBinaries {
+    let ids = |case: &Case| -> Vec<String> {
+        let children = child_args(case);
+        let children = children
+            .chunks(2)
+            .map(|pair| pair[1].split_once('=').unwrap().0.to_owned());
+        std::iter::once(case.name.clone()).chain(children).collect()
+    };
+    let mut batches: Vec<(BTreeSet<String>, Vec<&Case>)> = Vec::new();
+    for case in cases {
+        let ids = ids(case);
+        let free =
+            |(taken, _): &(BTreeSet<String>, Vec<&Case>)| ids.iter().all(|id| !taken.contains(id));
+        let index = match batches.iter().position(free) {
+            Some(index) => index,
+            None => {
+                batches.push((BTreeSet::new(), Vec::new()));
+                batches.len() - 1
+            }
+        };
+        batches[index].0.extend(ids);
+        batches[index].1.push(case);
     }
-    let mut run = Command::new(&binary);
-    run.arg("--input").arg(input_file(case, work));
+    let started = Instant::now();
+    let mut binaries = NativeBinaries::new();
+    for (index, (_, members)) in batches.iter().enumerate() {
+        let (lead, others) = (members[0], &members[1..]);
+        let binary = dir.join(format!("batch-{index}"));
+        let mut command = runtara();
+        command
+            .arg("compile")
+            .arg(lead.dir.join("scenario.json"))
+            .args(["--target", "native", "-o"])
+            .arg(&binary)
+            .args(child_args(lead));
+        for case in others {
+            let scenario = case.dir.join("scenario.json");
+            command
+                .arg("--child")
+                .arg(format!("{}={}", case.name, scenario.display()))
+                .args(child_args(case));
+        }
+        let compiled = output(&mut command);
+        let built = compiled.status.success();
+        binaries.insert(
+            lead.name.clone(),
+            match built {
+                true => Ok(binary.clone()),
+                false => Err(format!(
+                    "`runtara compile --target native` of the binary carrying it and {} other \
+                     case(s) failed\n{}",
+                    others.len(),
+                    describe(&compiled)
+                )),
+            },
+        );
+        for case in others {
+            let result = match built {
+                true => Ok(binary.clone()),
+                false => Err(format!(
+                    "its native binary did not build: see {}",
+                    lead.name
+                )),
+            };
+            binaries.insert(case.name.clone(), result);
+        }
+    }
+    eprintln!(
+        "built {} native binaries carrying {} cases in {:.1}s",
+        batches.len(),
+        cases.len(),
+        started.elapsed().as_secs_f64()
+    );
+    binaries
+}
+
+/// Runs a case as a workflow of its native binary, as the component ran; `Err` says
+/// how it behaved otherwise than the `component` run did.
+fn check_native_parity(
+    case: &Case,
+    work: &Path,
+    component: &Output,
+    natives: &NativeBinaries,
+) -> Result<(), String> {
+    let binary = natives
+        .get(&case.name)
+        .ok_or("no native binary was built for it")?
+        .as_ref()?;
+    let mut run = Command::new(binary);
+    run.arg("--workflow")
+        .arg(&case.name)
+        .arg("--input")
+        .arg(input_file(case, work));
     if let Some(inbox) = signal_inbox(case, &work.join("native-signals"))? {
         run.env("RUNTARA_SIGNALS_DIR", inbox);
     }
@@ -247,12 +335,12 @@ fn pretty(value: &Value) -> String {
 }
 
 /// Runs one case; `Err` explains how it failed.
-fn check(case: &Case) -> Result<(), String> {
+fn check(case: &Case, natives: &NativeBinaries) -> Result<(), String> {
     let work = tempfile::tempdir().map_err(|e| format!("cannot make a tempdir: {e}"))?;
     let work = work.path();
     match &case.expectation {
         Expectation::CompileError(fragments) => {
-            let out = compile(case, &work.join("scenario.wasm"), false);
+            let out = compile(case, &work.join("scenario.wasm"));
             let stderr = String::from_utf8_lossy(&out.stderr);
             if out.status.code() != Some(2) {
                 return Err(format!(
@@ -295,7 +383,7 @@ fn check(case: &Case) -> Result<(), String> {
                 ));
             }
             check_stderr(case, &out)?;
-            check_native_parity(case, work, &out)
+            check_native_parity(case, work, &out, natives)
         }
         Expectation::Error(expected) => {
             let out = build_and_run(case, work)?;
@@ -322,7 +410,7 @@ fn check(case: &Case) -> Result<(), String> {
                 ));
             }
             check_stderr(case, &out)?;
-            check_native_parity(case, work, &out)
+            check_native_parity(case, work, &out, natives)
         }
     }
 }
@@ -345,22 +433,25 @@ fn every_scenario_in_the_corpus_behaves_as_expected() {
         ));
     }
     let filter = std::env::var("RUNTARA_CORPUS_FILTER").unwrap_or_default();
-    let mut ran = 0;
+    let mut cases = Vec::new();
     for folder in &folders {
         let name = folder.file_name().unwrap().to_string_lossy().into_owned();
-        let case = match load_case(folder) {
-            Ok(case) => case,
-            Err(reason) => {
-                failures.push(format!("{name}: {reason}"));
-                continue;
-            }
-        };
-        if !case.name.contains(&filter) {
-            continue;
+        match load_case(folder) {
+            Ok(case) if case.name.contains(&filter) => cases.push(case),
+            Ok(_) => {}
+            Err(reason) => failures.push(format!("{name}: {reason}")),
         }
-        ran += 1;
+    }
+    let runs: Vec<&Case> = cases
+        .iter()
+        .filter(|case| !matches!(case.expectation, Expectation::CompileError(_)))
+        .collect();
+    let natives_dir = tempfile::tempdir().expect("a tempdir for the native binaries");
+    let natives = native_binaries(&runs, natives_dir.path());
+    let ran = cases.len();
+    for case in &cases {
         eprintln!("corpus case {}", case.name);
-        if let Err(reason) = check(&case) {
+        if let Err(reason) = check(case, &natives) {
             failures.push(format!("{}: {reason}", case.name));
         }
     }

@@ -60,7 +60,9 @@ fn main() {
         InstanceKey::new("default", "bench"),
     )
     .expect("the state file opens");
-    sqlite.start(Some(&json!({}))).expect("the instance starts");
+    sqlite
+        .start(Some(&json!({})), "bench")
+        .expect("the instance starts");
     report(
         "embedded SQLite",
         measure(rounds, |i| checkpoint(&mut sqlite, i, &state)),

@@ -2,7 +2,9 @@
 //! besides the runtime: its command line ([`main`]) and the durability provider
 //! it runs with.
 //!
-//! The generated binary's `main` hands its workflow to [`main`], which reads the
+//! The generated binary's `main` hands its workflows to [`main`]: its own, and each
+//! child scenario compiled in (`--child`), which `--workflow ID` runs as a workflow
+//! of its own. [`main`] reads the
 //! input (`--input FILE`, or stdin), runs the workflow with a provider and
 //! reports the end as the Wasm command does: the output as JSON on stdout, or the
 //! workflow error as one JSON line `{"error": ...}` on stderr, with exit status 1
@@ -46,8 +48,11 @@ pub use stateless::Stateless;
 /// again after every purge, which cost more system time than musl's page faults.
 pub use mimalloc::MiMalloc as Allocator;
 
-/// The workflow a generated binary runs: its input and a provider, to its result.
-pub type Workflow = fn(Value, &mut dyn Durable) -> Result<Value, WorkflowError>;
+/// The workflows a generated binary carries: the one called `workflow_id`, run on its
+/// input with a provider, to its result; `None` when the binary carries no such
+/// workflow.
+pub type Workflows =
+    fn(workflow_id: &str, Value, &mut dyn Durable) -> Option<Result<Value, WorkflowError>>;
 
 /// The command line; its description names the workflow (see [`main`]).
 #[derive(Parser)]
@@ -72,19 +77,51 @@ struct Args {
     /// instance of the state file on the input it started with).
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
+    /// Run this workflow of those the binary carries (the child scenarios it was
+    /// compiled with, by their ids) instead of its own.
+    #[arg(long, value_name = "ID")]
+    workflow: Option<String>,
 }
 
-/// Runs `workflow` (the one called `workflow_id`) as a command; see the crate
-/// documentation.
-pub fn main(workflow_id: &str, workflow: Workflow) -> ExitCode {
-    let about = format!(
-        "The runtara workflow '{workflow_id}', compiled to a native binary: runs it on a \
-         JSON input and prints its output as JSON."
+/// Runs one of `workflows` as a command: the binary's own, `workflow_ids[0]`, unless
+/// `--workflow` names another of `workflow_ids`; see the crate documentation.
+pub fn main(workflow_ids: &[&str], workflows: Workflows) -> ExitCode {
+    let own = workflow_ids[0];
+    let mut about = format!(
+        "The runtara workflow '{own}', compiled to a native binary: runs it on a JSON \
+         input and prints its output as JSON."
     );
+    if workflow_ids.len() > 1 {
+        about.push_str(&format!(
+            " It also carries the workflows {} (run one with --workflow).",
+            workflow_ids[1..].join(", ")
+        ));
+    }
     let matches = Args::command().about(about).get_matches();
     let args = match Args::from_arg_matches(&matches) {
         Ok(args) => args,
         Err(error) => error.exit(),
+    };
+    let workflow_id = match &args.workflow {
+        None => own,
+        Some(id) => match workflow_ids.iter().find(|known| **known == id.as_str()) {
+            Some(known) => known,
+            None => {
+                eprintln!(
+                    "--workflow {id}: this binary carries the workflows {}",
+                    workflow_ids.join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let workflow = |input: Value, durable: &mut dyn Durable| {
+        workflows(workflow_id, input, durable).unwrap_or_else(|| {
+            Err(WorkflowError::workflow(
+                "UNKNOWN_WORKFLOW",
+                format!("this binary does not carry the workflow {workflow_id}"),
+            ))
+        })
     };
     let var = |name| std::env::var(name).ok().filter(|value| !value.is_empty());
     match (var("RUNTARA_STATE_FILE"), var("RUNTARA_QUIC_ADDR")) {
@@ -92,7 +129,7 @@ pub fn main(workflow_id: &str, workflow: Workflow) -> ExitCode {
             "both RUNTARA_STATE_FILE and RUNTARA_QUIC_ADDR are set: keep the instance in a \
              state file or in the core, not both",
         ),
-        (Some(path), None) => run_instance(&path, args.input, workflow),
+        (Some(path), None) => run_instance(&path, args.input, workflow_id, workflow),
         (None, Some(address)) => run_in_core(address, args.input, workflow),
         (None, None) => command::report(
             read_input(args.input).and_then(|input| workflow(input, &mut Stateless)),
@@ -101,7 +138,11 @@ pub fn main(workflow_id: &str, workflow: Workflow) -> ExitCode {
 }
 
 /// Runs the workflow as an instance kept by the core service at `address`.
-fn run_in_core(address: String, input: Option<PathBuf>, workflow: Workflow) -> ExitCode {
+fn run_in_core(
+    address: String,
+    input: Option<PathBuf>,
+    workflow: impl FnOnce(Value, &mut dyn Durable) -> Result<Value, WorkflowError>,
+) -> ExitCode {
     let config = match QuicConfig::from_env(address) {
         Ok(config) => config,
         Err(error) => {
@@ -119,8 +160,14 @@ fn run_in_core(address: String, input: Option<PathBuf>, workflow: Workflow) -> E
     }
 }
 
-/// Runs the workflow as the instance `RUNTARA_INSTANCE_ID` of the state file at `path`.
-fn run_instance(path: &str, input: Option<PathBuf>, workflow: Workflow) -> ExitCode {
+/// Runs the workflow `workflow_id` as the instance `RUNTARA_INSTANCE_ID` of the
+/// state file at `path`.
+fn run_instance(
+    path: &str,
+    input: Option<PathBuf>,
+    workflow_id: &str,
+    workflow: impl FnOnce(Value, &mut dyn Durable) -> Result<Value, WorkflowError>,
+) -> ExitCode {
     let Some(instance) = std::env::var("RUNTARA_INSTANCE_ID")
         .ok()
         .filter(|id| !id.is_empty())
@@ -143,7 +190,7 @@ fn run_instance(path: &str, input: Option<PathBuf>, workflow: Workflow) -> ExitC
             Err(error) => return command::report(Err(error)),
         },
     };
-    let input = match state.start(input.as_ref()) {
+    let input = match state.start(input.as_ref(), workflow_id) {
         Ok(RunStart::New { input }) => input,
         Ok(RunStart::Resumed { input, status }) => {
             eprintln!("resuming {} ({})", state.key(), status.as_str());
@@ -174,7 +221,7 @@ fn run_instance(path: &str, input: Option<PathBuf>, workflow: Workflow) -> ExitC
         }
         Ok(RunStart::OtherComponent { started_with }) => {
             return fail_to_start(&format!(
-                "{} was started by another component ({started_with})",
+                "{} was started as the workflow {started_with}; run it with --workflow {started_with}",
                 state.key()
             ));
         }

@@ -43,10 +43,11 @@ impl StateFile {
             .map(|instance| instance.is_some())
     }
 
-    /// Registers the instance, or finds it ([`Store::start_run`]). The binary is
-    /// not named: a rebuilt binary may resume what an earlier build started.
-    pub fn start(&self, input: Option<&Value>) -> Result<RunStart, String> {
-        self.block_on(self.store.start_run(&self.key, input, None))
+    /// Registers the instance, or finds it ([`Store::start_run`]). The instance is
+    /// named after the workflow it runs, not the binary: a rebuilt binary may
+    /// resume what an earlier build started, but not as another of its workflows.
+    pub fn start(&self, input: Option<&Value>, workflow_id: &str) -> Result<RunStart, String> {
+        self.block_on(self.store.start_run(&self.key, input, Some(workflow_id)))
     }
 
     fn block_on<T>(&self, work: impl Future<Output = Result<T, StoreError>>) -> Result<T, String> {

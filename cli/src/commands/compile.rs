@@ -20,7 +20,9 @@ use super::AgentsDir;
 ///
 /// With `--target native` the same workflow code is built into an executable
 /// for this machine, the agent crates linked in: `./bin --input in.json`
-/// prints the output (stdin when `--input` is left out). The executable is
+/// prints the output (stdin when `--input` is left out), and
+/// `./bin --workflow ID` runs one of its children as a workflow of its own,
+/// so one binary can carry many workflows. The executable is
 /// statically linked (for x86_64-unknown-linux-musl, or aarch64) when that
 /// Rust target and musl-gcc are installed (`scripts/install-tools.sh` installs
 /// both); otherwise it links this machine's C library, and says why.
@@ -60,7 +62,8 @@ pub struct Args {
     cache_dir: Option<PathBuf>,
     /// A child scenario that EmbedWorkflow steps run, as ID=FILE (ID is their
     /// `childWorkflowId`); repeat for each child, children of children included.
-    /// Children are compiled into the same component.
+    /// Children are compiled into the same component; a native binary or
+    /// firmware also runs each on its own with `--workflow ID`.
     #[arg(long = "child", value_name = "ID=FILE", value_parser = parse_child)]
     children: Vec<(String, PathBuf)>,
 }

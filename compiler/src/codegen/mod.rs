@@ -107,6 +107,7 @@ pub fn generate(
             Some(wasi::world(&agents))
         }
         CompilationTarget::Native => {
+            out.push_str(&workflow_table(children));
             out.push_str(&native::glue(&agents));
             None
         }
@@ -145,7 +146,8 @@ fn execute(
 
 /// `execute_workflow`: runs any workflow the program carries by its id, the main
 /// scenario's or a child's, as a workflow of its own (a child's
-/// `executionTimeoutSeconds` applies then). One firmware can carry many workflows.
+/// `executionTimeoutSeconds` applies then). One firmware, or one native binary, can
+/// carry many workflows.
 fn workflow_table(children: &[ScenarioSource]) -> String {
     let mut arms = String::new();
     let mut ids = vec!["WORKFLOW_ID".to_owned()];

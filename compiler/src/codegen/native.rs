@@ -12,7 +12,7 @@ pub fn crate_ident(agent: &str) -> String {
 }
 
 /// The native binary's glue: the `Agents` seam over the agent crates (one match arm
-/// per agent), and `main`.
+/// per agent), and `main` (over the workflow table: `--workflow` runs a child).
 pub fn glue(agents: &[AgentImport]) -> String {
     let mut arms = String::new();
     for AgentImport { agent, .. } in agents {
@@ -75,8 +75,8 @@ const NATIVE_MAIN: &str = r#"
 static ALLOCATOR: runtara_native::Allocator = runtara_native::Allocator;
 
 fn main() -> std::process::ExitCode {
-    runtara_native::main(WORKFLOW_ID, |input, durable| {
-        execute(input, None, &LinkedAgents, durable)
+    runtara_native::main(WORKFLOW_IDS, |workflow_id, input, durable| {
+        execute_workflow(workflow_id, input, None, &LinkedAgents, durable)
     })
 }
 "#;
