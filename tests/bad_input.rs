@@ -277,7 +277,6 @@ fn runaway_component() -> Vec<u8> {
         &resolve,
         world,
         wit_component::StringEncoding::UTF8,
-        false, // the module uses the legacy export names below
     )
     .unwrap();
     wit_component::ComponentEncoder::default()
