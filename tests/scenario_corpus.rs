@@ -42,6 +42,8 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::corpus::*;
@@ -50,6 +52,9 @@ use serde_json::Value;
 
 /// The corpus must not shrink below this many cases.
 const MIN_CASES: usize = 60;
+
+/// How many cases are checked at once.
+const WORKERS: usize = 2;
 
 /// How long one run may take before the host stops it.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -449,12 +454,26 @@ fn every_scenario_in_the_corpus_behaves_as_expected() {
     let natives_dir = tempfile::tempdir().expect("a tempdir for the native binaries");
     let natives = native_binaries(&runs, natives_dir.path());
     let ran = cases.len();
-    for case in &cases {
-        eprintln!("corpus case {}", case.name);
-        if let Err(reason) = check(case, &natives) {
-            failures.push(format!("{}: {reason}", case.name));
+    // Two cases at a time: while one compiles (cargo builds one crate at a time in
+    // the shared cache), the other runs.
+    let next = AtomicUsize::new(0);
+    let failed = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS {
+            scope.spawn(|| {
+                while let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    eprintln!("corpus case {}", case.name);
+                    if let Err(reason) = check(case, &natives) {
+                        let failure = (case.name.clone(), format!("{}: {reason}", case.name));
+                        failed.lock().unwrap().push(failure);
+                    }
+                }
+            });
         }
-    }
+    });
+    let mut failed = failed.into_inner().unwrap();
+    failed.sort();
+    failures.extend(failed.into_iter().map(|(_, failure)| failure));
     if ran == 0 {
         failures.push(format!("no case matches RUNTARA_CORPUS_FILTER={filter:?}"));
     }
