@@ -5,6 +5,9 @@
 //! tenants never see each other's instances, nor use each other's directories and
 //! HTTP hosts.
 //!
+//! Connections are created, listed, rotated and deleted through the API and
+//! `runtara connection`, per tenant, their secrets sealed in the database.
+//!
 //! One test runs the core on a real PostgreSQL server instead; another checks that
 //! a SQLite file serves one core at a time, and the token-free health checks.
 //!
@@ -21,7 +24,9 @@ mod http_server;
 #[path = "common/postgres_server.rs"]
 mod postgres_server;
 
+use std::io::Write;
 use std::path::Path;
+use std::process::{Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -1013,4 +1018,265 @@ fn one_sqlite_file_serves_one_core_and_health_checks_need_no_token() {
     let core = setup.core(&[]);
     start_instance(&core, "after", 10);
     core.wait_for_step("after", "nap");
+}
+
+/// `runtara connection` against the core, as `tenant` with `token`; the secret, if
+/// any, on stdin.
+fn connection_cli(core: &Core, token: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut command = runtara();
+    command
+        .arg("connection")
+        .args(args)
+        .env("RUNTARA_HTTP_URL", &core.url)
+        .env("RUNTARA_TOKEN", token)
+        .env("RUNTARA_TENANT_ID", "acme")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// Whether any file of the core's SQLite database (and its WAL) holds `text`.
+fn database_holds(setup: &Setup, text: &str) -> bool {
+    std::fs::read_dir(setup.dir.path()).unwrap().any(|entry| {
+        let path = entry.unwrap().path();
+        path.file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("core.db"))
+            && std::fs::read(&path)
+                .unwrap()
+                .windows(text.len())
+                .any(|window| window == text.as_bytes())
+    })
+}
+
+#[test]
+fn connections_are_kept_per_tenant_with_their_secrets_sealed() {
+    let setup = Setup::new();
+    let key_file = setup.dir.path().join("connections.key");
+    let key = success(runtara().args(["connection", "new-key"]));
+    std::fs::write(&key_file, &key).unwrap();
+    let core = setup.core(&["--connections-key-file", key_file.to_str().unwrap()]);
+
+    let added = connection_cli(
+        &core,
+        "acme-token",
+        &[
+            "add",
+            "billing",
+            "--kind",
+            "bearer",
+            "--base-url",
+            "https://billing.example/v1",
+        ],
+        Some("tok-s3cret-1\n"),
+    );
+    let said = String::from_utf8_lossy(&added.stderr);
+    assert!(added.status.success(), "{said}");
+    assert!(
+        said.contains("added billing (bearer) for https://billing.example/v1"),
+        "{said}"
+    );
+
+    // Listed for acme without the secret; globex has none, and cannot reach acme's.
+    let (status, listed) = core.call("acme-token", "acme", "GET", "/connections", None);
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["connections"][0]["id"], "billing");
+    assert_eq!(
+        listed["connections"][0]["baseUrl"],
+        "https://billing.example/v1"
+    );
+    assert!(!listed.to_string().contains("s3cret"), "{listed}");
+    let (_, theirs) = core.call("globex-token", "globex", "GET", "/connections", None);
+    assert_eq!(theirs["connections"], json!([]));
+    for (method, path, body) in [
+        ("GET", "/connections/billing", None),
+        ("DELETE", "/connections/billing", None),
+        (
+            "PUT",
+            "/connections/billing/secret",
+            Some(json!({"secret": "stolen"})),
+        ),
+    ] {
+        let body = body.map(|b| b.to_string().into_bytes());
+        let (status, refused) = core.call("globex-token", "globex", method, path, body);
+        assert_eq!(status, 404, "{method} {path}: {refused}");
+    }
+    let (status, _) = core.call("globex-token", "acme", "GET", "/connections", None);
+    assert_eq!(status, 403);
+
+    // A second connection of the same id, and one with bad fields, are refused.
+    let again = json!({"id": "billing", "kind": "bearer", "hosts": ["x.example"], "secret": "s"});
+    let (status, refused) = core.call(
+        "acme-token",
+        "acme",
+        "POST",
+        "/connections",
+        Some(again.to_string().into_bytes()),
+    );
+    assert_eq!(status, 409, "{refused}");
+    let bad = json!({"id": "partner", "kind": "api-key", "hosts": ["*"], "secret": "s"});
+    let (status, refused) = core.call(
+        "acme-token",
+        "acme",
+        "POST",
+        "/connections",
+        Some(bad.to_string().into_bytes()),
+    );
+    assert_eq!(status, 422, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("connection 'partner': header: is required")
+            && message.contains("hosts: holds \"*\""),
+        "{message}"
+    );
+
+    // Rotated from a file; the secret is nowhere in the database in the clear, and
+    // opens with the key.
+    std::thread::sleep(Duration::from_millis(5));
+    let new_secret = setup.dir.path().join("new-secret");
+    std::fs::write(&new_secret, "tok-s3cret-2\n").unwrap();
+    let rotated = connection_cli(
+        &core,
+        "acme-token",
+        &[
+            "rotate",
+            "billing",
+            "--secret-file",
+            new_secret.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let (_, shown) = core.call("acme-token", "acme", "GET", "/connections/billing", None);
+    assert!(
+        shown["rotatedAt"].as_i64() > shown["createdAt"].as_i64(),
+        "{shown}"
+    );
+    for secret in ["tok-s3cret-1", "tok-s3cret-2"] {
+        assert!(
+            !database_holds(&setup, secret),
+            "{secret} is in the database"
+        );
+    }
+    let key = runtara_connections::ConnectionsKey::from_file(&key_file).unwrap();
+    let opened = setup.store(async |store| {
+        let connections = runtara_core::Connections {
+            store: &store,
+            key: &key,
+        };
+        connections.open("acme", "billing").await.unwrap().1
+    });
+    assert_eq!(opened.expose(), "tok-s3cret-2");
+
+    let listed = connection_cli(&core, "acme-token", &["list", "--format", "json"], None);
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed["connections"][0]["kind"], "bearer");
+    let removed = connection_cli(&core, "acme-token", &["rm", "billing"], None);
+    assert!(removed.status.success());
+    let (_, listed) = core.call("acme-token", "acme", "GET", "/connections", None);
+    assert_eq!(listed["connections"], json!([]));
+    let missing = connection_cli(&core, "acme-token", &["rm", "billing"], None);
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains(
+            "the core refused (404 Not Found, NOT_FOUND): tenant 'acme' has no connection 'billing'"
+        ),
+        "{said}"
+    );
+}
+
+#[test]
+fn connections_need_a_key_and_keep_in_a_local_state_file_too() {
+    let setup = Setup::new();
+    let core = setup.core(&[]);
+    let (status, refused) = core.call("acme-token", "acme", "GET", "/connections", None);
+    assert_eq!(status, 503, "{refused}");
+    assert_eq!(refused["error"]["code"], "NO_CONNECTIONS_KEY");
+
+    let state = setup.dir.path().join("local.db");
+    let local = |args: &[&str], key: Option<&Path>| {
+        let mut command = runtara();
+        command
+            .arg("connection")
+            .arg("--state")
+            .arg(&state)
+            .args(args)
+            .env_remove("RUNTARA_CONNECTIONS_KEY");
+        if let Some(key) = key {
+            command.arg("--connections-key-file").arg(key);
+        }
+        command
+    };
+    let secret_file = setup.dir.path().join("secret");
+    std::fs::write(&secret_file, "local-s3cret").unwrap();
+    let add = [
+        "add",
+        "partner",
+        "--kind",
+        "api-key",
+        "--header",
+        "X-Api-Key",
+        "--host",
+        "api.partner.example",
+        "--secret-file",
+        secret_file.to_str().unwrap(),
+    ];
+    let keyless = output(&mut local(&add, None));
+    let said = String::from_utf8_lossy(&keyless.stderr);
+    assert_eq!(keyless.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--connections-key-file FILE or set RUNTARA_CONNECTIONS_KEY"),
+        "{said}"
+    );
+
+    let key_file = setup.dir.path().join("key");
+    std::fs::write(
+        &key_file,
+        success(runtara().args(["connection", "new-key"])),
+    )
+    .unwrap();
+    success(&mut local(&add, Some(&key_file)));
+    let listed = success(&mut local(&["list"], Some(&key_file)));
+    assert_eq!(listed.trim(), "partner (api-key) for api.partner.example");
+    let other_key = setup.dir.path().join("other-key");
+    std::fs::write(
+        &other_key,
+        success(runtara().args(["connection", "new-key"])),
+    )
+    .unwrap();
+    let state_url = state.display().to_string();
+    let opened = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = runtara_host::store::Store::open(&state_url).await.unwrap();
+        let other = runtara_connections::ConnectionsKey::from_file(&other_key).unwrap();
+        let wrong = runtara_core::Connections {
+            store: &store,
+            key: &other,
+        }
+        .open("default", "partner")
+        .await
+        .unwrap_err()
+        .to_string();
+        let key = runtara_connections::ConnectionsKey::from_file(&key_file).unwrap();
+        let right = runtara_core::Connections {
+            store: &store,
+            key: &key,
+        }
+        .open("default", "partner")
+        .await
+        .unwrap();
+        (wrong, right.1.expose().to_owned())
+    });
+    assert!(opened.0.contains("sealed with another key"), "{}", opened.0);
+    assert_eq!(opened.1, "local-s3cret");
 }

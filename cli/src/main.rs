@@ -8,6 +8,7 @@
 //! runtara compose s.wasm -o app.wasm           # plug agents + durable-none adapter
 //! runtara run app.wasm --input in.json         # run it (or: wasmtime run ...)
 //! runtara serve --database state.db            # the core: durable instances over HTTP
+//! runtara connection add billing --kind bearer ...  # credentials steps use (connectionId)
 //! runtara publish http.wasm --registry URL     # agents in an OCI registry
 //! runtara compose s.wasm --registry URL -o app.wasm
 //! runtara deploy spin scenario.json -o app/     # a Spin application (wasmtime serve too)
@@ -44,6 +45,7 @@ enum Command {
     Inspect(commands::inspect::Args),
     Run(commands::run::Args),
     Serve(commands::serve::Args),
+    Connection(commands::connection::Args),
     Registry(commands::registry::Args),
     Publish(commands::publish::Args),
     Pull(commands::pull::Args),
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Connection(args) => commands::connection::run(args),
         Command::Registry(args) => commands::registry::run(args),
         Command::Publish(args) => commands::publish::run(args),
         Command::Pull(args) => commands::pull::run(args),

@@ -11,6 +11,9 @@
 //! | `POST /instances/{id}/pause`, `/resume`, `/cancel` | stop at the next checkpoint, go on, end |
 //! | `POST /instances/{id}/signals/{signal_id}` | answer a WaitForSignal step (body: the payload); 409 once the step took one |
 //!
+//! The tenant's connections (credentials for Agent steps) are under
+//! `/connections`, in [`super::connections_api`].
+//!
 //! The instance routes that the `durable-http` adapter calls, for a component run
 //! elsewhere (`wasmtime run -S http`), are in [`super::adapter_api`]; `/healthz`
 //! and `/readyz`, which need no token, in [`super::health`].
@@ -33,6 +36,7 @@ use serde_json::{Value, json};
 
 use crate::adapter_api;
 use crate::auth::{Refusal, Tokens};
+use crate::connections_api;
 use crate::executor::Core;
 use crate::health;
 use crate::listing;
@@ -71,6 +75,7 @@ pub fn router(core: Arc<Core>, tokens: Tokens) -> Router {
             post(signal).layer(data).delete(adapter_api::take_signal),
         )
         .merge(adapter_api::routes())
+        .merge(connections_api::routes())
         .merge(health::routes())
         .route_layer(axum::middleware::from_fn(check_request_ids))
         .layer(DefaultBodyLimit::max(MAX_CONTROL_BYTES))

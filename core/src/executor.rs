@@ -26,6 +26,7 @@ use serde_json::json;
 use crate::grants::TenantGrants;
 use crate::lru::Lru;
 use crate::slots::Slots;
+use runtara_connections::ConnectionsKey;
 use runtara_host::{
     CompiledCache, DurableInstance, Host, HostError, InstancePool, Outcome, Prepared, RunOptions,
 };
@@ -58,6 +59,9 @@ pub struct CoreOptions {
     /// [`crate::hold_sqlite`]): any instance left running is then a dead core's,
     /// taken over at once rather than when its lease passes.
     pub alone: bool,
+    /// The key connection secrets are sealed with; without one the core keeps no
+    /// connections.
+    pub connections_key: Option<Arc<ConnectionsKey>>,
 }
 
 /// The executor; share it as `Arc<Core>`.
@@ -106,6 +110,11 @@ impl Core {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The key connection secrets are sealed with, if this core was given one.
+    pub fn connections_key(&self) -> Option<&ConnectionsKey> {
+        self.options.connections_key.as_deref()
     }
 
     /// Compiles and prepares an uploaded component to check it can run as an

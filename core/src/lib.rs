@@ -1,13 +1,16 @@
 //! The core service behind `runtara serve`: the state store, the executor that
 //! runs instances ([`Core`]) with what each tenant is granted ([`TenantGrants`]),
 //! the HTTP API ([`router`]) with its tokens, and the QUIC endpoint for native
-//! binaries ([`quic_endpoint`]). A core on SQLite holds its file alone
+//! binaries ([`quic_endpoint`]), and the tenants' connections ([`Connections`]),
+//! their secrets sealed with the core's key. A core on SQLite holds its file alone
 //! ([`hold_sqlite`]); several cores share one PostgreSQL database.
 
 mod adapter_api;
 mod api;
 mod auth;
 mod calls;
+mod connections;
+mod connections_api;
 mod executor;
 mod grants;
 mod health;
@@ -20,6 +23,7 @@ mod slots;
 
 pub use api::router;
 pub use auth::{Tokens, TokensError};
+pub use connections::{Connections, ConnectionsError};
 pub use executor::{Core, CoreOptions};
 pub use grants::{Grants, GrantsError, TenantGrants};
 pub use quic::{QuicError, endpoint as quic_endpoint};

@@ -89,6 +89,7 @@ pub(super) async fn check_request_ids(
         let checked = match name {
             "signal_id" => check_id("signal id", value, MAX_STEP_ID_BYTES),
             "id" => check_id("instance id", value, MAX_ID_BYTES),
+            "connection_id" => check_id("connection id", value, MAX_ID_BYTES),
             other => check_id(other, value, MAX_ID_BYTES),
         };
         if let Err(error) = checked {

@@ -4,6 +4,7 @@
 //! on the list is refused before any connection, and the guest sees wasi:http's
 //! `HTTP-request-denied` (the http agent reports it as `REQUEST_DENIED`).
 
+use runtara_connections::{host_matches, trim_brackets};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// The allow-list: `host`, `host:port` or `*` (any host).
@@ -25,29 +26,11 @@ impl AllowedHosts {
 
     /// Whether a request to `host` (and `port`, the URL's or its scheme's) may go out.
     pub fn allows(&self, host: &str, port: u16) -> bool {
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_ascii_lowercase();
-        self.patterns.iter().any(|pattern| {
-            if pattern == "*" {
-                return true;
-            }
-            match pattern
-                .rsplit_once(':')
-                .filter(|(_, p)| p.parse::<u16>().is_ok())
-            {
-                Some((pattern_host, pattern_port)) => {
-                    trim_brackets(pattern_host) == host && pattern_port.parse() == Ok(port)
-                }
-                None => trim_brackets(pattern) == host,
-            }
-        })
+        let host = trim_brackets(host).to_ascii_lowercase();
+        self.patterns
+            .iter()
+            .any(|pattern| pattern == "*" || host_matches(pattern, &host, port))
     }
-}
-
-fn trim_brackets(host: &str) -> &str {
-    host.trim_start_matches('[').trim_end_matches(']')
 }
 
 impl WasiHttpHooks for AllowedHosts {

@@ -165,8 +165,9 @@ impl<'a> Run<'a> {
             // Said on every call, so a scenario that relies on a connection is not
             // mistaken for one that works: credentials must be in the inputMapping.
             let message = format!(
-                "{capability}: connectionId is ignored, runtara has no connection store yet; \
-                 pass credentials in the inputMapping"
+                "{capability}: connectionId is ignored: connections are kept (`runtara \
+                 connection`) but not yet added to agent calls; pass credentials in the \
+                 inputMapping"
             );
             self.log_event(LogLevel::Warn, &step.id, &message, &json!({}));
         }

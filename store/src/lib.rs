@@ -20,6 +20,7 @@
 //! machine (the last commits before a power cut may be lost).
 
 mod components;
+mod connections;
 mod context;
 mod instances;
 mod journal;
@@ -36,6 +37,7 @@ use sqlx::{AnyPool, Executor};
 use migrate::{Backend, migrate, use_wal};
 use writer::Writer;
 
+pub use connections::StoredConnection;
 pub use context::{CheckpointReply, RunStart, SleepLeft, json_or_text};
 pub use instances::{Claimed, Instance, InstancePosition, Status};
 pub use journal::{CheckpointPage, HistoryEntry, SignalDelivery};

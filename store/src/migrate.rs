@@ -5,7 +5,7 @@
 //! PostgreSQL), with a checksum of its SQL. A shipped migration file therefore
 //! never changes: a store that applied it would refuse the new text.
 //!
-//! Every migration is safe to run twice. 0001, 0002 and 0004 create with `IF
+//! Every migration is safe to run twice. 0001, 0002, 0004 and 0008 create with `IF
 //! NOT EXISTS`; 0003, 0005, 0006 and 0007 add columns, which SQL cannot guard on SQLite (it
 //! has no `ADD COLUMN IF NOT EXISTS`). So a migration that adds a column is recorded
 //! without running (sqlx's `skip`) when the schema already has the column: a
@@ -44,7 +44,7 @@ struct Shipped {
 }
 
 /// The migrations, in order (a new file is added here too, and never edited once shipped).
-const SHIPPED: [Shipped; 7] = [
+const SHIPPED: [Shipped; 8] = [
     Shipped {
         version: 1,
         description: "instances",
@@ -88,6 +88,12 @@ const SHIPPED: [Shipped; 7] = [
         description: "fences",
         sql: include_str!("../migrations/0007_fences.sql"),
         adds_column: Some(("instances", "fence")),
+    },
+    Shipped {
+        version: 8,
+        description: "connections",
+        sql: include_str!("../migrations/0008_connections.sql"),
+        adds_column: None,
     },
 ];
 
@@ -296,7 +302,7 @@ mod tests {
         assert_eq!(digests, PINNED);
     }
 
-    const PINNED: [&str; 7] = [
+    const PINNED: [&str; 8] = [
         "4eb92dedba9a8b360f9c3d6b5c99840dbee3d850fe378689115ed785a74d4615",
         "5cee3c910c22a9420ef6f7eb5209404127445cab28c9f34e369004bb45fdff6a",
         "d58dee9abf8172d965b932a4e96a43497b2014ba660340124fa0259fcafd9c2e",
@@ -304,5 +310,6 @@ mod tests {
         "8fe92d48a525e330162837d55996ab8d7061f3384118ba284d29986b142effdf",
         "2aab5718c122420a71dbc678cdcac7cb4a6675f82e078584d45284c309934030",
         "c19bd243ff2e95d6aee866b98369526dedbd43e070ac50bf13a70cfd3f59e35f",
+        "c02508b779d2ca611fe530154f536ffb178d1e699f778c8c769bdef559cb2811",
     ];
 }

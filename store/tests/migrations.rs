@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::any::install_default_drivers;
 use sqlx::{AnyPool, Executor};
 
-const MIGRATIONS: i64 = 7;
+const MIGRATIONS: i64 = 8;
 
 async fn connect(url: &str) -> AnyPool {
     install_default_drivers();

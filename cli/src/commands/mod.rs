@@ -3,6 +3,7 @@
 pub mod check;
 pub mod compile;
 pub mod compose;
+pub mod connection;
 pub mod deploy;
 pub mod inspect;
 pub mod publish;

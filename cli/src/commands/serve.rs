@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -7,6 +8,7 @@ use runtara_core::{Core, CoreOptions, TenantGrants, Tokens, hold_sqlite};
 use runtara_host::RunOptions;
 use runtara_host::store::{Lease, Store, sqlite_file};
 
+use super::connection::load_key;
 use super::run::{CompiledCacheArgs, parse_bytes};
 
 /// How many instances run at once per CPU when `--max-running` is not given.
@@ -109,6 +111,11 @@ pub struct Args {
     allowed_hosts: Vec<String>,
     #[command(flatten)]
     compiled: CompiledCacheArgs,
+    /// A file holding the key connection secrets are sealed with (64 hex
+    /// characters; `runtara connection new-key` makes one) [default:
+    /// RUNTARA_CONNECTIONS_KEY]. Without a key the core keeps no connections.
+    #[arg(long, value_name = "FILE")]
+    connections_key_file: Option<PathBuf>,
 }
 
 /// What each instance may use, and how many run at once.
@@ -143,6 +150,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(file) => TenantGrants::load(file)?,
         None => TenantGrants::default(),
     };
+    let connections_key = load_key(args.connections_key_file.as_deref())?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -187,6 +195,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     duration: args.lease,
                 },
                 alone: sqlite_hold.is_some(),
+                connections_key: connections_key.map(Arc::new),
             },
         )?;
         eprintln!(

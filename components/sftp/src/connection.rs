@@ -1,8 +1,9 @@
 //! The input field `connection`: which server, how to log in, which host key to trust
 //! and how long a call may take, checked before anything goes on the wire.
 //!
-//! runtara has no connection store yet; when it has one, a step's `connectionId` will
-//! fill in this same object, so its shape is the contract.
+//! runtara keeps connections (`runtara connection`) but does not yet fill this object
+//! from a step's `connectionId`; when it does, it fills this same object, so its
+//! shape is the contract.
 
 use std::sync::Arc;
 use std::time::Duration;
