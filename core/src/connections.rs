@@ -85,8 +85,7 @@ impl Connections<'_> {
         shown(&self.stored(tenant, id).await?)
     }
 
-    /// Replaces the secret of the tenant's connection `id`; the next request that
-    /// uses the connection sends the new one.
+    /// Replaces the secret of the tenant's connection `id`.
     pub async fn rotate(
         &self,
         tenant: &str,
@@ -111,8 +110,7 @@ impl Connections<'_> {
         }
     }
 
-    /// The tenant's connection `id` with its secret, opened: for the host, which
-    /// adds it to a request.
+    /// The tenant's connection `id` with its secret, opened.
     pub async fn open(
         &self,
         tenant: &str,

@@ -5,7 +5,7 @@
 //! | `POST /connections` | create one: its fields and `secret` ([`ConnectionFields`]) |
 //! | `GET /connections` | the tenant's connections, without secrets |
 //! | `GET /connections/{id}` | one, without its secret |
-//! | `PUT /connections/{id}/secret` | rotate: `{"secret": "..."}`; the next request uses it |
+//! | `PUT /connections/{id}/secret` | rotate: `{"secret": "..."}` |
 //! | `DELETE /connections/{id}` | delete it |
 //!
 //! Secrets are sealed with the core's connections key before they reach the store

@@ -89,7 +89,7 @@ impl Store {
     }
 
     /// Replaces the sealed secret of the tenant's connection `id`; `false` when it has
-    /// no such connection. Runs read the secret at each use, so the next request uses it.
+    /// no such connection.
     pub async fn rotate_connection(
         &self,
         tenant: &str,

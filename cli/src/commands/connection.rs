@@ -97,8 +97,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Replace a connection's secret (from --secret-file, or stdin); running
-    /// instances use the new one from their next request.
+    /// Replace a connection's secret (from --secret-file, or stdin).
     Rotate {
         /// The connection's id.
         id: String,
