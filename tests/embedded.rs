@@ -162,17 +162,6 @@ fn read_corpus_cases() -> (Vec<BoardCase>, Vec<String>) {
     (cases, left_out)
 }
 
-/// A case's children, as (id, file).
-fn children_of(case: &Case) -> Vec<(String, PathBuf)> {
-    child_args(case)
-        .chunks(2)
-        .map(|pair| {
-            let (id, file) = pair[1].split_once('=').unwrap();
-            (id.to_owned(), PathBuf::from(file))
-        })
-        .collect()
-}
-
 /// Why a scenario cannot run on the board, as the compiler says it.
 fn not_for_board(path: &Path) -> Option<String> {
     let document = read_json(path).unwrap();

@@ -164,10 +164,7 @@ type NativeBinaries = HashMap<String, Result<PathBuf, String>>;
 /// the module docs).
 fn native_binaries(cases: &[&Case], dir: &Path) -> NativeBinaries {
     let ids = |case: &Case| -> Vec<String> {
-        let children = child_args(case);
-        let children = children
-            .chunks(2)
-            .map(|pair| pair[1].split_once('=').unwrap().0.to_owned());
+        let children = children_of(case).into_iter().map(|(id, _)| id);
         std::iter::once(case.name.clone()).chain(children).collect()
     };
     let mut batches: Vec<(BTreeSet<String>, Vec<&Case>)> = Vec::new();

@@ -162,6 +162,17 @@ pub fn fixture_mapping(fixture: &Value) -> serde_json::Map<String, Value> {
         .collect()
 }
 
+/// A case's children, as (id, file).
+pub fn children_of(case: &Case) -> Vec<(String, PathBuf)> {
+    child_args(case)
+        .chunks(2)
+        .map(|pair| {
+            let (id, file) = pair[1].split_once('=').unwrap();
+            (id.to_owned(), PathBuf::from(file))
+        })
+        .collect()
+}
+
 /// The case's children as `--child ID=FILE` arguments: each `children/<id>.json`.
 pub fn child_args(case: &Case) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(case.dir.join("children")) else {

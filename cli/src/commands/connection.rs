@@ -261,12 +261,7 @@ fn describe(connection: &Value) -> String {
 
 /// Where the connections are: the core's API, or a state store opened here.
 enum Book {
-    Core {
-        url: String,
-        token: String,
-        tenant: String,
-        client: reqwest::blocking::Client,
-    },
+    Core(CoreApi),
     Local {
         runtime: tokio::runtime::Runtime,
         store: Store,
@@ -282,12 +277,12 @@ impl Book {
                 let Some(token) = place.core_token.clone().filter(|t| !t.is_empty()) else {
                     bail!("--core-token (or RUNTARA_TOKEN) is needed to reach the core at {url}");
                 };
-                Ok(Book::Core {
+                Ok(Book::Core(CoreApi {
                     url: url.trim_end_matches('/').to_owned(),
                     token,
                     tenant: place.tenant.clone(),
                     client: reqwest::blocking::Client::new(),
-                })
+                }))
             }
             (None, Some(state)) => {
                 let Some(key) = load_key(place.connections_key_file.as_deref())? else {
@@ -314,11 +309,11 @@ impl Book {
 
     fn add(&self, fields: &ConnectionFields) -> Result<Value> {
         match self {
-            Book::Core { .. } => {
+            Book::Core(api) => {
                 let mut body = serde_json::to_value(fields)?;
                 let secret = fields.secret.as_ref().map(Secret::expose);
                 body["secret"] = json!(secret);
-                self.call(reqwest::Method::POST, "", Some(body))
+                api.call(reqwest::Method::POST, "", Some(body))
             }
             Book::Local {
                 runtime,
@@ -331,8 +326,8 @@ impl Book {
 
     fn list(&self) -> Result<Vec<Value>> {
         match self {
-            Book::Core { .. } => {
-                let reply = self.call(reqwest::Method::GET, "", None)?;
+            Book::Core(api) => {
+                let reply = api.call(reqwest::Method::GET, "", None)?;
                 match reply.get("connections") {
                     Some(Value::Array(listed)) => Ok(listed.clone()),
                     _ => bail!("the core's reply has no connections list: {reply}"),
@@ -349,7 +344,7 @@ impl Book {
 
     fn rotate(&self, id: &str, secret: &Secret) -> Result<Value> {
         match self {
-            Book::Core { .. } => self.call(
+            Book::Core(api) => api.call(
                 reqwest::Method::PUT,
                 &format!("/{id}/secret"),
                 Some(json!({ "secret": secret.expose() })),
@@ -365,7 +360,7 @@ impl Book {
 
     fn remove(&self, id: &str) -> Result<()> {
         match self {
-            Book::Core { .. } => self
+            Book::Core(api) => api
                 .call(reqwest::Method::DELETE, &format!("/{id}"), None)
                 .map(drop),
             Book::Local {
@@ -376,24 +371,26 @@ impl Book {
             } => Ok(runtime.block_on(Connections { store, key }.delete(tenant, id))?),
         }
     }
+}
 
+/// The core's connection routes, as one tenant.
+struct CoreApi {
+    url: String,
+    token: String,
+    tenant: String,
+    client: reqwest::blocking::Client,
+}
+
+impl CoreApi {
     /// A request to `/api/v1/connections<path>` of the core; its JSON reply, or the
     /// core's error.
     fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
-        let Book::Core {
-            url,
-            token,
-            tenant,
-            client,
-        } = self
-        else {
-            unreachable!("only the core is called");
-        };
-        let endpoint = format!("{url}/api/v1/connections{path}");
-        let mut request = client
+        let endpoint = format!("{}/api/v1/connections{path}", self.url);
+        let mut request = self
+            .client
             .request(method, &endpoint)
-            .bearer_auth(token)
-            .header("x-runtara-tenant-id", tenant);
+            .bearer_auth(&self.token)
+            .header("x-runtara-tenant-id", &self.tenant);
         if let Some(body) = body {
             request = request.json(&body);
         }
